@@ -1,0 +1,104 @@
+"""The one place that wires Wharf together from Settings: store, application, views, mail."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Callable
+
+from psycopg.conninfo import conninfo_to_dict
+
+from wharf.application import Wharf
+from wharf.mail import Renderer, transport_for
+from wharf.projections import accounts, outbox, projects, sessions
+from wharf.projections.database import Database, PostgresDatabase, SQLiteDatabase
+from wharf.projections.projector import Projector
+from wharf.security.passwords import Passwords
+from wharf.security.tokens import VerificationTokens
+from wharf.settings import Settings
+
+VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, outbox.VIEW]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Wiring:
+    settings: Settings
+    clock: Callable[[], datetime]
+    db: Database
+    app: Wharf
+    projector: Projector
+    accounts: accounts.Accounts
+    sessions: sessions.Sessions
+    projects: projects.Projects
+    outbox: outbox.Outbox
+    renderer: Renderer
+
+    def mail_transport(self):
+        return transport_for(self.settings)
+
+    def close(self) -> None:
+        self.app.close()
+        self.db.close()
+
+
+def event_store_env(settings: Settings, *, create_tables: bool) -> dict[str, str]:
+    create = "y" if create_tables else "n"
+    if not settings.uses_postgres:
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(settings.sqlite_path), "CREATE_TABLE": create}
+    params = conninfo_to_dict(settings.database_url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": params.get("dbname", "wharf"),
+        "POSTGRES_HOST": params.get("host", "127.0.0.1"),
+        "POSTGRES_PORT": str(params.get("port", "5432")),
+        "POSTGRES_USER": params.get("user", "postgres"),
+        "POSTGRES_PASSWORD": params.get("password", ""),
+        "POSTGRES_SCHEMA": settings.database_schema,
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": "4",
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",  # projections must never see ids out of order
+        "CREATE_TABLE": create,
+    }
+
+
+def views_database(settings: Settings) -> Database:
+    if settings.uses_postgres:
+        return PostgresDatabase(settings.database_url, settings.database_schema)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SQLiteDatabase(settings.sqlite_path)
+
+
+def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
+              passwords: Passwords | None = None, create_tables: bool = False) -> Wiring:
+    if not settings.uses_postgres:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    tokens = VerificationTokens(settings.secret_key)
+    app = Wharf(event_store_env(settings, create_tables=create_tables),
+                passwords=passwords or Passwords(), verification_tokens=tokens,
+                session_lifetime=settings.session_lifetime, sudo_window=settings.sudo_window,
+                verification_lifetime=settings.email_verification_lifetime)
+    db = views_database(settings)
+    projector = Projector(db, app.recorder, app.mapper, VIEWS)
+    app.projector = projector
+    return Wiring(settings=settings, clock=clock, db=db, app=app, projector=projector,
+                  accounts=accounts.Accounts(db), sessions=sessions.Sessions(db),
+                  projects=projects.Projects(db), outbox=outbox.Outbox(db),
+                  renderer=Renderer(settings, tokens))
+
+
+def initialise(settings: Settings) -> None:
+    """Create the schema, event tables and view tables; safe to run again (`wharf init`)."""
+    if settings.uses_postgres and settings.database_schema != "public":
+        import psycopg
+
+        with psycopg.connect(settings.database_url, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{settings.database_schema}"')
+    wiring = bootstrap(settings, create_tables=True)
+    try:
+        wiring.projector.create_tables()
+        wiring.projector.catch_up()
+    finally:
+        wiring.close()

@@ -1,0 +1,72 @@
+"""The `wharf` command: init, serve, admin grant, projections run / catch-up."""
+
+import argparse
+import os
+import sys
+import time
+
+from wharf.bootstrap import bootstrap, initialise, utc_now
+from wharf.domain.errors import DomainError
+from wharf.domain.origin import cli_origin
+from wharf.mail import deliver_pending
+from wharf.settings import ensure_secret_key, from_environ
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="wharf", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("init", help="create the event store and view tables (idempotent)")
+    serve = commands.add_parser("serve", help="run the web process under gunicorn")
+    serve.add_argument("--bind", default=os.environ.get("WHARF_BIND", "127.0.0.1:8000"))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("WHARF_WORKERS", 2)))
+    admin = commands.add_parser("admin", help="administrator flags").add_subparsers(
+        dest="admin_command", required=True)
+    admin.add_parser("grant", help="make an account an admin").add_argument("username")
+    projections = commands.add_parser("projections", help="the views and the email outbox")
+    verbs = projections.add_subparsers(dest="projections_command", required=True)
+    run = verbs.add_parser("run", help="keep views caught up and deliver email, until stopped")
+    run.add_argument("--interval", type=float, default=0.2, help="seconds between polls")
+    verbs.add_parser("catch-up", help="apply pending events and deliver pending email once")
+    args = parser.parse_args(argv)
+
+    settings = from_environ()
+    if args.command == "init":
+        settings = ensure_secret_key(settings)
+        initialise(settings)
+        where = settings.database_url and "PostgreSQL" or settings.sqlite_path
+        print(f"wharf: store ready ({where})")
+        return 0
+    if not settings.secret_key:
+        print("wharf: no secret key: set WHARF_SECRET_KEY or run `wharf init`", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", args.bind,
+                                  "--workers", str(args.workers), "wharf.http.app:get_app()"])
+    wiring = bootstrap(settings)
+    try:
+        if args.command == "admin":
+            account_id = wiring.app.grant_admin(cli_origin(utc_now()), args.username)
+            print(f"wharf: {args.username} ({account_id}) is an admin")
+        elif args.projections_command == "catch-up":
+            _pass(wiring)
+        else:
+            while True:
+                _pass(wiring)
+                time.sleep(args.interval)
+    except DomainError as error:
+        print(f"wharf: {error.detail}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        wiring.close()
+    return 0
+
+
+def _pass(wiring) -> None:
+    wiring.projector.catch_up()
+    deliver_pending(wiring.outbox, wiring.renderer, wiring.mail_transport(), wiring.clock())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,238 @@
+"""The Account aggregate: identity, password, emails and sessions of one maintainer."""
+
+import hmac
+from datetime import datetime
+from uuid import UUID
+
+from wharf.domain.base import WharfAggregate
+from wharf.domain.errors import Conflict, InvalidInput, InvalidToken, NotFound
+from wharf.domain.origin import Origin
+
+MAX_EMAILS = 10
+
+
+class Account(WharfAggregate):
+    TOPIC = "wharf:account"
+
+    # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.
+
+    class Created(WharfAggregate.Created):
+        TOPIC = "wharf:account:created"  # the base of Registered; never triggered itself
+
+    class Registered(Created):
+        TOPIC = "wharf:account:registered"
+        username: str
+        password_hash: str
+
+        def apply(self, account: "Account") -> None:
+            account.username = self.username
+            account.password_hash = self.password_hash
+            account.is_admin = False
+            account.emails = {}
+            account.sessions = {}
+
+    class EmailAdded(WharfAggregate.Event):
+        TOPIC = "wharf:account:email-added"
+        email: str
+        email_key: str
+        primary: bool
+
+        def apply(self, account: "Account") -> None:
+            account.emails[self.email_key] = {
+                "email": self.email, "verified": False, "primary": self.primary,
+                "nonce": None, "nonce_expires_at": None,
+            }
+
+    class EmailVerificationSent(WharfAggregate.Event):
+        TOPIC = "wharf:account:email-verification-sent"
+        email: str
+        email_key: str
+        nonce: str
+        expires_at: datetime
+
+        def apply(self, account: "Account") -> None:
+            entry = account.emails[self.email_key]
+            entry["nonce"] = self.nonce
+            entry["nonce_expires_at"] = self.expires_at
+
+    class EmailVerified(WharfAggregate.Event):
+        TOPIC = "wharf:account:email-verified"
+        email_key: str
+
+        def apply(self, account: "Account") -> None:
+            entry = account.emails[self.email_key]
+            entry.update(verified=True, nonce=None, nonce_expires_at=None)
+
+    class PrimaryEmailChanged(WharfAggregate.Event):
+        TOPIC = "wharf:account:primary-email-changed"
+        email_key: str
+
+        def apply(self, account: "Account") -> None:
+            for key, entry in account.emails.items():
+                entry["primary"] = key == self.email_key
+
+    class EmailRemoved(WharfAggregate.Event):
+        TOPIC = "wharf:account:email-removed"
+        email_key: str
+
+        def apply(self, account: "Account") -> None:
+            del account.emails[self.email_key]
+
+    class LoggedIn(WharfAggregate.Event):
+        TOPIC = "wharf:account:logged-in"
+        session_id: UUID
+        token_hash: str
+        expires_at: datetime
+
+        def apply(self, account: "Account") -> None:
+            account.sessions = {
+                sid: s for sid, s in account.sessions.items() if s["expires_at"] > self.timestamp
+            }
+            account.sessions[str(self.session_id)] = {
+                "expires_at": self.expires_at, "sudo_until": None,
+            }
+
+    class LoginFailed(WharfAggregate.Event):
+        TOPIC = "wharf:account:login-failed"
+        reason: str
+
+        def apply(self, account: "Account") -> None:
+            pass
+
+    class Reauthenticated(WharfAggregate.Event):
+        TOPIC = "wharf:account:reauthenticated"
+        session_id: UUID
+        sudo_until: datetime
+
+        def apply(self, account: "Account") -> None:
+            account.sessions[str(self.session_id)]["sudo_until"] = self.sudo_until
+
+    class ReauthenticationFailed(WharfAggregate.Event):
+        TOPIC = "wharf:account:reauthentication-failed"
+        session_id: UUID
+
+        def apply(self, account: "Account") -> None:
+            pass
+
+    class SessionEnded(WharfAggregate.Event):
+        TOPIC = "wharf:account:session-ended"
+        session_id: UUID
+        reason: str  # logout | revoked
+
+        def apply(self, account: "Account") -> None:
+            account.sessions.pop(str(self.session_id), None)
+
+    class PasswordChanged(WharfAggregate.Event):
+        TOPIC = "wharf:account:password-changed"
+        password_hash: str
+        ended_session_ids: list[UUID]
+
+        def apply(self, account: "Account") -> None:
+            account.password_hash = self.password_hash
+            for session_id in self.ended_session_ids:
+                account.sessions.pop(str(session_id), None)
+
+    class PasswordRehashed(WharfAggregate.Event):
+        TOPIC = "wharf:account:password-rehashed"
+        password_hash: str
+
+        def apply(self, account: "Account") -> None:
+            account.password_hash = self.password_hash
+
+    class AdminGranted(WharfAggregate.Event):
+        TOPIC = "wharf:account:admin-granted"
+
+        def apply(self, account: "Account") -> None:
+            account.is_admin = True
+
+    # Commands
+
+    @classmethod
+    def register(cls, origin: Origin, account_id: UUID, username: str,
+                 password_hash: str) -> "Account":
+        return cls._open(cls.Registered, origin, account_id, username=username,
+                         password_hash=password_hash)
+
+    def add_email(self, origin: Origin, email: str, email_key: str, nonce: str,
+                  expires_at: datetime) -> None:
+        if email_key in self.emails:
+            raise Conflict("this email address is already on your account")
+        if len(self.emails) >= MAX_EMAILS:
+            raise InvalidInput(f"an account can have at most {MAX_EMAILS} email addresses")
+        self._record(self.EmailAdded, origin, email=email, email_key=email_key,
+                     primary=not self.emails)
+        self._record(self.EmailVerificationSent, origin, email=email, email_key=email_key,
+                     nonce=nonce,
+                     expires_at=expires_at)
+
+    def verify_email(self, origin: Origin, nonce: str) -> str:
+        for email_key, entry in self.emails.items():
+            if entry["nonce"] and hmac.compare_digest(entry["nonce"], nonce):
+                if origin.at >= entry["nonce_expires_at"]:
+                    raise InvalidToken("this verification link has expired")
+                self._record(self.EmailVerified, origin, email_key=email_key)
+                return email_key
+        raise InvalidToken("this verification link is invalid or has already been used")
+
+    def make_primary(self, origin: Origin, email_key: str) -> None:
+        entry = self._email(email_key)
+        if not entry["verified"]:
+            raise Conflict("only a verified email address can become the primary one")
+        if not entry["primary"]:
+            self._record(self.PrimaryEmailChanged, origin, email_key=email_key)
+
+    def remove_email(self, origin: Origin, email_key: str) -> None:
+        if self._email(email_key)["primary"]:
+            raise Conflict("the primary email address cannot be removed")
+        self._record(self.EmailRemoved, origin, email_key=email_key)
+
+    def log_in(self, origin: Origin, session_id: UUID, token_hash: str,
+               expires_at: datetime) -> None:
+        self._record(self.LoggedIn, origin, session_id=session_id, token_hash=token_hash,
+                     expires_at=expires_at)
+
+    def fail_login(self, origin: Origin, reason: str) -> None:
+        self._record(self.LoginFailed, origin, reason=reason)
+
+    def reauthenticate(self, origin: Origin, session_id: UUID, sudo_until: datetime) -> None:
+        self._active_session(origin, session_id)
+        self._record(self.Reauthenticated, origin, session_id=session_id, sudo_until=sudo_until)
+
+    def fail_reauthentication(self, origin: Origin, session_id: UUID) -> None:
+        self._record(self.ReauthenticationFailed, origin, session_id=session_id)
+
+    def end_session(self, origin: Origin, session_id: UUID, reason: str) -> None:
+        self._active_session(origin, session_id)
+        self._record(self.SessionEnded, origin, session_id=session_id, reason=reason)
+
+    def change_password(self, origin: Origin, password_hash: str, keep_session_id: UUID) -> None:
+        ended = [UUID(sid) for sid, s in self.sessions.items()
+                 if sid != str(keep_session_id) and s["expires_at"] > origin.at]
+        self._record(self.PasswordChanged, origin, password_hash=password_hash,
+                     ended_session_ids=ended)
+
+    def rehash_password(self, origin: Origin, password_hash: str) -> None:
+        self._record(self.PasswordRehashed, origin, password_hash=password_hash)
+
+    def grant_admin(self, origin: Origin) -> None:
+        if not self.is_admin:
+            self._record(self.AdminGranted, origin)
+
+    # Guards and queries
+
+    def _email(self, email_key: str) -> dict:
+        try:
+            return self.emails[email_key]
+        except KeyError:
+            raise NotFound("no such email address on this account") from None
+
+    def _active_session(self, origin: Origin, session_id: UUID) -> dict:
+        session = self.sessions.get(str(session_id))
+        if session is None or session["expires_at"] <= origin.at:
+            raise NotFound("no such active session")
+        return session
+
+    def in_sudo_window(self, session_id: UUID, at: datetime) -> bool:
+        session = self.sessions.get(str(session_id))
+        return bool(session and session["sudo_until"] and session["sudo_until"] > at
+                    and session["expires_at"] > at)

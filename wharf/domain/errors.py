@@ -1,0 +1,61 @@
+"""Typed domain errors. Each carries a stable machine code; HTTP maps them in one place."""
+
+
+class DomainError(Exception):
+    code = "domain_error"
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+
+
+class ProjectNameTaken(Conflict):
+    code = "project_name_taken"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+
+
+class WrongPassword(Forbidden):
+    code = "wrong_password"
+
+
+class ReauthenticationRequired(Forbidden):
+    code = "reauthentication_required"
+
+
+class WeakPassword(InvalidInput):
+    code = "weak_password"
+
+
+class InvalidToken(InvalidInput):
+    code = "invalid_token"
+
+
+class LastOwner(Conflict):
+    code = "last_owner"

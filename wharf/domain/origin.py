@@ -1,0 +1,24 @@
+"""Who did something, from where, and when: carried by every event."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class Origin:
+    actor_id: UUID | None
+    ip: str
+    user_agent: str
+    at: datetime
+
+    def as_event_fields(self) -> dict:
+        return {"actor_id": self.actor_id, "ip": self.ip, "user_agent": self.user_agent,
+                "timestamp": self.at}
+
+    def acting_as(self, actor_id: UUID) -> "Origin":
+        return Origin(actor_id, self.ip, self.user_agent, self.at)
+
+
+def cli_origin(at: datetime) -> Origin:
+    return Origin(actor_id=None, ip="", user_agent="wharf-cli", at=at)

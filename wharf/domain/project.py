@@ -1,0 +1,107 @@
+"""The Project aggregate: a name and who holds which role on it."""
+
+from uuid import UUID
+
+from wharf.domain.base import WharfAggregate
+from wharf.domain.errors import Conflict, Forbidden, InvalidInput, LastOwner, NotFound
+from wharf.domain.origin import Origin
+
+OWNER = "Owner"
+MAINTAINER = "Maintainer"
+ROLES = (OWNER, MAINTAINER)
+
+
+class Project(WharfAggregate):
+    TOPIC = "wharf:project"
+
+    # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.
+
+    class Created(WharfAggregate.Created):
+        TOPIC = "wharf:project:created"
+        name: str
+        normalized_name: str
+        owner_id: UUID
+        owner_username: str
+
+        def apply(self, project: "Project") -> None:
+            project.name = self.name
+            project.normalized_name = self.normalized_name
+            project.roles = {str(self.owner_id): OWNER}
+
+    class RoleGranted(WharfAggregate.Event):
+        TOPIC = "wharf:project:role-granted"
+        account_id: UUID
+        username: str
+        role: str
+
+        def apply(self, project: "Project") -> None:
+            project.roles[str(self.account_id)] = self.role
+
+    class RoleChanged(WharfAggregate.Event):
+        TOPIC = "wharf:project:role-changed"
+        account_id: UUID
+        username: str
+        role: str
+
+        def apply(self, project: "Project") -> None:
+            project.roles[str(self.account_id)] = self.role
+
+    class RoleRemoved(WharfAggregate.Event):
+        TOPIC = "wharf:project:role-removed"
+        account_id: UUID
+        username: str
+
+        def apply(self, project: "Project") -> None:
+            del project.roles[str(self.account_id)]
+
+    @classmethod
+    def create(cls, origin: Origin, project_id: UUID, name: str, normalized_name: str,
+               owner_username: str) -> "Project":
+        return cls._open(cls.Created, origin, project_id, name=name,
+                         normalized_name=normalized_name, owner_id=origin.actor_id,
+                         owner_username=owner_username)
+
+    def grant_role(self, origin: Origin, account_id: UUID, username: str, role: str) -> None:
+        self.check_manager(origin)
+        _check_role(role)
+        if str(account_id) in self.roles:
+            raise Conflict(f"{username} already has a role on this project")
+        self._record(self.RoleGranted, origin, account_id=account_id, username=username,
+                     role=role)
+
+    def change_role(self, origin: Origin, account_id: UUID, username: str, role: str) -> None:
+        self.check_manager(origin)
+        _check_role(role)
+        current = self._role_of(account_id, username)
+        if current == role:
+            return
+        if current == OWNER:
+            self._check_not_last_owner()
+        self._record(self.RoleChanged, origin, account_id=account_id, username=username,
+                     role=role)
+
+    def remove_role(self, origin: Origin, account_id: UUID, username: str) -> None:
+        self.check_manager(origin)
+        if self._role_of(account_id, username) == OWNER:
+            self._check_not_last_owner()
+        self._record(self.RoleRemoved, origin, account_id=account_id, username=username)
+
+    def check_manager(self, origin: Origin) -> None:
+        """Only Owners manage roles; checked before anything else is looked up."""
+        if self.roles.get(str(origin.actor_id)) != OWNER:
+            raise Forbidden("only an Owner of this project can manage its roles")
+
+    def _role_of(self, account_id: UUID, username: str) -> str:
+        try:
+            return self.roles[str(account_id)]
+        except KeyError:
+            raise NotFound(f"{username} has no role on this project") from None
+
+    def _check_not_last_owner(self) -> None:
+        if list(self.roles.values()).count(OWNER) == 1:
+            raise LastOwner("the last Owner of a project cannot be removed or demoted")
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}")

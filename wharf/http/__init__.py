@@ -1,0 +1,1 @@
+"""The Falcon API: resources, schemas, middleware and the one error map."""

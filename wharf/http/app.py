@@ -1,0 +1,34 @@
+"""The composition root of the web process: `create_app(wiring)`; `get_app()` reads the environment."""
+
+import functools
+
+import falcon
+import orjson
+
+from wharf.bootstrap import Wiring, bootstrap
+from wharf.http import errors
+from wharf.http.auth import Authentication
+from wharf.http.openapi import OpenApiResource, build_spec
+from wharf.http.routes import ROUTES
+from wharf.settings import from_environ
+
+
+def _json_handler() -> falcon.media.JSONHandler:
+    return falcon.media.JSONHandler(dumps=functools.partial(orjson.dumps), loads=orjson.loads)
+
+
+def create_app(wiring: Wiring) -> falcon.App:
+    app = falcon.App(middleware=[Authentication(wiring)])
+    handler = _json_handler()
+    app.resp_options.media_handlers.update(
+        {falcon.MEDIA_JSON: handler, "application/problem+json": handler})
+    errors.install(app)
+    for path, resource_class in ROUTES:
+        app.add_route(path, resource_class(wiring))
+    app.add_route("/api/openapi.json", OpenApiResource(build_spec(wiring.settings.site_name)))
+    return app
+
+
+def get_app() -> falcon.App:
+    """Gunicorn's entry point: `gunicorn 'wharf.http.app:get_app()'`."""
+    return create_app(bootstrap(from_environ()))

@@ -1,0 +1,75 @@
+"""Authentication and the deny-by-default gate in front of every resource."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import falcon
+
+from wharf.domain.origin import Origin
+from wharf.http.client import client_ip, user_agent
+from wharf.http.endpoint import PUBLIC, SESSION
+from wharf.http.errors import Problem
+from wharf.security.tokens import token_hash
+
+COOKIE = "wharf_session"
+
+
+@dataclass(frozen=True)
+class CurrentSession:
+    session_id: UUID
+    account_id: UUID
+    username: str
+    is_admin: bool
+    expires_at: str
+    sudo_until: datetime | None
+
+
+class Authentication:
+    def __init__(self, wiring):
+        self._sessions = wiring.sessions
+        self._clock = wiring.clock
+        self._trusted_proxies = wiring.settings.trusted_proxies
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        req.context.now = self._clock()
+        req.context.ip = client_ip(req.remote_addr, req.get_header("X-Forwarded-For"),
+                                   self._trusted_proxies)
+        req.context.user_agent = user_agent(req.user_agent)
+        req.context.session = None
+
+    def process_resource(self, req, resp, resource, params) -> None:
+        if resource is None or not hasattr(resource, f"on_{req.method.lower()}"):
+            return  # Falcon answers 404 / 405 itself
+        endpoint = getattr(resource, "endpoints", {}).get(req.method)
+        if endpoint is None:
+            raise Problem(falcon.HTTP_403, "forbidden", "this operation is not allowed")
+        if endpoint.auth == PUBLIC:
+            return
+        if endpoint.auth != SESSION:
+            raise Problem(falcon.HTTP_403, "forbidden", "this operation is not allowed")
+        token = _presented_token(req)
+        row = token and self._sessions.active_by_token_hash(token_hash(token), req.context.now)
+        if not row:
+            raise Problem(falcon.HTTP_401, "authentication_required",
+                          "log in first, then send the session token as 'Authorization: Bearer'",
+                          headers={"WWW-Authenticate": 'Bearer realm="wharf"'})
+        self._sessions.touch(row, req.context.ip, req.context.now)
+        req.context.session = CurrentSession(
+            session_id=UUID(row["id"]), account_id=UUID(row["account_id"]),
+            username=row["username"], is_admin=bool(row["is_admin"]),
+            expires_at=row["expires_at"], sudo_until=row["sudo_until"])
+
+
+def _presented_token(req: falcon.Request) -> str | None:
+    header = req.get_header("Authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+    return req.cookies.get(COOKIE)
+
+
+def origin_of(req: falcon.Request) -> Origin:
+    session = req.context.session
+    return Origin(session.account_id if session else None, req.context.ip,
+                  req.context.user_agent, req.context.now)

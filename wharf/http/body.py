@@ -1,0 +1,27 @@
+"""Reading a JSON request body: bounded in size, parsed strictly, validated by a schema."""
+
+import falcon
+import orjson
+from marshmallow import Schema
+
+from wharf.http.errors import Problem
+
+
+def load(req: falcon.Request, schema: type[Schema], max_bytes: int) -> dict:
+    if req.content_type is None or req.content_type.split(";")[0].strip() != "application/json":
+        raise Problem(falcon.HTTP_415, "unsupported_media_type",
+                      "send the request body as application/json")
+    if req.content_length is not None and req.content_length > max_bytes:
+        raise Problem(falcon.HTTP_413, "body_too_large",
+                      f"the request body must be at most {max_bytes} bytes")
+    raw = req.bounded_stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise Problem(falcon.HTTP_413, "body_too_large",
+                      f"the request body must be at most {max_bytes} bytes")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise Problem(falcon.HTTP_400, "malformed_json", "the request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise Problem(falcon.HTTP_400, "malformed_json", "the request body must be a JSON object")
+    return schema().load(data)

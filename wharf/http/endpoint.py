@@ -1,0 +1,22 @@
+"""What each route's methods promise: who may call them, what they take and what they return.
+
+Resources declare `endpoints = {"POST": Endpoint(...)}`; the authentication middleware and the
+OpenAPI document both read that one table, so a method without an entry is denied and undocumented.
+"""
+
+from dataclasses import dataclass
+
+from marshmallow import Schema
+
+PUBLIC = "public"    # anyone
+SESSION = "session"  # a logged-in account
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    auth: str
+    summary: str
+    status: int = 200
+    body: type[Schema] | None = None
+    returns: type[Schema] | None = None
+    errors: tuple[int, ...] = ()

@@ -1,0 +1,74 @@
+"""Every error leaves as an RFC 9457 problem document with a stable `code`, mapped here once."""
+
+import logging
+
+import falcon
+from marshmallow import ValidationError
+
+from wharf.domain import errors
+
+log = logging.getLogger("wharf.http")
+
+STATUS = [  # most specific first
+    (errors.ReauthenticationRequired, falcon.HTTP_403),
+    (errors.InvalidCredentials, falcon.HTTP_401),
+    (errors.InvalidInput, falcon.HTTP_400),
+    (errors.NotFound, falcon.HTTP_404),
+    (errors.Conflict, falcon.HTTP_409),
+    (errors.Forbidden, falcon.HTTP_403),
+]
+
+
+class Problem(falcon.HTTPError):
+    def __init__(self, status: str, code: str, detail: str, *, headers=None, **extra):
+        super().__init__(status, title=falcon.code_to_http_status(status)[4:], description=detail,
+                         headers=headers)
+        self.code = code
+        self.extra = extra
+
+    def to_dict(self, obj_type=dict):
+        problem = obj_type()
+        problem["type"] = f"/api/problems#{self.code}"
+        problem["title"] = self.title
+        problem["status"] = int(self.status_code)
+        problem["detail"] = self.description
+        problem["code"] = self.code
+        problem.update(self.extra)
+        return problem
+
+
+def _domain_error(req, resp, error: errors.DomainError, params) -> None:
+    status = next(s for kind, s in STATUS if isinstance(error, kind))
+    raise Problem(status, error.code, error.detail)
+
+
+def _validation_error(req, resp, error: ValidationError, params) -> None:
+    messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
+    raise Problem(falcon.HTTP_400, "invalid_request", "the request body is not valid",
+                  errors=messages)
+
+
+def _http_error(req, resp, error: falcon.HTTPError, params) -> None:
+    if isinstance(error, Problem):
+        raise error
+    reason = falcon.code_to_http_status(error.status)[4:]
+    code = reason.lower().replace(" ", "_").replace("-", "_")
+    raise Problem(error.status, code, error.description or reason, headers=error.headers)
+
+
+def _unexpected(req, resp, error: Exception, params) -> None:
+    log.exception("unexpected error on %s %s", req.method, req.path)
+    raise Problem(falcon.HTTP_500, "internal_error", "something went wrong on our side")
+
+
+def serialize_problem(req, resp, problem: falcon.HTTPError) -> None:
+    resp.content_type = "application/problem+json"
+    resp.media = problem.to_dict()
+
+
+def install(app: falcon.App) -> None:
+    app.add_error_handler(Exception, _unexpected)
+    app.add_error_handler(falcon.HTTPError, _http_error)
+    app.add_error_handler(ValidationError, _validation_error)
+    app.add_error_handler(errors.DomainError, _domain_error)
+    app.set_error_serializer(serialize_problem)

@@ -1,0 +1,65 @@
+"""GET /api/openapi.json: the OpenAPI 3.1 document, built from the route table by apispec."""
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from wharf.http.endpoint import PUBLIC, Endpoint
+from wharf.http.routes import ROUTES
+
+PROBLEM = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                   "status": {"type": "integer"}, "detail": {"type": "string"},
+                   "code": {"type": "string"}},
+}
+COMMON_ERRORS = (413, 415)
+
+
+def build_spec(site_name: str) -> dict:
+    spec = APISpec(title=f"{site_name} API", version="1.0.0", openapi_version="3.1.0",
+                   plugins=[MarshmallowPlugin()])
+    spec.components.schema("Problem", PROBLEM)
+    spec.components.security_scheme("session", {"type": "http", "scheme": "bearer"})
+    for path, resource in ROUTES:
+        operations = {method.lower(): _operation(path, endpoint)
+                      for method, endpoint in resource.endpoints.items()}
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def _operation(path: str, endpoint: Endpoint) -> dict:
+    operation: dict = {"summary": endpoint.summary, "responses": {}}
+    params = re.findall(r"{(\w+)}", path)
+    if params:
+        operation["parameters"] = [{"name": p, "in": "path", "required": True,
+                                    "schema": {"type": "string"}} for p in params]
+    if endpoint.auth != PUBLIC:
+        operation["security"] = [{"session": []}]
+    success: dict = {"description": "OK"}
+    if endpoint.returns is not None:
+        success["content"] = {"application/json": {"schema": endpoint.returns}}
+    operation["responses"][str(endpoint.status)] = success
+    errors = set(endpoint.errors)
+    if endpoint.body is not None:
+        operation["requestBody"] = {"required": True,
+                                    "content": {"application/json": {"schema": endpoint.body}}}
+        errors |= {400, *COMMON_ERRORS}
+    for status in sorted(errors):
+        operation["responses"][str(status)] = {
+            "description": "Problem",
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    return operation
+
+
+class OpenApiResource:
+    endpoints = {"GET": Endpoint(PUBLIC, "This document")}
+
+    def __init__(self, document: dict):
+        self._document = document
+
+    def on_get(self, req, resp) -> None:
+        resp.media = self._document

@@ -1,0 +1,122 @@
+"""The logged-in account: profile, password, email addresses and sessions."""
+
+from uuid import UUID
+
+import falcon
+
+from wharf.domain.errors import NotFound
+from wharf.http import schemas
+from wharf.http.auth import origin_of
+from wharf.http.endpoint import PUBLIC, SESSION, Endpoint
+from wharf.http.resources import Resource
+
+
+class AccountsResource(Resource):
+    endpoints = {
+        "POST": Endpoint(PUBLIC, "Register an account; a verification email is sent", 201,
+                         schemas.Registration, schemas.Created, (400, 409)),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        data = self.load(req, schemas.Registration)
+        account_id = self.app.register(origin_of(req), data["username"], data["password"],
+                                       data["email"])
+        resp.status = falcon.HTTP_201
+        resp.media = {"id": str(account_id)}
+
+
+class AccountResource(Resource):
+    endpoints = {
+        "GET": Endpoint(SESSION, "Who I am", 200, None, schemas.AccountView, (401,)),
+    }
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        account = self.wiring.accounts.by_id(req.context.session.account_id)
+        resp.media = schemas.AccountView().dump({
+            **account, "emails": [{**e, "primary": bool(e["is_primary"]),
+                                   "verified": bool(e["verified"])} for e in account["emails"]],
+        })
+
+
+class PasswordResource(Resource):
+    endpoints = {
+        "POST": Endpoint(SESSION, "Change the password; every other session ends", 204,
+                         schemas.PasswordChange, None, (400, 401, 403)),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        data = self.load(req, schemas.PasswordChange)
+        self.app.change_password(origin_of(req), req.context.session.session_id,
+                                 data["current_password"], data["new_password"])
+        resp.status = falcon.HTTP_204
+
+
+class EmailsResource(Resource):
+    endpoints = {
+        "POST": Endpoint(SESSION, "Add an email address; a verification email is sent", 201,
+                         schemas.NewEmail, None, (400, 401, 409)),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.app.add_email(origin_of(req), self.load(req, schemas.NewEmail)["email"])
+        resp.status = falcon.HTTP_201
+
+
+class EmailVerificationResource(Resource):
+    endpoints = {
+        "POST": Endpoint(PUBLIC, "Verify an email address with the emailed token", 204,
+                         schemas.VerificationToken, None, (400,)),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.app.verify_email(origin_of(req), self.load(req, schemas.VerificationToken)["token"])
+        resp.status = falcon.HTTP_204
+
+
+class PrimaryEmailResource(Resource):
+    endpoints = {
+        "POST": Endpoint(SESSION, "Make a verified address the primary one", 204,
+                         errors=(400, 401, 404, 409)),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, email: str) -> None:
+        self.app.make_primary_email(origin_of(req), email)
+        resp.status = falcon.HTTP_204
+
+
+class EmailResource(Resource):
+    endpoints = {
+        "DELETE": Endpoint(SESSION, "Remove a non-primary address", 204,
+                           errors=(400, 401, 404, 409)),
+    }
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, email: str) -> None:
+        self.app.remove_email(origin_of(req), email)
+        resp.status = falcon.HTTP_204
+
+
+class SessionsResource(Resource):
+    endpoints = {
+        "GET": Endpoint(SESSION, "My active sessions", 200, None, schemas.SessionList, (401,)),
+    }
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        current = str(req.context.session.session_id)
+        rows = self.wiring.sessions.active_for_account(req.context.session.account_id,
+                                                       req.context.now)
+        resp.media = schemas.SessionList().dump(
+            {"sessions": [{**row, "current": row["id"] == current} for row in rows]})
+
+
+class SessionItemResource(Resource):
+    endpoints = {
+        "DELETE": Endpoint(SESSION, "End one of my sessions", 204, errors=(401, 404)),
+    }
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, session_id: str) -> None:
+        try:
+            target = UUID(session_id)
+        except ValueError:
+            raise NotFound("no such active session") from None
+        self.app.end_session(origin_of(req), target, reason="revoked")
+        resp.status = falcon.HTTP_204

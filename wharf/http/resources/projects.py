@@ -1,0 +1,84 @@
+"""Projects and their roles. Reading roles needs a role on the project (or admin)."""
+
+import falcon
+
+from wharf.domain.errors import Forbidden, InvalidInput, NotFound
+from wharf.domain.names import project_key
+from wharf.http import schemas
+from wharf.http.auth import origin_of
+from wharf.http.endpoint import PUBLIC, SESSION, Endpoint
+from wharf.http.resources import Resource
+
+
+class ProjectsResource(Resource):
+    endpoints = {
+        "POST": Endpoint(SESSION, "Create a project; you become its Owner", 201,
+                         schemas.NewProject, schemas.Created, (400, 401, 409)),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        project_id = self.app.create_project(origin_of(req), self.load(req, schemas.NewProject)["name"])
+        resp.status = falcon.HTTP_201
+        resp.media = {"id": str(project_id)}
+
+
+class ProjectResource(Resource):
+    endpoints = {
+        "GET": Endpoint(PUBLIC, "A project and its maintainers (public, as on PyPI)", 200, None,
+                        schemas.ProjectView, (404,)),
+    }
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
+        project = self._find(name)
+        resp.media = schemas.ProjectView().dump(
+            {**project, "maintainers": sorted(r["username"] for r in project["roles"])})
+
+    def _find(self, name: str) -> dict:
+        try:
+            project = self.wiring.projects.by_normalized_name(project_key(name))
+        except InvalidInput:
+            project = None
+        if project is None:
+            raise NotFound("no such project")
+        return project
+
+
+class RolesResource(ProjectResource):
+    endpoints = {
+        "GET": Endpoint(SESSION, "Roles on a project (its Owners, Maintainers and admins)", 200,
+                        None, schemas.RoleList, (401, 403, 404)),
+        "POST": Endpoint(SESSION, "Grant a role (Owners only)", 201, schemas.NewRole, None,
+                         (400, 401, 403, 404, 409)),
+    }
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
+        project, session = self._find(name), req.context.session
+        members = {r["account_id"] for r in project["roles"]}
+        if str(session.account_id) not in members and not session.is_admin:
+            raise Forbidden("only people with a role on this project can see its roles")
+        resp.media = schemas.RoleList().dump({"project": project["name"],
+                                              "roles": project["roles"]})
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
+        data = self.load(req, schemas.NewRole)
+        self.app.grant_role(origin_of(req), name, data["username"], data["role"])
+        resp.status = falcon.HTTP_201
+
+
+class RoleResource(Resource):
+    endpoints = {
+        "PATCH": Endpoint(SESSION, "Change a role (Owners only; never the last Owner)", 204,
+                          schemas.RoleUpdate, None, (400, 401, 403, 404, 409)),
+        "DELETE": Endpoint(SESSION, "Remove a role (Owners only; never the last Owner)", 204,
+                           errors=(401, 403, 404, 409)),
+    }
+
+    def on_patch(self, req: falcon.Request, resp: falcon.Response, name: str, username: str) -> None:
+        role = self.load(req, schemas.RoleUpdate)["role"]
+        self.app.change_role(origin_of(req), name, username, role)
+        resp.status = falcon.HTTP_204
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, name: str,
+                  username: str) -> None:
+        self.app.remove_role(origin_of(req), name, username)
+        resp.status = falcon.HTTP_204

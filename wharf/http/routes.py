@@ -1,0 +1,21 @@
+"""The route table: the one list of paths, read by the app, the OpenAPI document and tests."""
+
+from wharf.http.resources import account, projects, session
+
+ROUTES = [
+    ("/api/accounts", account.AccountsResource),
+    ("/api/session", session.SessionResource),
+    ("/api/session/reauthenticate", session.ReauthenticationResource),
+    ("/api/account", account.AccountResource),
+    ("/api/account/password", account.PasswordResource),
+    ("/api/account/emails", account.EmailsResource),
+    ("/api/account/emails/verify", account.EmailVerificationResource),
+    ("/api/account/emails/{email}/primary", account.PrimaryEmailResource),
+    ("/api/account/emails/{email}", account.EmailResource),
+    ("/api/account/sessions", account.SessionsResource),
+    ("/api/account/sessions/{session_id}", account.SessionItemResource),
+    ("/api/projects", projects.ProjectsResource),
+    ("/api/projects/{name}", projects.ProjectResource),
+    ("/api/projects/{name}/roles", projects.RolesResource),
+    ("/api/projects/{name}/roles/{username}", projects.RoleResource),
+]

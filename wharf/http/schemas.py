@@ -1,0 +1,124 @@
+"""Request and response bodies. Unknown fields are refused; every string has a length limit."""
+
+from marshmallow import Schema, fields, validate
+
+from wharf.domain.project import ROLES
+
+
+def required_text(max_length: int, min_length: int = 1) -> fields.String:
+    return fields.String(required=True, validate=validate.Length(min_length, max_length))
+
+
+USERNAME, PASSWORD, EMAIL = 50, 4096, 254
+
+
+class Registration(Schema):
+    username = required_text(USERNAME)
+    password = required_text(PASSWORD)
+    email = required_text(EMAIL, 3)
+
+
+class Credentials(Schema):
+    username = required_text(USERNAME)
+    password = required_text(PASSWORD)
+
+
+class PasswordOnly(Schema):
+    password = required_text(PASSWORD)
+
+
+class PasswordChange(Schema):
+    current_password = required_text(PASSWORD)
+    new_password = required_text(PASSWORD)
+
+
+class NewEmail(Schema):
+    email = required_text(EMAIL, 3)
+
+
+class VerificationToken(Schema):
+    token = required_text(200)
+
+
+class NewProject(Schema):
+    name = required_text(100)
+
+
+class NewRole(Schema):
+    username = required_text(USERNAME)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class RoleUpdate(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class AccountEmail(Schema):
+    email = fields.String()
+    verified = fields.Boolean()
+    primary = fields.Boolean()
+    added_at = fields.String()
+
+
+class AccountView(Schema):
+    id = fields.String()
+    username = fields.String()
+    is_admin = fields.Boolean()
+    created_at = fields.String()
+    emails = fields.List(fields.Nested(AccountEmail))
+
+
+class Created(Schema):
+    id = fields.String()
+
+
+class SessionCreated(Schema):
+    session_id = fields.String()
+    token = fields.String(metadata={"description": "shown once; send as Authorization: Bearer"})
+    expires_at = fields.String()
+
+
+class SessionView(Schema):
+    session_id = fields.String()
+    account_id = fields.String()
+    username = fields.String()
+    expires_at = fields.String()
+    sudo_until = fields.String(allow_none=True)
+
+
+class SudoWindow(Schema):
+    sudo_until = fields.String()
+
+
+class SessionListEntry(Schema):
+    id = fields.String()
+    created_at = fields.String()
+    expires_at = fields.String()
+    last_seen = fields.String()
+    ip = fields.String()
+    last_ip = fields.String()
+    user_agent = fields.String()
+    current = fields.Boolean()
+
+
+class SessionList(Schema):
+    sessions = fields.List(fields.Nested(SessionListEntry))
+
+
+class Role(Schema):
+    username = fields.String()
+    role = fields.String()
+    granted_at = fields.String()
+
+
+class ProjectView(Schema):
+    id = fields.String()
+    name = fields.String()
+    normalized_name = fields.String()
+    created_at = fields.String()
+    maintainers = fields.List(fields.String())
+
+
+class RoleList(Schema):
+    project = fields.String()
+    roles = fields.List(fields.Nested(Role))

@@ -1,0 +1,94 @@
+"""Rendering and delivering the outbox's messages: .eml files by default, SMTP when configured."""
+
+import os
+import smtplib
+import tempfile
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from uuid import UUID
+
+from wharf.projections.outbox import Outbox
+from wharf.security.tokens import VerificationTokens
+from wharf.settings import Settings
+
+SUBJECTS = {
+    "verify-email": "Verify your email address",
+    "email-added": "A new email address was added to your account",
+    "password-changed": "Your password was changed",
+}
+
+
+class Renderer:
+    def __init__(self, settings: Settings, tokens: VerificationTokens):
+        self._settings = settings
+        self._tokens = tokens
+
+    def render(self, message: dict) -> EmailMessage:
+        params, name = message["params"], message["username"]
+        if message["template"] == "verify-email":
+            token = self._tokens.issue(UUID(message["account_id"]), params["nonce"])
+            body = (f"Hello {name},\n\nConfirm that {params['email']} is yours by opening\n\n"
+                    f"  {self._settings.origin}/account/verify-email?token={token}\n\n"
+                    f"or by sending this token to POST /api/account/emails/verify:\n\n"
+                    f"  {token}\n\nThe link works once and expires at {params['expires_at']}.\n")
+        elif message["template"] == "email-added":
+            body = (f"Hello {name},\n\nThe address {params['email']} was added to your account.\n"
+                    "If this was not you, change your password now.\n")
+        else:
+            body = (f"Hello {name},\n\nYour password was changed from {params['ip']}."
+                    " Every other session was ended.\n"
+                    "If this was not you, contact the administrators now.\n")
+        email = EmailMessage()
+        email["Subject"] = f"[{self._settings.site_name}] {SUBJECTS[message['template']]}"
+        email["From"] = self._settings.mail_from
+        email["To"] = message["recipient"]
+        email["Message-ID"] = f"<{message['id']}@wharf>"
+        email.set_content(body, cte="8bit")
+        return email
+
+
+class EmlDirectory:
+    """Writes each message to DIR/<message id>.eml; rewriting the same message is harmless."""
+
+    def __init__(self, directory: Path):
+        self._directory = directory
+
+    def send(self, message_id: str, email: EmailMessage) -> None:
+        self._directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self._directory, suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            out.write(bytes(email))
+        os.replace(tmp, self._directory / f"{message_id}.eml")
+
+
+class Smtp:
+    def __init__(self, url: str):
+        parts = urlsplit(url)
+        self._host, self._port = parts.hostname or "localhost", parts.port or 25
+        self._tls = parts.scheme == "smtps"
+        self._user = unquote(parts.username) if parts.username else None
+        self._password = unquote(parts.password) if parts.password else None
+
+    def send(self, message_id: str, email: EmailMessage) -> None:
+        smtp_class = smtplib.SMTP_SSL if self._tls else smtplib.SMTP
+        with smtp_class(self._host, self._port, timeout=30) as smtp:
+            if self._user:
+                smtp.login(self._user, self._password or "")
+            smtp.send_message(email)
+
+
+def transport_for(settings: Settings):
+    return Smtp(settings.smtp_url) if settings.smtp_url else EmlDirectory(settings.outbox_dir)
+
+
+def deliver_pending(outbox: Outbox, renderer: Renderer, transport, now: datetime) -> int:
+    """Send what is waiting: send first, then mark, so a crash can only repeat, never lose."""
+    sent = 0
+    for message in outbox.pending():
+        if message["recipient"] is None:
+            continue
+        transport.send(message["id"], renderer.render(message))
+        sent += outbox.mark_sent(message["id"], now)
+    return sent

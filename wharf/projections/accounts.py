@@ -1,0 +1,97 @@
+"""Accounts by id, username and email: who someone is and which addresses they hold."""
+
+from functools import singledispatch
+
+from wharf.domain.account import Account
+from wharf.projections.database import Database, stamp
+from wharf.projections.projector import View
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS accounts ("
+    " id TEXT PRIMARY KEY, username TEXT NOT NULL, username_key TEXT NOT NULL UNIQUE,"
+    " is_admin INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,"
+    " password_changed_at TEXT)",
+    "CREATE TABLE IF NOT EXISTS account_emails ("
+    " email_key TEXT PRIMARY KEY, email TEXT NOT NULL, account_id TEXT NOT NULL,"
+    " verified INTEGER NOT NULL DEFAULT 0, is_primary INTEGER NOT NULL DEFAULT 0,"
+    " added_at TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS account_emails_account ON account_emails (account_id)",
+]
+
+
+@singledispatch
+def process(event, cur) -> None:
+    pass
+
+
+@process.register
+def _(event: Account.Registered, cur) -> None:
+    cur.execute("INSERT INTO accounts (id, username, username_key, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (str(event.originator_id), event.username, event.username.lower(),
+                 stamp(event.timestamp)))
+
+
+@process.register
+def _(event: Account.EmailAdded, cur) -> None:
+    cur.execute("INSERT INTO account_emails (email_key, email, account_id, is_primary, added_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (event.email_key, event.email, str(event.originator_id), int(event.primary),
+                 stamp(event.timestamp)))
+
+
+@process.register
+def _(event: Account.EmailVerified, cur) -> None:
+    cur.execute("UPDATE account_emails SET verified = 1 WHERE email_key = ?", (event.email_key,))
+
+
+@process.register
+def _(event: Account.PrimaryEmailChanged, cur) -> None:
+    cur.execute("UPDATE account_emails SET is_primary = (CASE WHEN email_key = ? THEN 1 ELSE 0"
+                " END) WHERE account_id = ?", (event.email_key, str(event.originator_id)))
+
+
+@process.register
+def _(event: Account.EmailRemoved, cur) -> None:
+    cur.execute("DELETE FROM account_emails WHERE email_key = ?", (event.email_key,))
+
+
+@process.register
+def _(event: Account.PasswordChanged, cur) -> None:
+    cur.execute("UPDATE accounts SET password_changed_at = ? WHERE id = ?",
+                (stamp(event.timestamp), str(event.originator_id)))
+
+
+@process.register
+def _(event: Account.AdminGranted, cur) -> None:
+    cur.execute("UPDATE accounts SET is_admin = 1 WHERE id = ?", (str(event.originator_id),))
+
+
+VIEW = View("accounts", SCHEMA, ["accounts", "account_emails"], process)
+
+
+class Accounts:
+    def __init__(self, db: Database):
+        self._db = db
+
+    def by_id(self, account_id) -> dict | None:
+        with self._db.transaction() as cur:
+            account = cur.execute("SELECT * FROM accounts WHERE id = ?",
+                                  (str(account_id),)).fetchone()
+            if account is not None:
+                account["emails"] = cur.execute(
+                    "SELECT email, verified, is_primary, added_at FROM account_emails"
+                    " WHERE account_id = ? ORDER BY added_at, email", (str(account_id),)
+                ).fetchall()
+        return account
+
+    def by_username(self, username: str) -> dict | None:
+        with self._db.transaction() as cur:
+            return cur.execute("SELECT * FROM accounts WHERE username_key = ?",
+                               (username.lower(),)).fetchone()
+
+    def by_email(self, email_key: str) -> dict | None:
+        with self._db.transaction() as cur:
+            return cur.execute(
+                "SELECT a.* FROM accounts a JOIN account_emails e ON e.account_id = a.id"
+                " WHERE e.email_key = ?", (email_key,)).fetchone()

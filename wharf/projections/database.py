@@ -1,0 +1,140 @@
+"""The views' database: the same SQLite file or PostgreSQL database that holds the event log.
+
+SQL is written once with `?` placeholders; rows come back as dicts. `transaction(lock=True)`
+serialises writers of views across processes (BEGIN IMMEDIATE on SQLite, a transaction-level
+advisory lock on PostgreSQL).
+"""
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+VIEWS_LOCK_KEY = 0x5748_4152_4601  # "WHARF\x01"
+
+
+class Database:
+    def transaction(self, *, lock: bool = False):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def execute_script(self, statements: list[str]) -> None:
+        with self.transaction(lock=True) as cur:
+            for statement in statements:
+                cur.execute(statement)
+
+
+class SQLiteCursor:
+    def __init__(self, cursor: sqlite3.Cursor):
+        self._cursor = cursor
+
+    def execute(self, sql: str, params=()) -> "SQLiteCursor":
+        self._cursor.execute(sql, params)
+        return self
+
+    def fetchone(self) -> dict | None:
+        row = self._cursor.fetchone()
+        return dict(row) if row is not None else None
+
+    def fetchall(self) -> list[dict]:
+        return [dict(row) for row in self._cursor.fetchall()]
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+
+class SQLiteDatabase(Database):
+    def __init__(self, path: Path):
+        self._path = path
+        self._local = threading.local()
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._path, isolation_level=None, timeout=30,
+                                   check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self, *, lock: bool = False) -> Iterator[SQLiteCursor]:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE" if lock else "BEGIN")
+        try:
+            yield SQLiteCursor(conn.cursor())
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+@cache
+def _to_pyformat(sql: str) -> str:
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class PostgresCursor:
+    def __init__(self, cursor: psycopg.Cursor):
+        self._cursor = cursor
+
+    def execute(self, sql: str, params=()) -> "PostgresCursor":
+        self._cursor.execute(_to_pyformat(sql), params)
+        return self
+
+    def fetchone(self) -> dict | None:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[dict]:
+        return self._cursor.fetchall()
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+
+class PostgresDatabase(Database):
+    def __init__(self, conninfo: str, schema: str, max_size: int = 4):
+        self._pool = ConnectionPool(
+            conninfo, min_size=1, max_size=max_size, open=True,
+            kwargs={"row_factory": dict_row, "options": f"-c search_path={schema}",
+                    "autocommit": True},
+        )
+
+    @contextmanager
+    def transaction(self, *, lock: bool = False) -> Iterator[PostgresCursor]:
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            if lock:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", (VIEWS_LOCK_KEY,))
+            yield PostgresCursor(cur)
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def stamp(moment) -> str | None:
+    """Times are stored as fixed-width UTC text, so they sort and compare the same everywhere."""
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def unstamp(text: str | None):
+    return None if text is None else datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=UTC)

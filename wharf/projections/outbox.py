@@ -1,0 +1,81 @@
+"""The email outbox: one row per message an event calls for, delivered exactly once.
+
+Message ids derive from the event that asked for them, so replaying the log never makes a second
+message, and `outbox_sent` survives a rebuild, so a rebuild never sends old mail again.
+Rows hold no secret: verification links are derived from the nonce at delivery time.
+"""
+
+import json
+from functools import singledispatch
+from uuid import NAMESPACE_OID, uuid5
+
+from wharf.domain.account import Account
+from wharf.projections.database import Database, stamp
+from wharf.projections.projector import View
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS outbox ("
+    " id TEXT PRIMARY KEY, account_id TEXT NOT NULL, recipient TEXT, template TEXT NOT NULL,"
+    " params TEXT NOT NULL, created_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS outbox_sent (id TEXT PRIMARY KEY, sent_at TEXT NOT NULL)",
+]
+
+
+@singledispatch
+def process(event, cur) -> None:
+    pass
+
+
+@process.register
+def _(event: Account.EmailVerificationSent, cur) -> None:
+    _queue(cur, event, "verify-email", recipient=event.email,
+           params={"email": event.email, "nonce": event.nonce,
+                   "expires_at": stamp(event.expires_at)})
+
+
+@process.register
+def _(event: Account.EmailAdded, cur) -> None:
+    if not event.primary:
+        _queue(cur, event, "email-added", params={"email": event.email})
+
+
+@process.register
+def _(event: Account.PasswordChanged, cur) -> None:
+    _queue(cur, event, "password-changed", params={"ip": event.ip})
+
+
+def _queue(cur, event, template: str, *, params: dict, recipient: str | None = None) -> None:
+    message_id = uuid5(NAMESPACE_OID, f"{event.originator_id}/{event.originator_version}")
+    cur.execute("INSERT INTO outbox (id, account_id, recipient, template, params, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (str(message_id), str(event.originator_id), recipient, template,
+                 json.dumps(params), stamp(event.timestamp)))
+
+
+VIEW = View("outbox", SCHEMA, ["outbox"], process)
+
+
+class Outbox:
+    def __init__(self, db: Database):
+        self._db = db
+
+    def pending(self, limit: int = 100) -> list[dict]:
+        """Unsent messages, with the recipient resolved (the primary email when none is set)."""
+        with self._db.transaction() as cur:
+            rows = cur.execute(
+                "SELECT o.id, o.account_id, o.template, o.params, o.created_at, a.username,"
+                " COALESCE(o.recipient, e.email) AS recipient FROM outbox o"
+                " JOIN accounts a ON a.id = o.account_id"
+                " LEFT JOIN account_emails e ON e.account_id = o.account_id AND e.is_primary = 1"
+                " WHERE NOT EXISTS (SELECT 1 FROM outbox_sent s WHERE s.id = o.id)"
+                " ORDER BY o.created_at, o.id LIMIT ?", (limit,)).fetchall()
+        for row in rows:
+            row["params"] = json.loads(row["params"])
+        return rows
+
+    def mark_sent(self, message_id: str, now) -> bool:
+        """Claim a message as sent; False when another deliverer already did."""
+        with self._db.transaction() as cur:
+            cur.execute("INSERT INTO outbox_sent (id, sent_at) VALUES (?, ?)"
+                        " ON CONFLICT (id) DO NOTHING", (message_id, stamp(now)))
+            return cur.rowcount == 1

@@ -1,0 +1,93 @@
+"""Brings every view up to date with the event log, exactly once.
+
+Any process may call `catch_up`: writers call it right after saving, so a command's response
+returns only once its views show the change (read-your-writes across processes); the projection
+process calls it in a loop to repair what a crashed writer left behind. Catch-up runs under the
+views lock; each view's rows and its tracking position are written in one transaction, so an
+event is applied once whichever process gets there first.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Callable
+
+from eventsourcing.persistence import ApplicationRecorder, Mapper
+
+from wharf.projections.database import Database
+
+BATCH = 500
+
+TRACKING_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS projection_tracking ("
+    " name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+]
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    schema: list[str]
+    tables: list[str]
+    process: Callable  # (event, cursor) -> None
+
+
+class Projector:
+    def __init__(self, db: Database, recorder: ApplicationRecorder, mapper: Mapper,
+                 views: Sequence[View]):
+        self._db = db
+        self._recorder = recorder
+        self._mapper = mapper
+        self._views = {view.name: view for view in views}
+
+    @property
+    def views(self) -> list[View]:
+        return list(self._views.values())
+
+    def create_tables(self) -> None:
+        statements = list(TRACKING_SCHEMA)
+        for view in self._views.values():
+            statements += view.schema
+        self._db.execute_script(statements)
+        with self._db.transaction(lock=True) as cur:
+            for name in self._views:
+                cur.execute("INSERT INTO projection_tracking (name, position) VALUES (?, 0)"
+                            " ON CONFLICT (name) DO NOTHING", (name,))
+
+    def position(self) -> int:
+        with self._db.transaction() as cur:
+            row = cur.execute("SELECT MIN(position) AS p FROM projection_tracking").fetchone()
+        return row["p"] or 0
+
+    def catch_up(self, until: int | None = None) -> int:
+        """Apply every event not yet in the views; return how many were applied."""
+        if until is not None and self.position() >= until:
+            return 0
+        applied = 0
+        with self._db.transaction(lock=True) as cur:
+            rows = cur.execute("SELECT name, position FROM projection_tracking").fetchall()
+            positions = {row["name"]: row["position"] for row in rows}
+            start = min(positions.values(), default=0)
+            while notifications := self._recorder.select_notifications(
+                start, BATCH, inclusive_of_start=False
+            ):
+                for notification in notifications:
+                    event = self._mapper.to_domain_event(notification)
+                    for name, view in self._views.items():
+                        if positions[name] < notification.id:
+                            view.process(event, cur)
+                start = notifications[-1].id
+                applied += len(notifications)
+                for name in self._views:
+                    positions[name] = max(positions[name], start)
+            for name, position in positions.items():
+                cur.execute("UPDATE projection_tracking SET position = ? WHERE name = ?",
+                            (position, name))
+        return applied
+
+    def reset(self, name: str) -> None:
+        """Empty one view and rewind it, so the next catch-up rebuilds it from the log."""
+        view = self._views[name]
+        with self._db.transaction(lock=True) as cur:
+            for table in view.tables:
+                cur.execute(f"DELETE FROM {table}")
+            cur.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?", (name,))

@@ -1,0 +1,1 @@
+"""Security primitives, each behind one small module with a narrow interface."""

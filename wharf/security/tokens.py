@@ -1,0 +1,55 @@
+"""Opaque bearer secrets: session tokens and signed email-verification tokens.
+
+Session tokens are 256-bit random values; only their SHA-256 is stored. Verification tokens are
+derived (HMAC-SHA256 with the server secret) from the account id and a random nonce recorded in
+the event, so no usable link is ever stored.
+"""
+
+import base64
+import hashlib
+import hmac
+import secrets
+from uuid import UUID
+
+from wharf.domain.errors import InvalidToken
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+class VerificationTokens:
+    def __init__(self, secret_key: bytes):
+        if not secret_key:
+            raise ValueError("a server secret key is required")
+        self._key = hashlib.sha256(b"wharf:email-verification:" + secret_key).digest()
+
+    def issue(self, account_id: UUID, nonce: str) -> str:
+        body = account_id.bytes + bytes.fromhex(nonce)
+        return _b64(body + self._mac(body))
+
+    def open(self, token: str) -> tuple[UUID, str]:
+        """Return (account id, nonce) of a genuine token; the aggregate decides if it is live."""
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        except (ValueError, TypeError):
+            raw = b""
+        body, mac = raw[:32], raw[32:]
+        if len(raw) != 64 or not hmac.compare_digest(mac, self._mac(body)):
+            raise InvalidToken("this verification link is invalid")
+        return UUID(bytes=body[:16]), body[16:].hex()
+
+    def _mac(self, body: bytes) -> bytes:
+        return hmac.new(self._key, body, hashlib.sha256).digest()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()

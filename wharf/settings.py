@@ -1,0 +1,84 @@
+"""Wharf's configuration: one frozen value, read from the environment only by `from_environ`."""
+
+import ipaddress
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    database_url: str | None = None  # postgresql://... ; None means the embedded SQLite file
+    database_schema: str = "public"
+    secret_key: bytes = field(default=b"", repr=False)
+    site_name: str = "Wharf"
+    origin: str = "http://localhost:8000"
+    smtp_url: str | None = field(default=None, repr=False)
+    mail_from: str = "Wharf <noreply@localhost>"
+    session_lifetime: timedelta = timedelta(hours=12)
+    sudo_window: timedelta = timedelta(minutes=30)
+    email_verification_lifetime: timedelta = timedelta(hours=24)
+    secure_cookies: bool = True
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    max_body_bytes: int = 64 * 1024
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url is not None
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "wharf.sqlite3"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.data_dir / "secret.key"
+
+
+def from_environ(environ: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    data_dir = Path(env.get("WHARF_DATA_DIR", "var"))
+    proxies = tuple(
+        ipaddress.ip_network(p.strip())
+        for p in env.get("WHARF_TRUSTED_PROXIES", "").split(",")
+        if p.strip()
+    )
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=env.get("WHARF_DATABASE_URL") or None,
+        database_schema=env.get("WHARF_DATABASE_SCHEMA", "public"),
+        site_name=env.get("WHARF_SITE_NAME", "Wharf"),
+        origin=env.get("WHARF_ORIGIN", "http://localhost:8000").rstrip("/"),
+        smtp_url=env.get("WHARF_SMTP_URL") or None,
+        mail_from=env.get("WHARF_MAIL_FROM", "Wharf <noreply@localhost>"),
+        session_lifetime=timedelta(seconds=int(env.get("WHARF_SESSION_LIFETIME", 12 * 3600))),
+        secure_cookies=env.get("WHARF_INSECURE_COOKIES", "") not in ("1", "true", "yes"),
+        trusted_proxies=proxies,
+    )
+    key = env.get("WHARF_SECRET_KEY")
+    return _with_secret(settings, key.encode() if key else None)
+
+
+def _with_secret(settings: Settings, key: bytes | None) -> Settings:
+    if key is None and settings.secret_key_path.exists():
+        key = settings.secret_key_path.read_bytes().strip()
+    return replace(settings, secret_key=key or b"")
+
+
+def ensure_secret_key(settings: Settings) -> Settings:
+    """Create var/secret.key (mode 0600) on first `wharf init` when no WHARF_SECRET_KEY is set."""
+    if settings.secret_key:
+        return settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.secret_key_path
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_urlsafe(48))
+    return _with_secret(settings, None)
