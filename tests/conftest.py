@@ -1,0 +1,86 @@
+"""Shared fixtures: every integration test runs once on SQLite and once on PostgreSQL."""
+
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from argon2 import PasswordHasher
+
+from wharf.bootstrap import bootstrap, initialise
+from wharf.security.passwords import Passwords
+from wharf.settings import Settings
+
+POSTGRES_URL = os.environ.get("WHARF_TEST_POSTGRES_URL",
+                              "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("WHARF_REQUIRE_POSTGRES") == "1"
+
+
+class Clock:
+    """An injected clock that only moves when a test moves it."""
+
+    def __init__(self, start: datetime = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+def postgres_available() -> bool:
+    try:
+        with psycopg.connect(POSTGRES_URL, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    if not postgres_available():
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required but not reachable at {POSTGRES_URL}")
+        pytest.skip("PostgreSQL is not reachable")
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def postgres_schema(postgres_url):
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    yield schema
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def settings(request, tmp_path: Path) -> Settings:
+    base = Settings(data_dir=tmp_path / "var", secret_key=b"test-secret-key-0123456789",
+                    secure_cookies=True)
+    if request.param == "sqlite":
+        return base
+    schema = request.getfixturevalue("postgres_schema")
+    return Settings(data_dir=base.data_dir, secret_key=base.secret_key,
+                    database_url=request.getfixturevalue("postgres_url"),
+                    database_schema=schema)
+
+
+def fast_passwords() -> Passwords:
+    """Cheap argon2id parameters so the suite stays quick; production uses the library defaults."""
+    return Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def wiring(settings, clock):
+    initialise(settings)
+    wiring = bootstrap(settings, clock, passwords=fast_passwords())
+    yield wiring
+    wiring.close()
