@@ -41,18 +41,24 @@ class NewSession:
         return f"NewSession(session_id={self.session_id!r}, account_id={self.account_id!r})"
 
 
+class LostRace(Exception):
+    """Another process saved the same aggregate version first; nothing of ours was stored."""
+
+
 def retrying(command):
     """Re-run a command whose save lost a race; the rerun sees the winner's events."""
 
     @functools.wraps(command)
     def run(self, *args, **kwargs):
-        for attempt in range(ATTEMPTS):
+        for _ in range(ATTEMPTS - 1):
             try:
                 return command(self, *args, **kwargs)
-            except IntegrityError:
-                if attempt == ATTEMPTS - 1:
-                    raise Conflict("too many concurrent changes; try again") from None
-        return None
+            except LostRace:
+                continue
+        try:
+            return command(self, *args, **kwargs)
+        except LostRace:
+            raise Conflict("too many concurrent changes; try again") from None
 
     return run
 
@@ -238,7 +244,10 @@ class Wharf(Application):
     # Plumbing
 
     def _save(self, *aggregates) -> None:
-        recordings = self.save(*aggregates)
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise LostRace from None
         if self.projector is not None and recordings:
             self.projector.catch_up(until=max(r.notification.id for r in recordings))
 

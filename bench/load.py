@@ -1,0 +1,141 @@
+"""Load from separate client processes: a new connection per request, latencies in milliseconds.
+
+A plan is a module-level generator function (so it can cross into a spawned process) that
+yields the requests of one client. Every client starts at the same wall-clock moment and stops at
+a shared deadline, or earlier when its plan runs out.
+"""
+
+import http.client
+import json
+import math
+import multiprocessing
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+START_DELAY = 0.5  # seconds for every client process to be ready before the shared start
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    body: dict | None = None
+    token: str | None = None
+    expect: int = 200
+
+
+class UnexpectedStatus(Exception):
+    pass
+
+
+def send(port: int, request: Request) -> tuple[int, bytes]:
+    headers = {}
+    payload = None
+    if request.body is not None:
+        payload = json.dumps(request.body).encode()
+        headers["Content-Type"] = "application/json"
+    if request.token:
+        headers["Authorization"] = f"Bearer {request.token}"
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(request.method, request.path, body=payload, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def call(port: int, request: Request):
+    """Send one request; return its JSON body (or None); raise if the status is not expected."""
+    status, body = send(port, request)
+    if status != request.expect:
+        raise UnexpectedStatus(f"{request.method} {request.path} -> {status}: {body[:300]!r}")
+    return json.loads(body) if body else None
+
+
+@dataclass(frozen=True)
+class ClientResult:
+    latencies_ms: list[float]  # successful requests only
+    failures: int
+    first_failure: str | None
+    started_at: float
+    finished_at: float
+    ran_out: bool  # the plan ended before the deadline
+
+
+def run_client(port: int, plan: Callable[..., Iterator[Request]], args: tuple,
+               start_at: float, deadline: float) -> ClientResult:
+    requests = plan(*args)
+    time.sleep(max(0.0, start_at - time.time()))
+    latencies, failures, first_failure, ran_out = [], 0, None, True
+    started_at = time.time()
+    for request in requests:
+        if time.time() >= deadline:
+            ran_out = False
+            break
+        begin = time.perf_counter()
+        try:
+            status, body = send(port, request)
+        except OSError as error:
+            status, body = None, repr(error).encode()
+        elapsed_ms = (time.perf_counter() - begin) * 1000
+        if status == request.expect:
+            latencies.append(elapsed_ms)
+        else:
+            failures += 1
+            first_failure = first_failure or f"{request.path} -> {status}: {body[:200]!r}"
+    return ClientResult(latencies, failures, first_failure, started_at, time.time(), ran_out)
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile; NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+@dataclass(frozen=True)
+class Summary:
+    name: str
+    requests: int
+    failures: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    clients_ran_out: int
+    first_failure: str | None
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+class Load:
+    """A pool of client processes, spawned once and reused by every scenario."""
+
+    def __init__(self, concurrency: int):
+        self.concurrency = concurrency
+        self._pool = ProcessPoolExecutor(concurrency, mp_context=multiprocessing.get_context("spawn"))
+        list(self._pool.map(time.sleep, [0.2] * concurrency))  # spawn them all now
+
+    def run(self, name: str, port: int, plan: Callable[..., Iterator[Request]],
+            per_client_args: list[tuple], seconds: float) -> Summary:
+        start_at = time.time() + START_DELAY
+        futures = [self._pool.submit(run_client, port, plan, args, start_at, start_at + seconds)
+                   for args in per_client_args]
+        results = [future.result() for future in futures]
+        latencies = [ms for result in results for ms in result.latencies_ms]
+        wall = max(r.finished_at for r in results) - min(r.started_at for r in results)
+        return Summary(name, len(latencies), sum(r.failures for r in results), wall,
+                       percentile(latencies, 50), percentile(latencies, 95),
+                       sum(r.ran_out for r in results),
+                       next((r.first_failure for r in results if r.first_failure), None))
+
+    def submit(self, function, *args):
+        return self._pool.submit(function, *args)
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)

@@ -1,0 +1,57 @@
+"""Accounts and sessions for the scenarios.
+
+The login scenario's accounts are registered over HTTP, so their hashes carry the production
+argon2id parameters. Every other account only needs a session token, so it is created through
+the application service directly, with cheap argon2 parameters, to keep seeding to seconds.
+"""
+
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+
+from load import Request, call
+from wharf.bootstrap import bootstrap, utc_now
+from wharf.domain.origin import Origin
+from wharf.security.passwords import Passwords
+from wharf.settings import from_environ
+
+SEED_PASSWORD = "bench-seed-password-1f6c"  # for the cheaply hashed accounts only
+
+
+@dataclass(frozen=True)
+class Seeded:
+    logins: list[tuple[str, str]]  # (username, password), one per client
+    read_tokens: list[str]  # one per client
+    write_tokens: list[list[str]]  # per client, its own accounts
+    warm_write_tokens: list[list[str]]  # per client, used only while warming up
+    read_your_writes_token: str
+
+
+def seed(environ: dict[str, str], port: int, clients: int, write_accounts: int) -> Seeded:
+    logins = [_register_over_http(port, f"bench-login-{c}") for c in range(clients)]
+    wiring = bootstrap(from_environ(environ), passwords=Passwords(
+        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)))
+    try:
+        def session(username: str) -> str:
+            origin = Origin(None, "127.0.0.1", "wharf-bench-seed", utc_now())
+            wiring.app.register(origin, username, SEED_PASSWORD, f"{username}@example.com")
+            return wiring.app.log_in(origin, username, SEED_PASSWORD).token
+
+        return Seeded(
+            logins=logins,
+            read_tokens=[session(f"bench-read-{c}") for c in range(clients)],
+            write_tokens=[[session(f"bench-write-{c}-{i}") for i in range(write_accounts)]
+                          for c in range(clients)],
+            warm_write_tokens=[[session(f"bench-warm-{c}")] for c in range(clients)],
+            read_your_writes_token=session("bench-ryw"),
+        )
+    finally:
+        wiring.close()
+
+
+def _register_over_http(port: int, username: str) -> tuple[str, str]:
+    password = secrets.token_urlsafe(16)
+    call(port, Request("POST", "/api/accounts", {"username": username, "password": password,
+                                                 "email": f"{username}@example.com"}, expect=201))
+    return username, password

@@ -1,0 +1,74 @@
+"""A small HTTP client for one Wharf server, and a reader for the .eml outbox directory."""
+
+import time
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+
+import requests
+
+PASSWORD = "correct horse battery staple"
+TIMEOUT = 15
+MAIL_WAIT = 15.0
+
+
+class Api:
+    def __init__(self, url: str):
+        self.url = url
+        self.http = requests.Session()
+
+    def call(self, method: str, path: str, token: str | None = None, json=None,
+             **kwargs) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return self.http.request(method, self.url + path, json=json, headers=headers,
+                                 timeout=TIMEOUT, **kwargs)
+
+    def register(self, username: str, email: str | None = None,
+                 password: str = PASSWORD) -> str:
+        result = self.call("POST", "/api/accounts", json={
+            "username": username, "password": password,
+            "email": email or f"{username.lower()}@example.com"})
+        assert result.status_code == 201, result.text
+        return result.json()["id"]
+
+    def log_in(self, username: str, password: str = PASSWORD) -> dict:
+        """Return the new session: {session_id, token, expires_at}."""
+        result = self.call("POST", "/api/session",
+                           json={"username": username, "password": password})
+        assert result.status_code == 201, result.text
+        return result.json()
+
+    def token(self, username: str, password: str = PASSWORD) -> str:
+        return self.log_in(username, password)["token"]
+
+    def user(self, username: str) -> str:
+        self.register(username)
+        return self.token(username)
+
+
+class MailDirectory:
+    """The outbox directory the projection process writes; reads wait a bounded time for mail."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def messages(self) -> list[EmailMessage]:
+        if not self.directory.exists():
+            return []
+        return [message_from_bytes(path.read_bytes(), policy=default_policy)
+                for path in sorted(self.directory.glob("*.eml"))]
+
+    def wait_for(self, to: str, subject_contains: str) -> EmailMessage:
+        deadline = time.monotonic() + MAIL_WAIT
+        while True:
+            for message in self.messages():
+                if message["To"] == to and subject_contains in message["Subject"]:
+                    return message
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no '{subject_contains}' mail to {to} within {MAIL_WAIT}s")
+            time.sleep(0.05)
+
+    def verification_token(self, to: str) -> str:
+        body = self.wait_for(to, "Verify").get_content()
+        return body.split("token=")[1].split()[0]

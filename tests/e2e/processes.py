@@ -1,0 +1,144 @@
+"""Real Wharf processes for end-to-end tests: `wharf init`, gunicorn servers, the projection loop.
+
+Every process is started in its own process group, so stopping it also stops the workers it
+forked; nothing outlives the test module that started it.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+READY_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wharf_command(*args: str) -> list[str]:
+    """The installed `wharf` script beside this interpreter, or the same CLI as a module."""
+    script = Path(sys.executable).with_name("wharf")
+    return [str(script), *args] if script.exists() else [sys.executable, "-m", "wharf.cli", *args]
+
+
+def wharf_environ(database_url: str, schema: str, data_dir: Path) -> dict[str, str]:
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("WHARF_")}
+    return {**inherited, "PYTHONUNBUFFERED": "1", "WHARF_DATABASE_URL": database_url,
+            "WHARF_DATABASE_SCHEMA": schema, "WHARF_SECRET_KEY": "e2e-secret-key-0123456789",
+            "WHARF_DATA_DIR": str(data_dir), "WHARF_INSECURE_COOKIES": "1"}
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen
+    log: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self) -> None:
+        """SIGTERM the whole group, then SIGKILL whatever is left of it."""
+        group = self.popen.pid  # start_new_session: the group id is the leader's pid
+        _signal_group(group, signal.SIGTERM)
+        try:
+            self.popen.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            _signal_group(group, signal.SIGKILL)
+            self.popen.wait(timeout=STOP_TIMEOUT)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while _group_alive(group) and time.monotonic() < deadline:
+            time.sleep(0.05)  # gunicorn workers leave just after their master
+        if _group_alive(group):
+            _signal_group(group, signal.SIGKILL)
+
+
+@dataclass
+class Server:
+    process: Process
+    url: str
+
+
+def _signal_group(group: int, signum: int) -> None:
+    try:
+        os.killpg(group, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+class Deployment:
+    """One schema and one data directory, shared by every process started from here."""
+
+    def __init__(self, database_url: str, schema: str, data_dir: Path):
+        self.environ = wharf_environ(database_url, schema, data_dir)
+        self.data_dir = data_dir
+        self.outbox_dir = data_dir / "outbox"
+        self._processes: list[Process] = []
+
+    def init(self) -> None:
+        done = subprocess.run(wharf_command("init"), env=self.environ, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, f"wharf init failed:\n{done.stdout}\n{done.stderr}"
+
+    def start_server(self, workers: int) -> Server:
+        port = free_port()
+        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+                   "--workers", str(workers), "--graceful-timeout", "3",
+                   "wharf.http.app:get_app()"]
+        return Server(self._start(f"gunicorn-{port}", command), f"http://127.0.0.1:{port}")
+
+    def start_projections(self) -> Process:
+        return self._start("projections", wharf_command("projections", "run", "--interval", "0.1"))
+
+    def wait_until_ready(self, *servers: Server) -> None:
+        for server in servers:
+            _wait_for(server)
+
+    def stop(self) -> None:
+        for process in reversed(self._processes):
+            process.stop()
+        self._processes.clear()
+
+    def _start(self, name: str, command: list[str]) -> Process:
+        log = self.data_dir / f"{name}.log"
+        with log.open("wb") as out:
+            popen = subprocess.Popen(command, env=self.environ, stdout=out,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+        process = Process(name, popen, log)
+        self._processes.append(process)
+        return process
+
+
+def _wait_for(server: Server) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.popen.poll() is not None:
+            raise RuntimeError(f"{server.process.name} exited early:\n{server.process.log_tail()}")
+        try:
+            if requests.get(f"{server.url}/api/openapi.json", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass  # not listening yet, or its worker is still booting
+        time.sleep(0.1)
+    raise RuntimeError(f"{server.process.name} not ready in {READY_TIMEOUT}s:\n"
+                       f"{server.process.log_tail()}")

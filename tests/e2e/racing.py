@@ -1,0 +1,65 @@
+"""Two OS processes that send their requests at the same instant, round after round.
+
+Each racer prepares its request, waits at a shared barrier, then sends it; so in every round
+both requests leave together, each to its own server.
+"""
+
+import multiprocessing
+from dataclasses import dataclass
+
+import requests
+
+BARRIER_TIMEOUT = 30
+RESULTS_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class Call:
+    path: str
+    body: dict
+    token: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    code: str | None
+
+
+def _racer(index: int, url: str, calls: list[Call], barrier, results) -> None:
+    http = requests.Session()
+    for round_, call in enumerate(calls):
+        headers = {"Authorization": f"Bearer {call.token}"} if call.token else {}
+        prepared = http.prepare_request(
+            requests.Request("POST", url + call.path, json=call.body, headers=headers))
+        barrier.wait(BARRIER_TIMEOUT)
+        try:
+            response = http.send(prepared, timeout=BARRIER_TIMEOUT)
+        except requests.RequestException as error:  # reported, so the test fails, not hangs
+            results.put((round_, index, 0, repr(error)))
+            continue
+        code = response.json().get("code") if response.status_code >= 400 else None
+        results.put((round_, index, response.status_code, code))
+
+
+def race(first: tuple[str, list[Call]], second: tuple[str, list[Call]]) -> list[tuple[Outcome, Outcome]]:
+    """Run two racers, each (server url, one call per round); return both outcomes per round."""
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(2), context.Queue()
+    racers = [context.Process(target=_racer, args=(i, url, calls, barrier, results), daemon=True)
+              for i, (url, calls) in enumerate((first, second))]
+    for racer in racers:
+        racer.start()
+    try:
+        rounds = len(first[1])
+        outcomes: dict[tuple[int, int], Outcome] = {}
+        for _ in range(2 * rounds):
+            round_, index, status, code = results.get(timeout=RESULTS_TIMEOUT)
+            outcomes[round_, index] = Outcome(status, code)
+        return [(outcomes[r, 0], outcomes[r, 1]) for r in range(rounds)]
+    finally:
+        for racer in racers:
+            racer.join(timeout=5)
+            if racer.is_alive():
+                racer.kill()
+                racer.join()

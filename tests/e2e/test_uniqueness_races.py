@@ -1,0 +1,94 @@
+"""Two processes claim the same name at the same instant, on different servers: exactly one wins."""
+
+import uuid
+
+import pytest
+
+from tests.e2e.client import PASSWORD
+from tests.e2e.racing import Call, Outcome, race
+
+pytestmark = pytest.mark.e2e
+
+ROUNDS = 20
+
+
+def _one_winner(outcomes: list[tuple[Outcome, Outcome]], loser_code: str) -> None:
+    for round_, pair in enumerate(outcomes):
+        assert sorted(o.status for o in pair) == [201, 409], f"round {round_}: {pair}"
+        assert [o.code for o in pair if o.status == 409] == [loser_code], f"round {round_}: {pair}"
+
+
+def _count(database, sql: str, *params) -> int:
+    return database.execute(sql, params).fetchone()[0]
+
+
+def _registered_events(database, field: str, value: str) -> int:
+    """Registrations in the event log itself, whatever the views say."""
+    return _count(database, "SELECT count(*) FROM wharf_events WHERE topic = %s"
+                  f" AND convert_from(state, 'UTF8')::jsonb ->> '{field}' = %s",
+                  "wharf:account:registered", value)
+
+
+def test_two_registrations_of_one_username_on_two_servers_make_one_account(two_servers, database):
+    a, b = two_servers
+    tag = uuid.uuid4().hex[:6]
+    names = [f"racer{tag}{i}" for i in range(ROUNDS)]
+
+    outcomes = race(
+        (a.url, [Call("/api/accounts", {"username": n, "password": PASSWORD,
+                                        "email": f"{n}-a@example.com"}) for n in names]),
+        (b.url, [Call("/api/accounts", {"username": n.upper() if i % 2 else n,
+                                        "password": PASSWORD, "email": f"{n}-b@example.com"})
+                 for i, n in enumerate(names)]))
+
+    _one_winner(outcomes, "username_taken")
+    for name in names:
+        assert _count(database, "SELECT count(*) FROM accounts WHERE username_key = %s", name) == 1
+        assert _count(database, "SELECT count(*) FROM account_emails e JOIN accounts a"
+                      " ON a.id = e.account_id WHERE a.username_key = %s", name) == 1
+        assert _registered_events(database, "username", name) + \
+            _registered_events(database, "username", name.upper()) == 1
+
+
+def test_two_registrations_of_one_email_on_two_servers_make_one_account(two_servers, database):
+    a, b = two_servers
+    tag = uuid.uuid4().hex[:6]
+    emails = [f"shared{tag}{i}@example.com" for i in range(ROUNDS)]
+
+    outcomes = race(
+        (a.url, [Call("/api/accounts", {"username": f"left{tag}{i}", "password": PASSWORD,
+                                        "email": e}) for i, e in enumerate(emails)]),
+        (b.url, [Call("/api/accounts", {"username": f"right{tag}{i}", "password": PASSWORD,
+                                        "email": e.upper()}) for i, e in enumerate(emails)]))
+
+    _one_winner(outcomes, "email_taken")
+    for i, email in enumerate(emails):
+        assert _count(database, "SELECT count(*) FROM account_emails WHERE email_key = %s",
+                      email) == 1
+        assert _count(database, "SELECT count(*) FROM accounts WHERE username_key IN (%s, %s)",
+                      f"left{tag}{i}", f"right{tag}{i}") == 1
+        assert _registered_events(database, "username", f"left{tag}{i}") + \
+            _registered_events(database, "username", f"right{tag}{i}") == 1
+
+
+def test_two_owners_creating_one_project_name_on_two_servers_make_one_project(two_servers, database):
+    a, b = two_servers
+    tag = uuid.uuid4().hex[:6]
+    first, second = a.user(f"first{tag}"), b.user(f"second{tag}")
+
+    outcomes = race(
+        (a.url, [Call("/api/projects", {"name": f"My.Project{tag}-{i}"}, first)
+                 for i in range(ROUNDS)]),
+        (b.url, [Call("/api/projects", {"name": f"my_project{tag}_{i}"}, second)
+                 for i in range(ROUNDS)]))
+
+    _one_winner(outcomes, "project_name_taken")
+    for i, (from_a, _) in enumerate(outcomes):
+        key = f"my-project{tag}-{i}"
+        assert _count(database, "SELECT count(*) FROM projects WHERE normalized_name = %s", key) == 1
+        assert _count(database, "SELECT count(*) FROM wharf_events WHERE topic = %s AND"
+                      " convert_from(state, 'UTF8')::jsonb ->> 'normalized_name' = %s",
+                      "wharf:project:created", key) == 1
+        winner = f"first{tag}" if from_a.status == 201 else f"second{tag}"
+        roles = b.call("GET", f"/api/projects/{key}").json()["maintainers"]
+        assert roles == [winner], f"round {i}"

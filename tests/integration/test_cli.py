@@ -1,0 +1,73 @@
+"""The `wharf` command, run as a real process against both stores."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from wharf.bootstrap import bootstrap
+from tests.conftest import fast_passwords
+from tests.integration.conftest import Api
+
+
+def wharf(settings, *args) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WHARF_")}
+    env.update(WHARF_DATA_DIR=str(settings.data_dir), WHARF_SECRET_KEY=settings.secret_key.decode())
+    if settings.uses_postgres:
+        env.update(WHARF_DATABASE_URL=settings.database_url,
+                   WHARF_DATABASE_SCHEMA=settings.database_schema)
+    return subprocess.run([sys.executable, "-m", "wharf.cli", *args], env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_init_is_idempotent_and_admin_grant_works(settings, clock):
+    assert wharf(settings, "init").returncode == 0
+    assert wharf(settings, "init").returncode == 0
+    wiring = bootstrap(settings, clock, passwords=fast_passwords())
+    try:
+        Api(wiring).register("alice")
+        granted = wharf(settings, "admin", "grant", "ALICE")
+        assert granted.returncode == 0, granted.stderr
+        assert wiring.accounts.by_username("alice")["is_admin"] == 1
+        missing = wharf(settings, "admin", "grant", "nobody")
+        assert missing.returncode == 1
+        assert "no account named nobody" in missing.stderr
+    finally:
+        wiring.close()
+
+
+def test_catch_up_delivers_the_outbox_as_eml_files(settings, clock):
+    assert wharf(settings, "init").returncode == 0
+    wiring = bootstrap(settings, clock, passwords=fast_passwords())
+    try:
+        Api(wiring).register("alice")
+    finally:
+        wiring.close()
+
+    assert wharf(settings, "projections", "catch-up").returncode == 0
+
+    files = list((settings.data_dir / "outbox").glob("*.eml"))
+    assert len(files) == 1
+    assert "To: alice@example.com" in files[0].read_text()
+
+
+def test_init_creates_a_private_secret_key_when_none_is_configured(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WHARF_")}
+    env["WHARF_DATA_DIR"] = str(tmp_path / "var")
+    subprocess.run([sys.executable, "-m", "wharf.cli", "init"], env=env, check=True, timeout=60)
+    key = tmp_path / "var" / "secret.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert len(key.read_text()) >= 64
+    subprocess.run([sys.executable, "-m", "wharf.cli", "init"], env=env, check=True, timeout=60)
+    assert len(list((tmp_path / "var").glob("secret.key"))) == 1
+
+
+@pytest.mark.parametrize("command", [["admin", "grant", "x"], ["projections", "catch-up"]])
+def test_commands_refuse_to_run_without_a_secret_key(tmp_path, command):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WHARF_")}
+    env["WHARF_DATA_DIR"] = str(tmp_path / "var")
+    result = subprocess.run([sys.executable, "-m", "wharf.cli", *command], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "WHARF_SECRET_KEY" in result.stderr

@@ -1,0 +1,108 @@
+"""Who is refused what: every route denies by default, and each denial is pinned here."""
+
+import re
+
+import pytest
+
+from wharf.domain.origin import cli_origin
+from wharf.http.endpoint import PUBLIC, SESSION
+from wharf.http.routes import ROUTES
+
+SESSION_ENDPOINTS = [(path, method) for path, resource in ROUTES
+                     for method, endpoint in resource.endpoints.items() if endpoint.auth == SESSION]
+PUBLIC_ENDPOINTS = {(path, method) for path, resource in ROUTES
+                    for method, endpoint in resource.endpoints.items() if endpoint.auth == PUBLIC}
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"{\w+}", "x", path)
+
+
+def test_every_route_method_declares_who_may_call_it():
+    for path, resource in ROUTES:
+        responders = {name[3:].upper() for name in dir(resource) if name.startswith("on_")}
+        assert responders == set(resource.endpoints), path
+
+
+def test_the_public_surface_is_exactly_what_we_mean_to_be_public():
+    assert PUBLIC_ENDPOINTS == {
+        ("/api/accounts", "POST"), ("/api/session", "POST"),
+        ("/api/account/emails/verify", "POST"), ("/api/projects/{name}", "GET"),
+    }
+
+
+@pytest.mark.parametrize(("path", "method"), SESSION_ENDPOINTS)
+def test_anonymous_callers_are_refused(api, path, method):
+    result = api.call(method, concrete(path), json={})
+    assert result.status_code == 401
+    assert result.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(("path", "method"), SESSION_ENDPOINTS)
+def test_a_made_up_or_malformed_token_is_refused(api, path, method):
+    for header in ("Bearer made-up-token", "Basic YWxpY2U6c2VjcmV0", "Bearer", "Token abc"):
+        result = api.call(method, concrete(path), headers={"Authorization": header}, json={})
+        assert result.status_code == 401, header
+
+
+def test_a_method_a_resource_does_not_declare_is_denied(api):
+    class Sneaky:
+        endpoints = {}
+
+        def on_get(self, req, resp):
+            resp.media = {"leaked": True}
+
+    api.client.app.add_route("/api/sneaky", Sneaky())
+    result = api.call("GET", "/api/sneaky")
+    assert result.status_code == 403
+    assert "leaked" not in result.text
+
+
+def project_with_maintainer(api):
+    owner, maintainer, stranger = api.user("owner"), api.user("maint"), api.user("stranger")
+    api.call("POST", "/api/projects", owner, json={"name": "demo"})
+    api.call("POST", "/api/projects/demo/roles", owner, json={"username": "maint", "role": "Maintainer"})
+    return owner, maintainer, stranger
+
+
+ROLE_CHANGES = [
+    ("POST", "/api/projects/demo/roles", {"username": "stranger", "role": "Maintainer"}),
+    ("PATCH", "/api/projects/demo/roles/owner", {"role": "Maintainer"}),
+    ("PATCH", "/api/projects/demo/roles/maint", {"role": "Owner"}),
+    ("DELETE", "/api/projects/demo/roles/owner", None),
+    ("DELETE", "/api/projects/demo/roles/maint", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ROLE_CHANGES)
+def test_maintainers_and_strangers_cannot_manage_roles(api, method, path, body):
+    _, maintainer, stranger = project_with_maintainer(api)
+    for who in (maintainer, stranger):
+        result = api.call(method, path, who, json=body)
+        assert result.status_code == 403, result.json
+        assert result.json["detail"] == "only an Owner of this project can manage its roles"
+    roles = api.wiring.projects.by_normalized_name("demo")["roles"]
+    assert sorted((r["username"], r["role"]) for r in roles) == [
+        ("maint", "Maintainer"), ("owner", "Owner")]
+
+
+def test_strangers_cannot_read_a_projects_roles_but_admins_can(api):
+    _, maintainer, stranger = project_with_maintainer(api)
+    admin = api.user("root")
+    api.wiring.app.grant_admin(cli_origin(api.wiring.clock()), "root")
+
+    assert api.call("GET", "/api/projects/demo/roles", stranger).status_code == 403
+    assert api.call("GET", "/api/projects/demo/roles", maintainer).status_code == 200
+    assert api.call("GET", "/api/projects/demo/roles", admin).status_code == 200
+
+
+def test_one_user_cannot_touch_another_users_emails(api):
+    alice, mallory = api.user("alice"), api.user("mallory")
+
+    assert api.call("DELETE", "/api/account/emails/alice@example.com", mallory).status_code == 404
+    assert api.call("POST", "/api/account/emails/alice@example.com/primary",
+                    mallory).status_code == 404
+    claimed = api.call("POST", "/api/account/emails", mallory, json={"email": "alice@example.com"})
+    assert claimed.status_code == 409
+    emails = api.call("GET", "/api/account", alice).json["emails"]
+    assert [e["email"] for e in emails] == ["alice@example.com"]

@@ -1,0 +1,87 @@
+"""Projects, their normalised names, and the Owner and Maintainer roles."""
+
+
+def test_creating_a_project_makes_you_its_owner(api):
+    alice = api.user("alice")
+
+    created = api.call("POST", "/api/projects", alice, json={"name": "My.Cool_Project"})
+
+    assert created.status_code == 201
+    project = api.call("GET", "/api/projects/my-cool-project").json
+    assert project["name"] == "My.Cool_Project"
+    assert project["normalized_name"] == "my-cool-project"
+    roles = api.call("GET", "/api/projects/My_Cool.Project/roles", alice).json["roles"]
+    assert [(r["username"], r["role"]) for r in roles] == [("alice", "Owner")]
+
+
+def test_project_names_are_unique_once_normalised(api):
+    alice, bob = api.user("alice"), api.user("bob")
+    api.call("POST", "/api/projects", alice, json={"name": "wharf-demo"})
+
+    taken = api.call("POST", "/api/projects", bob, json={"name": "Wharf__Demo"})
+
+    assert taken.status_code == 409
+    assert taken.json["code"] == "project_name_taken"
+
+
+def test_invalid_project_names_are_refused(api):
+    alice = api.user("alice")
+    for name in ["-bad", "bad-", "has space", "ünïcode", "x" * 101]:
+        assert api.call("POST", "/api/projects", alice, json={"name": name}).status_code == 400
+
+
+def test_owners_grant_change_and_remove_roles(api):
+    alice, bob = api.user("alice"), api.user("bob")
+    api.call("POST", "/api/projects", alice, json={"name": "demo"})
+
+    granted = api.call("POST", "/api/projects/demo/roles", alice,
+                       json={"username": "BOB", "role": "Maintainer"})
+    assert granted.status_code == 201
+    assert api.call("GET", "/api/projects/demo/roles", bob).status_code == 200
+
+    promoted = api.call("PATCH", "/api/projects/demo/roles/bob", alice, json={"role": "Owner"})
+    assert promoted.status_code == 204
+    removed = api.call("DELETE", "/api/projects/demo/roles/alice", bob)
+    assert removed.status_code == 204
+
+    roles = api.call("GET", "/api/projects/demo/roles", bob).json["roles"]
+    assert [(r["username"], r["role"]) for r in roles] == [("bob", "Owner")]
+    assert api.call("GET", "/api/projects/demo").json["maintainers"] == ["bob"]
+
+
+def test_the_last_owner_can_never_be_removed_or_demoted(api):
+    alice, bob = api.user("alice"), api.user("bob")
+    api.call("POST", "/api/projects", alice, json={"name": "demo"})
+    api.call("POST", "/api/projects/demo/roles", alice, json={"username": "bob", "role": "Maintainer"})
+
+    demoted = api.call("PATCH", "/api/projects/demo/roles/alice", alice, json={"role": "Maintainer"})
+    removed = api.call("DELETE", "/api/projects/demo/roles/alice", alice)
+
+    assert demoted.status_code == removed.status_code == 409
+    assert demoted.json["code"] == removed.json["code"] == "last_owner"
+
+
+def test_granting_a_role_twice_or_to_nobody_is_refused(api):
+    alice, _ = api.user("alice"), api.user("bob")
+    api.call("POST", "/api/projects", alice, json={"name": "demo"})
+    api.call("POST", "/api/projects/demo/roles", alice, json={"username": "bob", "role": "Maintainer"})
+
+    twice = api.call("POST", "/api/projects/demo/roles", alice,
+                     json={"username": "bob", "role": "Owner"})
+    nobody = api.call("POST", "/api/projects/demo/roles", alice,
+                      json={"username": "ghost", "role": "Owner"})
+    bad_role = api.call("POST", "/api/projects/demo/roles", alice,
+                        json={"username": "bob", "role": "Admin"})
+
+    assert twice.status_code == 409
+    assert nobody.status_code == 404
+    assert bad_role.status_code == 400
+
+
+def test_unknown_projects_are_not_found(api):
+    alice = api.user("alice")
+    assert api.call("GET", "/api/projects/nothing-here").status_code == 404
+    assert api.call("GET", "/api/projects/-invalid-").status_code == 404
+    assert api.call("GET", "/api/projects/nothing-here/roles", alice).status_code == 404
+    assert api.call("PATCH", "/api/projects/nothing-here/roles/alice", alice,
+                    json={"role": "Owner"}).status_code == 404

@@ -1,0 +1,56 @@
+"""Password policy, verification tokens, and where a request comes from."""
+
+import ipaddress
+from uuid import uuid4
+
+import pytest
+
+from wharf.domain.errors import InvalidToken, WeakPassword
+from wharf.http.client import client_ip
+from wharf.security.passwords import check_policy
+from wharf.security.tokens import VerificationTokens, new_session_token, token_hash
+
+
+@pytest.mark.parametrize("password", ["1234567", "password", "Password1", "iloveyou", "alice123"])
+def test_short_common_or_username_passwords_are_refused(password):
+    with pytest.raises(WeakPassword):
+        check_policy(password, username="alice123")
+
+
+@pytest.mark.parametrize("password", ["correct horse battery staple", "ü" * 8, "x" * 4096])
+def test_long_passphrases_of_any_characters_are_accepted(password):
+    check_policy(password, username="alice")
+
+
+def test_a_verification_token_opens_only_with_the_same_secret_and_unaltered():
+    account_id = uuid4()
+    token = VerificationTokens(b"secret").issue(account_id, "ab" * 16)
+
+    assert VerificationTokens(b"secret").open(token) == (account_id, "ab" * 16)
+    with pytest.raises(InvalidToken):
+        VerificationTokens(b"other").open(token)
+    for forged in (token[:-1], token + "A", token.upper(), "", "!!!", "A" * 86):
+        with pytest.raises(InvalidToken):
+            VerificationTokens(b"secret").open(forged)
+
+
+def test_session_tokens_are_random_and_stored_as_a_digest():
+    tokens = {new_session_token() for _ in range(100)}
+    assert len(tokens) == 100
+    assert all(len(t) >= 43 for t in tokens)
+    token = tokens.pop()
+    assert token_hash(token) != token and len(token_hash(token)) == 64
+
+
+PROXIES = (ipaddress.ip_network("10.0.0.0/8"),)
+
+
+def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy():
+    assert client_ip("203.0.113.9", "198.51.100.1", PROXIES) == "203.0.113.9"
+    assert client_ip("203.0.113.9", "198.51.100.1", ()) == "203.0.113.9"
+
+
+def test_the_client_is_the_first_untrusted_hop_from_the_right():
+    assert client_ip("10.0.0.1", "198.51.100.1", PROXIES) == "198.51.100.1"
+    assert client_ip("10.0.0.1", "6.6.6.6, 198.51.100.1, 10.0.0.2", PROXIES) == "198.51.100.1"
+    assert client_ip("10.0.0.1", "garbage, 10.0.0.2", PROXIES) == "10.0.0.2"
