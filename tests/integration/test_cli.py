@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from wharf.bootstrap import bootstrap
 from tests.conftest import fast_passwords
 from tests.integration.conftest import Api
+from wharf.bootstrap import bootstrap
 
 
 def wharf(settings, *args) -> subprocess.CompletedProcess:

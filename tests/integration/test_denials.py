@@ -61,7 +61,8 @@ def test_a_method_a_resource_does_not_declare_is_denied(api):
 def project_with_maintainer(api):
     owner, maintainer, stranger = api.user("owner"), api.user("maint"), api.user("stranger")
     api.call("POST", "/api/projects", owner, json={"name": "demo"})
-    api.call("POST", "/api/projects/demo/roles", owner, json={"username": "maint", "role": "Maintainer"})
+    api.call("POST", "/api/projects/demo/roles", owner,
+             json={"username": "maint", "role": "Maintainer"})
     return owner, maintainer, stranger
 
 

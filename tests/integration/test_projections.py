@@ -2,8 +2,8 @@
 
 import threading
 
-from wharf.bootstrap import VIEWS, bootstrap
 from tests.conftest import fast_passwords
+from wharf.bootstrap import VIEWS, bootstrap
 
 
 def snapshot_views(wiring) -> dict:

@@ -50,11 +50,13 @@ def test_owners_grant_change_and_remove_roles(api):
 
 
 def test_the_last_owner_can_never_be_removed_or_demoted(api):
-    alice, bob = api.user("alice"), api.user("bob")
+    alice, _ = api.user("alice"), api.user("bob")
     api.call("POST", "/api/projects", alice, json={"name": "demo"})
-    api.call("POST", "/api/projects/demo/roles", alice, json={"username": "bob", "role": "Maintainer"})
+    api.call("POST", "/api/projects/demo/roles", alice,
+             json={"username": "bob", "role": "Maintainer"})
 
-    demoted = api.call("PATCH", "/api/projects/demo/roles/alice", alice, json={"role": "Maintainer"})
+    demoted = api.call("PATCH", "/api/projects/demo/roles/alice", alice,
+                       json={"role": "Maintainer"})
     removed = api.call("DELETE", "/api/projects/demo/roles/alice", alice)
 
     assert demoted.status_code == removed.status_code == 409
@@ -64,7 +66,8 @@ def test_the_last_owner_can_never_be_removed_or_demoted(api):
 def test_granting_a_role_twice_or_to_nobody_is_refused(api):
     alice, _ = api.user("alice"), api.user("bob")
     api.call("POST", "/api/projects", alice, json={"name": "demo"})
-    api.call("POST", "/api/projects/demo/roles", alice, json={"username": "bob", "role": "Maintainer"})
+    api.call("POST", "/api/projects/demo/roles", alice,
+             json={"username": "bob", "role": "Maintainer"})
 
     twice = api.call("POST", "/api/projects/demo/roles", alice,
                      json={"username": "bob", "role": "Owner"})

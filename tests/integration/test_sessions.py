@@ -5,9 +5,9 @@ from uuid import UUID, uuid4
 import falcon.testing
 
 from tests.conftest import fast_passwords
+from tests.integration.conftest import PASSWORD
 from wharf.bootstrap import bootstrap
 from wharf.http.app import create_app
-from tests.integration.conftest import PASSWORD
 
 
 def test_login_returns_a_token_that_works_as_bearer_and_as_cookie(api):

@@ -18,7 +18,8 @@ from wharf.domain.claim import Claim
 from wharf.domain.project import Project
 from wharf.settings import Settings
 
-RECORDS = json.loads((Path(__file__).parent.parent / "fixtures" / "events-2026-11.json").read_text())
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "events-2026-11.json"
+RECORDS = json.loads(FIXTURE.read_text())
 
 
 @pytest.fixture
@@ -27,8 +28,10 @@ def app(tmp_path):
                 passwords=None, verification_tokens=None, session_lifetime=None,
                 sudo_window=None, verification_lifetime=None)
     app.recorder.insert_events([
-        StoredEvent(originator_id=UUID(r["originator_id"]), originator_version=r["originator_version"],
-                    topic=r["topic"], state=json.dumps(r["state"]).encode()) for r in RECORDS])
+        StoredEvent(originator_id=UUID(r["originator_id"]),
+                    originator_version=r["originator_version"], topic=r["topic"],
+                    state=json.dumps(r["state"]).encode())
+        for r in RECORDS])
     yield app
     app.close()
 

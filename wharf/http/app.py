@@ -1,4 +1,4 @@
-"""The composition root of the web process: `create_app(wiring)`; `get_app()` reads the environment."""
+"""The web process's composition root: `create_app(wiring)`; only `get_app()` reads the env."""
 
 import functools
 

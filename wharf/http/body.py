@@ -21,7 +21,8 @@ def load(req: falcon.Request, schema: type[Schema], max_bytes: int) -> dict:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise Problem(falcon.HTTP_400, "malformed_json", "the request body is not valid JSON") from None
+        raise Problem(falcon.HTTP_400, "malformed_json",
+                      "the request body is not valid JSON") from None
     if not isinstance(data, dict):
         raise Problem(falcon.HTTP_400, "malformed_json", "the request body must be a JSON object")
     return schema().load(data)

@@ -6,7 +6,7 @@ MAX_USER_AGENT = 512
 
 
 def client_ip(remote_addr: str, forwarded_for: str | None, trusted_proxies) -> str:
-    """Walk X-Forwarded-For from the nearest hop; the first address we do not trust is the client."""
+    """Walk X-Forwarded-For from the nearest hop: the first untrusted address is the client."""
     address = remote_addr or ""
     if not trusted_proxies or not forwarded_for:
         return address

@@ -15,6 +15,7 @@ PROBLEM = {
                    "status": {"type": "integer"}, "detail": {"type": "string"},
                    "code": {"type": "string"}},
 }
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 COMMON_ERRORS = (413, 415)
 
 
@@ -50,7 +51,7 @@ def _operation(path: str, endpoint: Endpoint) -> dict:
     for status in sorted(errors):
         operation["responses"][str(status)] = {
             "description": "Problem",
-            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "content": {"application/problem+json": {"schema": PROBLEM_REF}},
         }
     return operation
 

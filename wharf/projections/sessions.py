@@ -70,7 +70,8 @@ class Sessions:
             session = cur.execute(
                 "SELECT s.id, s.account_id, s.sudo_until, s.expires_at, a.username, a.is_admin,"
                 " act.last_seen FROM sessions s JOIN accounts a ON a.id = s.account_id"
-                " LEFT JOIN session_activity act ON act.session_id = s.id WHERE s.token_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?",
+                " LEFT JOIN session_activity act ON act.session_id = s.id"
+                " WHERE s.token_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?",
                 (token_hash, stamp(now))).fetchone()
         if session is not None:
             session["sudo_until"] = unstamp(session["sudo_until"])

@@ -17,7 +17,8 @@ class ProjectsResource(Resource):
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        project_id = self.app.create_project(origin_of(req), self.load(req, schemas.NewProject)["name"])
+        name = self.load(req, schemas.NewProject)["name"]
+        project_id = self.app.create_project(origin_of(req), name)
         resp.status = falcon.HTTP_201
         resp.media = {"id": str(project_id)}
 
@@ -73,7 +74,8 @@ class RoleResource(Resource):
                            errors=(401, 403, 404, 409)),
     }
 
-    def on_patch(self, req: falcon.Request, resp: falcon.Response, name: str, username: str) -> None:
+    def on_patch(self, req: falcon.Request, resp: falcon.Response, name: str,
+                 username: str) -> None:
         role = self.load(req, schemas.RoleUpdate)["role"]
         self.app.change_role(origin_of(req), name, username, role)
         resp.status = falcon.HTTP_204

@@ -26,8 +26,9 @@ class SessionResource(Resource):
                         secure=self.wiring.settings.secure_cookies, http_only=True,
                         same_site="Strict")
         resp.status = falcon.HTTP_201
-        resp.media = schemas.SessionCreated().dump(
-            {"session_id": str(new.session_id), "token": new.token, "expires_at": stamp(expires_at)})
+        resp.media = schemas.SessionCreated().dump({
+            "session_id": str(new.session_id), "token": new.token,
+            "expires_at": stamp(expires_at)})
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         session = req.context.session

@@ -1,0 +1,102 @@
+"""The plumbing every command shares: save, then catch the views up; retries; look-ups.
+
+All aggregates share one log, so the whole system has one total order. After each save the
+views are brought up to the saved position before the command returns (read-your-writes).
+"""
+
+import functools
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import Environment
+
+from wharf.domain.account import Account
+from wharf.domain.claim import Claim, claim_id
+from wharf.domain.errors import Conflict, NotFound
+from wharf.domain.origin import Origin
+from wharf.projections.projector import Projector
+from wharf.security.passwords import Passwords
+from wharf.security.tokens import VerificationTokens
+
+ATTEMPTS = 5
+
+
+class LostRace(Exception):
+    """Another process saved the same aggregate version first; nothing of ours was stored."""
+
+
+def retrying(command):
+    """Re-run a command whose save lost a race; the rerun sees the winner's events."""
+
+    @functools.wraps(command)
+    def run(self, *args, **kwargs):
+        for _ in range(ATTEMPTS - 1):
+            try:
+                return command(self, *args, **kwargs)
+            except LostRace:
+                continue
+        try:
+            return command(self, *args, **kwargs)
+        except LostRace:
+            raise Conflict("too many concurrent changes; try again") from None
+
+    return run
+
+
+class Commands(Application):
+    def __init__(self, env: dict[str, str], *, passwords: Passwords,
+                 verification_tokens: VerificationTokens, session_lifetime: timedelta,
+                 sudo_window: timedelta, verification_lifetime: timedelta):
+        super().__init__(env)
+        self.passwords = passwords
+        self.verification_tokens = verification_tokens
+        self.session_lifetime = session_lifetime
+        self.sudo_window = sudo_window
+        self.verification_lifetime = verification_lifetime
+        self.projector: Projector | None = None
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        # Only the settings we are given: the composition root alone reads os.environ.
+        merged = dict(type(self).env)
+        if type(self).snapshotting_intervals:
+            merged["IS_SNAPSHOTTING_ENABLED"] = "y"
+        merged.update(env or {})
+        return Environment(name, merged)
+
+    # Plumbing
+
+    def _save(self, *aggregates) -> None:
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise LostRace from None
+        if self.projector is not None and recordings:
+            self.projector.catch_up(until=max(r.notification.id for r in recordings))
+
+    def _claim(self, origin: Origin, kind: str, key: str, holder_id: UUID,
+               error: type[Conflict], detail: str) -> Claim:
+        try:
+            claim = self.repository.get(claim_id(kind, key))
+        except AggregateNotFoundError:
+            return Claim.create(origin, kind, key, holder_id)
+        claim.take(origin, holder_id, error, detail)
+        return claim
+
+    def _holder(self, kind: str, key: str) -> UUID | None:
+        try:
+            return self.repository.get(claim_id(kind, key)).holder_id
+        except AggregateNotFoundError:
+            return None
+
+    def _account(self, account_id: UUID | None) -> Account:
+        try:
+            return self.repository.get(account_id)
+        except AggregateNotFoundError:
+            raise NotFound("no such account") from None
+
+    def _account_named(self, username: str) -> Account | None:
+        holder = self._holder("username", username.lower())
+        return self.repository.get(holder) if holder else None

@@ -1,0 +1,53 @@
+"""Project commands: creation and the Owner / Maintainer roles."""
+
+from uuid import UUID, uuid4
+
+from wharf.application.base import Commands, retrying
+from wharf.domain.account import Account
+from wharf.domain.errors import NotFound, ProjectNameTaken
+from wharf.domain.names import project_key
+from wharf.domain.origin import Origin
+from wharf.domain.project import Project
+
+
+class ProjectCommands(Commands):
+    @retrying
+    def create_project(self, origin: Origin, name: str) -> UUID:
+        key = project_key(name)
+        account = self._account(origin.actor_id)
+        project_id = uuid4()
+        claim = self._claim(origin, "project", key, project_id, ProjectNameTaken,
+                            "a project with this name already exists")
+        project = Project.create(origin, project_id, name, key, account.username)
+        self._save(project, claim)
+        return project_id
+
+    @retrying
+    def grant_role(self, origin: Origin, project_name: str, username: str, role: str) -> None:
+        project, member = self._managed(origin, project_name, username)
+        project.grant_role(origin, member.id, member.username, role)
+        self._save(project)
+
+    @retrying
+    def change_role(self, origin: Origin, project_name: str, username: str, role: str) -> None:
+        project, member = self._managed(origin, project_name, username)
+        project.change_role(origin, member.id, member.username, role)
+        self._save(project)
+
+    @retrying
+    def remove_role(self, origin: Origin, project_name: str, username: str) -> None:
+        project, member = self._managed(origin, project_name, username)
+        project.remove_role(origin, member.id, member.username)
+        self._save(project)
+
+    def _managed(self, origin: Origin, project_name: str, username: str) -> tuple[Project, Account]:
+        """The project and the member whose role changes; Owners only, checked first."""
+        holder = self._holder("project", project_key(project_name))
+        if holder is None:
+            raise NotFound("no such project")
+        project = self.repository.get(holder)
+        project.check_manager(origin)
+        member = self._account_named(username)
+        if member is None:
+            raise NotFound(f"no account named {username}")
+        return project, member
