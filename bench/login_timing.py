@@ -1,0 +1,82 @@
+"""Does a failed log-in take as long for an unknown username as for a wrong password?
+
+In-process, with production argon2 parameters, on SQLite and on PostgreSQL. Prints the median
+and p95 of each path and their ratio. Run: .venv/bin/python bench/login_timing.py [ROUNDS]
+"""
+
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+from wharf.bootstrap import bootstrap, initialise
+from wharf.domain.errors import InvalidCredentials
+from wharf.domain.origin import Origin
+from wharf.settings import Settings
+
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+PASSWORD = "correct horse battery staple"
+
+
+def origin() -> Origin:
+    return Origin(None, "192.0.2.1", "bench", datetime.now(UTC))
+
+
+def timed(action, rounds: int) -> list[float]:
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        try:
+            action()
+        except InvalidCredentials:
+            pass
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def measure(settings: Settings, rounds: int) -> None:
+    initialise(settings)
+    wiring = bootstrap(settings)
+    try:
+        wiring.app.register(origin(), "alice", PASSWORD, "alice@example.com")
+        paths = {
+            "wrong password": lambda: wiring.app.log_in(origin(), "alice", "not the password"),
+            "unknown username": lambda: wiring.app.log_in(origin(), "nobody", "not the password"),
+            "right password": lambda: wiring.app.log_in(origin(), "alice", PASSWORD),
+        }
+        results = {name: [] for name in paths}
+        for _ in range(rounds // 10):  # interleave, so drift in machine load hits every path
+            for name, action in paths.items():
+                results[name] += timed(action, 10)
+        base = statistics.median(results["wrong password"])
+        for name, samples in results.items():
+            p50 = statistics.median(samples)
+            p95 = statistics.quantiles(samples, n=20)[18]
+            print(f"  {name:17} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
+                  f"p50 ratio to wrong password {p50 / base:5.2f}")
+    finally:
+        wiring.close()
+
+
+def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    with tempfile.TemporaryDirectory() as tmp:
+        print(f"SQLite, {rounds} log-ins per path:")
+        measure(Settings(data_dir=Path(tmp), secret_key=b"bench"), rounds)
+        schema = f"bench_{uuid.uuid4().hex[:12]}"
+        print(f"PostgreSQL, {rounds} log-ins per path:")
+        try:
+            measure(Settings(data_dir=Path(tmp), secret_key=b"bench", database_url=POSTGRES_URL,
+                             database_schema=schema), rounds)
+        finally:
+            with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+if __name__ == "__main__":
+    main()
