@@ -1,6 +1,7 @@
 """The `wharf` command: init, serve, admin grant, projections run / catch-up."""
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -10,6 +11,8 @@ from wharf.domain.errors import DomainError
 from wharf.domain.origin import cli_origin
 from wharf.mail import deliver_pending
 from wharf.settings import ensure_secret_key, from_environ
+
+log = logging.getLogger("wharf.projections")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--interval", type=float, default=0.2, help="seconds between polls")
     verbs.add_parser("catch-up", help="apply pending events and deliver pending email once")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     settings = from_environ()
     if args.command == "init":
@@ -50,9 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.projections_command == "catch-up":
             _pass(wiring)
         else:
-            while True:
-                _pass(wiring)
-                time.sleep(args.interval)
+            _run_forever(wiring, args.interval)
     except DomainError as error:
         print(f"wharf: {error.detail}", file=sys.stderr)
         return 1
@@ -61,6 +63,19 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         wiring.close()
     return 0
+
+
+def _run_forever(wiring, interval: float) -> None:
+    """Keep going through passing failures (a store or mail outage): log, back off, retry."""
+    delay = interval
+    while True:
+        try:
+            _pass(wiring)
+            delay = interval
+        except Exception:
+            log.exception("projection pass failed; retrying in %.1f s", delay)
+            delay = min(delay * 2, 30.0)
+        time.sleep(delay)
 
 
 def _pass(wiring) -> None:

@@ -1,5 +1,6 @@
 """Rendering and delivering the outbox's messages: .eml files by default, SMTP when configured."""
 
+import logging
 import os
 import smtplib
 import tempfile
@@ -12,6 +13,8 @@ from uuid import UUID
 from wharf.projections.outbox import Outbox
 from wharf.security.tokens import VerificationTokens
 from wharf.settings import Settings
+
+log = logging.getLogger("wharf.mail")
 
 SUBJECTS = {
     "verify-email": "Verify your email address",
@@ -84,11 +87,18 @@ def transport_for(settings: Settings):
 
 
 def deliver_pending(outbox: Outbox, renderer: Renderer, transport, now: datetime) -> int:
-    """Send what is waiting: send first, then mark, so a crash can only repeat, never lose."""
+    """Send what is waiting: send first, then mark, so a crash can only repeat, never lose.
+
+    A message the transport cannot take stays pending and is tried again on the next pass.
+    """
     sent = 0
     for message in outbox.pending():
         if message["recipient"] is None:
             continue
-        transport.send(message["id"], renderer.render(message))
+        try:
+            transport.send(message["id"], renderer.render(message))
+        except (OSError, smtplib.SMTPException) as error:
+            log.warning("could not deliver message %s: %s", message["id"], type(error).__name__)
+            continue
         sent += outbox.mark_sent(message["id"], now)
     return sent

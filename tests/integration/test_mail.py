@@ -46,3 +46,22 @@ def test_messages_are_sent_over_smtp_once(api, smtp_server):
         stored = str(cur.execute("SELECT * FROM outbox").fetchall())
     token = inbox.messages[0].get_payload().split("token=")[1].split()[0]
     assert token not in stored
+
+
+def test_an_unreachable_mail_server_leaves_messages_pending_until_it_returns(api, smtp_server):
+    url, inbox = smtp_server
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        nowhere = f"smtp://127.0.0.1:{probe.getsockname()[1]}"
+    api.register("alice")
+    settings = api.wiring.settings
+
+    down = deliver_pending(api.wiring.outbox, api.wiring.renderer,
+                           transport_for(replace(settings, smtp_url=nowhere)), api.wiring.clock())
+    assert down == 0
+    assert len(api.wiring.outbox.pending()) == 1
+
+    back = deliver_pending(api.wiring.outbox, api.wiring.renderer,
+                           transport_for(replace(settings, smtp_url=url)), api.wiring.clock())
+    assert back == 1
+    assert [m["To"] for m in inbox.messages] == ["alice@example.com"]
