@@ -44,8 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         print("wharf: no secret key: set WHARF_SECRET_KEY or run `wharf init`", file=sys.stderr)
         return 2
     if args.command == "serve":
+        # gunicorn's control socket lives in ~/.gunicorn/ by default, shared by every server
+        # on the host; Wharf does not use it.
         os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", args.bind,
-                                  "--workers", str(args.workers), "wharf.http.app:get_app()"])
+                                  "--workers", str(args.workers), "--no-control-socket",
+                                  "wharf.http.app:get_app()"])
     wiring = bootstrap(settings)
     try:
         if args.command == "admin":

@@ -4,6 +4,7 @@ import time
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 
 import requests
@@ -14,15 +15,24 @@ MAIL_WAIT = 15.0
 
 
 class Api:
-    def __init__(self, url: str):
+    """Sends the session token as a bearer header; only a `browser` keeps cookies."""
+
+    def __init__(self, url: str, *, browser: bool = False):
         self.url = url
         self.http = requests.Session()
+        if not browser:
+            self.http.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        self.responses: list[requests.Response] = []  # every answer, for contract checks
 
     def call(self, method: str, path: str, token: str | None = None, json=None,
              **kwargs) -> requests.Response:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return self.http.request(method, self.url + path, json=json, headers=headers,
-                                 timeout=TIMEOUT, **kwargs)
+        headers = dict(kwargs.pop("headers", {}))
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        response = self.http.request(method, self.url + path, json=json, headers=headers,
+                                     timeout=TIMEOUT, **kwargs)
+        self.responses.append(response)
+        return response
 
     def register(self, username: str, email: str | None = None,
                  password: str = PASSWORD) -> str:
@@ -45,6 +55,13 @@ class Api:
     def user(self, username: str) -> str:
         self.register(username)
         return self.token(username)
+
+    def sudo(self, token: str, password: str = PASSWORD) -> str:
+        """Open the sudo window (needed for email changes) on this session."""
+        result = self.call("POST", "/api/session/reauthenticate", token,
+                           json={"password": password})
+        assert result.status_code == 200, result.text
+        return token
 
 
 class MailDirectory:

@@ -1,7 +1,8 @@
 """End-to-end fixtures: each test module gets its own PostgreSQL schema and real processes.
 
 `wharf init` runs once per module; servers and the projection process are started on demand
-and stopped (whole process groups) when the module ends, then the schema is dropped.
+and stopped (whole process groups) when the module ends, then the schema is dropped; a web
+process that logged an error or a traceback fails the module at teardown.
 """
 
 import uuid
@@ -10,13 +11,20 @@ import psycopg
 import pytest
 
 from tests.e2e.client import Api, MailDirectory
-from tests.e2e.processes import Deployment
+from tests.e2e.processes import Deployment, Process
 
 
 @pytest.fixture(scope="module")
-def deployment(postgres_url, tmp_path_factory):
+def extra_environ() -> dict[str, str]:
+    """Settings a test module adds to the standard ones; override it in the module."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def deployment(postgres_url, tmp_path_factory, extra_environ):
     schema = f"e2e_{uuid.uuid4().hex[:12]}"
-    deployment = Deployment(postgres_url, schema, tmp_path_factory.mktemp("wharf"))
+    deployment = Deployment(postgres_url, schema, tmp_path_factory.mktemp("wharf"),
+                            extra_environ)
     try:
         deployment.init()
         yield deployment
@@ -24,6 +32,7 @@ def deployment(postgres_url, tmp_path_factory):
         deployment.stop()
         with psycopg.connect(postgres_url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    assert deployment.server_errors() == [], "a web process logged an error"
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +45,19 @@ def database(deployment, postgres_url):
 
 
 @pytest.fixture(scope="module")
-def mail(deployment) -> MailDirectory:
-    """The projection process, and the outbox directory it delivers email into."""
-    deployment.start_projections()
+def projections(deployment) -> Process:
+    """The projection process: keeps views caught up and delivers the outbox."""
+    return deployment.start_projections()
+
+
+@pytest.fixture(scope="module")
+def mail(deployment, projections) -> MailDirectory:
+    """The outbox directory the projection process delivers email into."""
     return MailDirectory(deployment.outbox_dir)
 
 
 @pytest.fixture(scope="module")
-def web(deployment, mail) -> Api:
+def web(deployment, projections) -> Api:
     """One gunicorn server with two workers."""
     server = deployment.start_server(workers=2)
     deployment.wait_until_ready(server)
@@ -51,7 +65,7 @@ def web(deployment, mail) -> Api:
 
 
 @pytest.fixture(scope="module")
-def two_servers(deployment, mail) -> tuple[Api, Api]:
+def two_servers(deployment, projections) -> tuple[Api, Api]:
     """Two separate gunicorn servers, one worker each, on the same store."""
     a, b = deployment.start_server(workers=1), deployment.start_server(workers=1)
     deployment.wait_until_ready(a, b)

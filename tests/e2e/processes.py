@@ -4,6 +4,7 @@ Every process is started in its own process group, so stopping it also stops the
 forked; nothing outlives the test module that started it.
 """
 
+import ctypes
 import os
 import signal
 import socket
@@ -23,6 +24,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _die_with_the_test_run() -> None:
+    """In the child: get SIGTERM if the test process dies without tearing down (Linux)."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 def wharf_command(*args: str) -> list[str]:
@@ -88,23 +95,36 @@ def _group_alive(group: int) -> bool:
 class Deployment:
     """One schema and one data directory, shared by every process started from here."""
 
-    def __init__(self, database_url: str, schema: str, data_dir: Path):
-        self.environ = wharf_environ(database_url, schema, data_dir)
+    def __init__(self, database_url: str, schema: str, data_dir: Path,
+                 extra_environ: dict[str, str] | None = None):
+        self.environ = {**wharf_environ(database_url, schema, data_dir), **(extra_environ or {})}
         self.data_dir = data_dir
         self.outbox_dir = data_dir / "outbox"
         self._processes: list[Process] = []
 
     def init(self) -> None:
-        done = subprocess.run(wharf_command("init"), env=self.environ, capture_output=True,
-                              text=True, timeout=60)
+        done = self.cli("init")
         assert done.returncode == 0, f"wharf init failed:\n{done.stdout}\n{done.stderr}"
 
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        return self.run(wharf_command(*args))
+
+    def run(self, command: list[str]) -> subprocess.CompletedProcess:
+        """Run a short-lived command in this deployment's environment, to completion."""
+        return subprocess.run(command, env=self.environ, capture_output=True, text=True,
+                              timeout=60)
+
     def start_server(self, workers: int) -> Server:
-        port = free_port()
-        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-                   "--workers", str(workers), "--graceful-timeout", "3",
-                   "wharf.http.app:get_app()"]
-        return Server(self._start(f"gunicorn-{port}", command), f"http://127.0.0.1:{port}")
+        # The kernel picks a free port and we hand gunicorn the listening socket itself, so no
+        # other process can take the port between choosing it and binding it.
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            port, fd = listener.getsockname()[1], listener.fileno()
+            command = [sys.executable, "-m", "gunicorn", "--bind", f"fd://{fd}",
+                       "--workers", str(workers), "--graceful-timeout", "3",
+                       # else every server on this host shares ~/.gunicorn/gunicorn.ctl
+                       "--no-control-socket", "wharf.http.app:get_app()"]
+            process = self._start(f"gunicorn-{port}", command, pass_fds=(fd,))
+        return Server(process, f"http://127.0.0.1:{port}")
 
     def start_projections(self) -> Process:
         return self._start("projections", wharf_command("projections", "run", "--interval", "0.1"))
@@ -116,14 +136,20 @@ class Deployment:
     def stop(self) -> None:
         for process in reversed(self._processes):
             process.stop()
-        self._processes.clear()
 
-    def _start(self, name: str, command: list[str]) -> Process:
+    def server_errors(self) -> list[str]:
+        """Lines where a gunicorn master or worker reported an error or a traceback."""
+        return [f"{p.name}: {line}" for p in self._processes if p.name.startswith("gunicorn")
+                for line in p.log_tail(lines=10_000).splitlines()
+                if "Traceback" in line or "[ERROR]" in line or "[CRITICAL]" in line]
+
+    def _start(self, name: str, command: list[str], pass_fds=()) -> Process:
         log = self.data_dir / f"{name}.log"
         with log.open("wb") as out:
             popen = subprocess.Popen(command, env=self.environ, stdout=out,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
+                                     start_new_session=True, pass_fds=pass_fds,
+                                     preexec_fn=_die_with_the_test_run)
         process = Process(name, popen, log)
         self._processes.append(process)
         return process

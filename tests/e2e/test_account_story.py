@@ -1,4 +1,4 @@
-"""The whole life of an account, over HTTP, against gunicorn, the projection process and PostgreSQL."""
+"""The life of an account over HTTP: gunicorn, the projection process and PostgreSQL."""
 
 import pytest
 
@@ -21,9 +21,10 @@ def test_a_new_owner_verifies_email_shares_a_project_and_logs_out(web, mail):
 
     sudo = web.call("POST", "/api/session/reauthenticate", alice, json={"password": PASSWORD})
     assert sudo.status_code == 200
-    assert sudo.json()["sudo_until"]
+    assert web.call("GET", "/api/session", alice).json()["sudo_until"] == sudo.json()["sudo_until"]
 
-    assert web.call("POST", "/api/projects", alice, json={"name": "Harbour.Tools"}).status_code == 201
+    created = web.call("POST", "/api/projects", alice, json={"name": "Harbour.Tools"})
+    assert created.status_code == 201
     bob = web.user("bob")
     granted = web.call("POST", "/api/projects/harbour-tools/roles", alice,
                        json={"username": "bob", "role": "Maintainer"})
@@ -69,16 +70,42 @@ def test_a_verification_token_from_the_outbox_works_only_once(web, mail):
 
 def test_the_session_cookie_alone_authenticates_a_browser_until_it_logs_out(web):
     web.register("erin")
-    browser = Api(web.url)
+    browser = Api(web.url, browser=True)
 
     logged_in = browser.call("POST", "/api/session",
                              json={"username": "erin", "password": PASSWORD})
     cookie = browser.http.cookies["wharf_session"]
 
     assert logged_in.status_code == 201
+    assert {"HttpOnly", "SameSite=Strict", "Path=/"} <= {
+        part.strip() for part in logged_in.headers["Set-Cookie"].split(";")}
     assert cookie == logged_in.json()["token"]
     assert browser.call("GET", "/api/account").json()["username"] == "erin"
     assert browser.call("DELETE", "/api/session").status_code == 204
     assert "wharf_session" not in browser.http.cookies
     replayed = web.call("GET", "/api/account", cookies={"wharf_session": cookie})
     assert replayed.status_code == 401
+
+
+def test_an_admin_granted_from_the_command_line_sees_the_roles_of_any_project_at_once(
+        web, deployment):
+    owner, admin = web.user("owner9"), web.user("Admin9")
+    created = web.call("POST", "/api/projects", owner, json={"name": "private-roles"})
+    assert created.status_code == 201
+    assert web.call("GET", "/api/projects/private-roles/roles", admin).status_code == 403
+
+    assert deployment.cli("init").returncode == 0  # idempotent, even with servers running
+    granted = deployment.cli("admin", "grant", "admin9")
+
+    assert granted.returncode == 0, granted.stderr
+    roles = web.call("GET", "/api/projects/private-roles/roles", admin)
+    assert roles.status_code == 200
+    assert [r["username"] for r in roles.json()["roles"]] == ["owner9"]
+    assert web.call("GET", "/api/account", admin).json()["is_admin"]
+
+
+def test_granting_admin_to_an_unknown_name_fails_on_the_command_line(deployment):
+    refused = deployment.cli("admin", "grant", "nobody-here")
+
+    assert refused.returncode == 1
+    assert "no account named nobody-here" in refused.stderr

@@ -16,11 +16,12 @@ def _emails(api, token) -> list[str]:
 def test_an_email_added_on_one_server_is_listed_by_the_other_at_once(two_servers):
     a, b = two_servers
     a.register("rywemail")
-    token = a.token("rywemail")
+    token = a.sudo(a.token("rywemail"))
 
     for i in range(ROUNDS):
         address = f"extra{i}@example.com"
-        assert a.call("POST", "/api/account/emails", token, json={"email": address}).status_code == 201
+        added = a.call("POST", "/api/account/emails", token, json={"email": address})
+        assert added.status_code == 201
         assert address in _emails(b, token), f"round {i}: B does not show what A wrote"
         assert b.call("DELETE", f"/api/account/emails/{address}", token).status_code == 204
         assert address not in _emails(a, token), f"round {i}: A does not show what B removed"
@@ -57,7 +58,7 @@ def test_a_session_started_on_one_server_works_on_the_other_at_once(two_servers)
     a, b = two_servers
     a.register("rywlogin")
 
-    for i in range(5):
+    for i in range(3):
         session = a.log_in("rywlogin")
         assert b.call("GET", "/api/session", session["token"]).json()["session_id"] == \
             session["session_id"], f"round {i}"
@@ -68,7 +69,7 @@ def test_a_session_ended_on_one_server_is_refused_by_the_other_on_the_next_reque
     a.register("rywlogout")
     keeper = a.token("rywlogout")
 
-    for i in range(5):
+    for i in range(3):
         doomed = a.log_in("rywlogout")
         assert b.call("GET", "/api/account", doomed["token"]).status_code == 200
         ended = a.call("DELETE", f"/api/account/sessions/{doomed['session_id']}", keeper)

@@ -59,7 +59,8 @@ def test_two_registrations_of_one_email_on_two_servers_make_one_account(two_serv
         (a.url, [Call("/api/accounts", {"username": f"left{tag}{i}", "password": PASSWORD,
                                         "email": e}) for i, e in enumerate(emails)]),
         (b.url, [Call("/api/accounts", {"username": f"right{tag}{i}", "password": PASSWORD,
-                                        "email": e.upper()}) for i, e in enumerate(emails)]))
+                                        "email": e.upper() if i % 2 else e})
+                 for i, e in enumerate(emails)]))
 
     _one_winner(outcomes, "email_taken")
     for i, email in enumerate(emails):
@@ -71,7 +72,8 @@ def test_two_registrations_of_one_email_on_two_servers_make_one_account(two_serv
             _registered_events(database, "username", f"right{tag}{i}") == 1
 
 
-def test_two_owners_creating_one_project_name_on_two_servers_make_one_project(two_servers, database):
+def test_two_owners_creating_one_project_name_on_two_servers_make_one_project(two_servers,
+                                                                               database):
     a, b = two_servers
     tag = uuid.uuid4().hex[:6]
     first, second = a.user(f"first{tag}"), b.user(f"second{tag}")
@@ -85,10 +87,32 @@ def test_two_owners_creating_one_project_name_on_two_servers_make_one_project(tw
     _one_winner(outcomes, "project_name_taken")
     for i, (from_a, _) in enumerate(outcomes):
         key = f"my-project{tag}-{i}"
-        assert _count(database, "SELECT count(*) FROM projects WHERE normalized_name = %s", key) == 1
+        assert _count(database, "SELECT count(*) FROM projects WHERE normalized_name = %s",
+                      key) == 1
         assert _count(database, "SELECT count(*) FROM wharf_events WHERE topic = %s AND"
                       " convert_from(state, 'UTF8')::jsonb ->> 'normalized_name' = %s",
                       "wharf:project:created", key) == 1
         winner = f"first{tag}" if from_a.status == 201 else f"second{tag}"
         roles = b.call("GET", f"/api/projects/{key}").json()["maintainers"]
         assert roles == [winner], f"round {i}"
+
+
+def test_a_released_email_is_taken_by_exactly_one_of_two_racing_accounts(two_servers, database):
+    a, b = two_servers
+    tag = uuid.uuid4().hex[:6]
+    holder, left, right = (a.sudo(a.user(f"{side}{tag}"))
+                           for side in ("holder", "left", "right"))
+    rounds = 8  # the winners' accounts fill up; an account holds at most 10 addresses
+    emails = [f"released{tag}{i}@example.com" for i in range(rounds)]
+    for email in emails:
+        added = a.call("POST", "/api/account/emails", holder, json={"email": email})
+        assert added.status_code == 201
+        assert b.call("DELETE", f"/api/account/emails/{email}", holder).status_code == 204
+
+    outcomes = race((a.url, [Call("/api/account/emails", {"email": e}, left) for e in emails]),
+                    (b.url, [Call("/api/account/emails", {"email": e}, right) for e in emails]))
+
+    _one_winner(outcomes, "email_taken")
+    for email in emails:
+        assert _count(database, "SELECT count(*) FROM account_emails WHERE email_key = %s",
+                      email) == 1

@@ -39,8 +39,16 @@ class Api:
         return result.json["token"]
 
     def user(self, username: str) -> str:
+        """A new account's session, with the sudo window open."""
         self.register(username)
-        return self.log_in(username)
+        token = self.log_in(username)
+        self.sudo(token)
+        return token
+
+    def sudo(self, token: str) -> None:
+        result = self.call("POST", "/api/session/reauthenticate", token,
+                           json={"password": PASSWORD})
+        assert result.status_code == 200, result.json
 
     def mail(self) -> list:
         """Deliver the outbox, then read every .eml file written so far."""
@@ -51,10 +59,11 @@ class Api:
                 for path in sorted(directory.glob("*.eml"))] if directory.exists() else []
 
     def verification_token(self, address: str) -> str:
-        for message in self.mail():
-            if message["To"] == address and "Verify" in message["Subject"]:
-                token = message.get_content().split("token=")[1].split()[0]
-        return token
+        """The token of the latest verification email sent to this address."""
+        bodies = [m.get_content() for m in self.mail()
+                  if m["To"] == address and "Verify" in m["Subject"]]
+        assert bodies, f"no verification email to {address}"
+        return bodies[-1].split("token=")[1].split()[0]
 
 
 @pytest.fixture

@@ -124,3 +124,24 @@ def test_invalid_usernames_and_emails_are_refused(api):
         result = api.call("POST", "/api/accounts", json={
             "username": username, "password": PASSWORD, "email": email})
         assert result.status_code == 400, (username, email)
+
+
+def test_email_changes_need_a_password_confirmed_in_this_session_within_30_minutes(api, clock):
+    api.register("alice")
+    token = api.log_in("alice")
+    changes = [("POST", "/api/account/emails", {"email": "b@example.com"}),
+               ("POST", "/api/account/emails/alice@example.com/primary", None),
+               ("DELETE", "/api/account/emails/alice@example.com", None)]
+
+    def refused() -> bool:
+        return all(api.call(method, path, token, json=body).json.get("code")
+                   == "reauthentication_required" for method, path, body in changes)
+
+    assert refused()
+    api.sudo(api.log_in("alice"))  # another session's sudo window does not count
+    assert refused()
+    api.sudo(token)
+    clock.advance(minutes=30)
+    assert refused()
+    api.sudo(token)
+    assert api.call(*changes[0][:2], token, json=changes[0][2]).status_code == 201

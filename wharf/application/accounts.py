@@ -34,6 +34,7 @@ class AccountCommands(Commands):
     def add_email(self, origin: Origin, email: str) -> None:
         address, email_key = normalise_email(email)
         account = self._account(origin.actor_id)
+        account.check_sudo(origin)
         if email_key in account.emails:
             raise Conflict("this email address is already on your account")
         claim = self._claim(origin, "email", email_key, account.id, EmailTaken,
@@ -56,12 +57,14 @@ class AccountCommands(Commands):
     @retrying
     def make_primary_email(self, origin: Origin, email: str) -> None:
         account = self._account(origin.actor_id)
+        account.check_sudo(origin)
         account.make_primary(origin, _email_key(email))
         self._save(account)
 
     @retrying
     def remove_email(self, origin: Origin, email: str) -> None:
         account = self._account(origin.actor_id)
+        account.check_sudo(origin)
         email_key = _email_key(email)
         account.remove_email(origin, email_key)
         claim = self.repository.get(claim_id("email", email_key))

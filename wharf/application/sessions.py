@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from wharf.application.base import Commands, retrying
-from wharf.domain.errors import InvalidCredentials, ReauthenticationRequired, WrongPassword
+from wharf.domain.errors import InvalidCredentials, WrongPassword
 from wharf.domain.origin import Origin
 from wharf.security import passwords as password_policy
 from wharf.security.tokens import new_session_token, token_hash
@@ -65,8 +65,3 @@ class SessionCommands(Commands):
         password_policy.check_policy(new, username=account.username)
         account.change_password(origin, self.passwords.hash(new), keep_session_id=session_id)
         self._save(account)
-
-    def require_sudo(self, origin: Origin, session_id: UUID) -> None:
-        if not self._account(origin.actor_id).in_sudo_window(session_id, origin.at):
-            raise ReauthenticationRequired("confirm your password first "
-                                           "(POST /api/session/reauthenticate)")

@@ -5,7 +5,13 @@ from datetime import datetime
 from uuid import UUID
 
 from wharf.domain.base import WharfAggregate
-from wharf.domain.errors import Conflict, InvalidInput, InvalidToken, NotFound
+from wharf.domain.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidToken,
+    NotFound,
+    ReauthenticationRequired,
+)
 from wharf.domain.origin import Origin
 
 MAX_EMAILS = 10
@@ -231,6 +237,12 @@ class Account(WharfAggregate):
         if session is None or session["expires_at"] <= origin.at:
             raise NotFound("no such active session")
         return session
+
+    def check_sudo(self, origin: Origin) -> None:
+        """Sensitive changes need a password confirmed within the sudo window of this session."""
+        if origin.session_id is None or not self.in_sudo_window(origin.session_id, origin.at):
+            raise ReauthenticationRequired(
+                "confirm your password first (POST /api/session/reauthenticate)")
 
     def in_sudo_window(self, session_id: UUID, at: datetime) -> bool:
         session = self.sessions.get(str(session_id))

@@ -11,13 +11,14 @@ class Origin:
     ip: str
     user_agent: str
     at: datetime
+    session_id: UUID | None = None  # the session acting, when there is one; not recorded
 
     def as_event_fields(self) -> dict:
         return {"actor_id": self.actor_id, "ip": self.ip, "user_agent": self.user_agent,
                 "timestamp": self.at}
 
     def acting_as(self, actor_id: UUID) -> "Origin":
-        return Origin(actor_id, self.ip, self.user_agent, self.at)
+        return Origin(actor_id, self.ip, self.user_agent, self.at, self.session_id)
 
 
 def cli_origin(at: datetime) -> Origin:

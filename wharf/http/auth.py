@@ -72,4 +72,5 @@ def _presented_token(req: falcon.Request) -> str | None:
 def origin_of(req: falcon.Request) -> Origin:
     session = req.context.session
     return Origin(session.account_id if session else None, req.context.ip,
-                  req.context.user_agent, req.context.now)
+                  req.context.user_agent, req.context.now,
+                  session.session_id if session else None)

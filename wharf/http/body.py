@@ -7,6 +7,15 @@ from marshmallow import Schema
 from wharf.http.errors import Problem
 
 
+def _body_stream(req: falcon.Request):
+    """The body, however it was framed: by Content-Length, or chunked (the server ends it)."""
+    if req.content_length is not None:
+        return req.bounded_stream
+    if req.env.get("wsgi.input_terminated"):
+        return req.stream
+    raise Problem(falcon.HTTP_411, "length_required", "send a Content-Length header")
+
+
 def load(req: falcon.Request, schema: type[Schema], max_bytes: int) -> dict:
     if req.content_type is None or req.content_type.split(";")[0].strip() != "application/json":
         raise Problem(falcon.HTTP_415, "unsupported_media_type",
@@ -14,7 +23,7 @@ def load(req: falcon.Request, schema: type[Schema], max_bytes: int) -> dict:
     if req.content_length is not None and req.content_length > max_bytes:
         raise Problem(falcon.HTTP_413, "body_too_large",
                       f"the request body must be at most {max_bytes} bytes")
-    raw = req.bounded_stream.read(max_bytes + 1)
+    raw = _body_stream(req).read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise Problem(falcon.HTTP_413, "body_too_large",
                       f"the request body must be at most {max_bytes} bytes")

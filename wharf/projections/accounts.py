@@ -78,11 +78,15 @@ class Accounts:
         with self._db.transaction() as cur:
             account = cur.execute("SELECT * FROM accounts WHERE id = ?",
                                   (str(account_id),)).fetchone()
-            if account is not None:
-                account["emails"] = cur.execute(
-                    "SELECT email, verified, is_primary, added_at FROM account_emails"
-                    " WHERE account_id = ? ORDER BY added_at, email", (str(account_id),)
-                ).fetchall()
+            if account is None:
+                return None
+            emails = cur.execute(
+                "SELECT email, verified, is_primary, added_at FROM account_emails"
+                " WHERE account_id = ? ORDER BY added_at, email", (str(account_id),)).fetchall()
+        account["is_admin"] = bool(account["is_admin"])
+        account["emails"] = [{"email": e["email"], "verified": bool(e["verified"]),
+                              "primary": bool(e["is_primary"]), "added_at": e["added_at"]}
+                             for e in emails]
         return account
 
     def by_username(self, username: str) -> dict | None:

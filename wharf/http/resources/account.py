@@ -32,10 +32,7 @@ class AccountResource(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         account = self.wiring.accounts.by_id(req.context.session.account_id)
-        resp.media = schemas.AccountView().dump({
-            **account, "emails": [{**e, "primary": bool(e["is_primary"]),
-                                   "verified": bool(e["verified"])} for e in account["emails"]],
-        })
+        resp.media = schemas.AccountView().dump(account)
 
 
 class PasswordResource(Resource):
@@ -53,8 +50,8 @@ class PasswordResource(Resource):
 
 class EmailsResource(Resource):
     endpoints = {
-        "POST": Endpoint(SESSION, "Add an email address; a verification email is sent", 201,
-                         schemas.NewEmail, None, (400, 401, 409)),
+        "POST": Endpoint(SESSION, "Add an email address (sudo window); it is sent a link", 201,
+                         schemas.NewEmail, None, (400, 401, 403, 409)),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -75,8 +72,8 @@ class EmailVerificationResource(Resource):
 
 class PrimaryEmailResource(Resource):
     endpoints = {
-        "POST": Endpoint(SESSION, "Make a verified address the primary one", 204,
-                         errors=(400, 401, 404, 409)),
+        "POST": Endpoint(SESSION, "Make a verified address the primary one (sudo window)", 204,
+                         errors=(400, 401, 403, 404, 409)),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, email: str) -> None:
@@ -86,8 +83,8 @@ class PrimaryEmailResource(Resource):
 
 class EmailResource(Resource):
     endpoints = {
-        "DELETE": Endpoint(SESSION, "Remove a non-primary address", 204,
-                           errors=(400, 401, 404, 409)),
+        "DELETE": Endpoint(SESSION, "Remove a non-primary address (sudo window)", 204,
+                           errors=(400, 401, 403, 404, 409)),
     }
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, email: str) -> None:
