@@ -95,7 +95,8 @@ def test_a_removed_email_can_be_claimed_by_someone_else(api):
 
     api.register("bob", "shared@example.com")
 
-    assert api.wiring.accounts.by_email("shared@example.com")["username"] == "bob"
+    emails = api.call("GET", "/api/account", api.log_in("bob")).json["emails"]
+    assert [e["email"] for e in emails] == ["shared@example.com"]
 
 
 def test_adding_an_email_tells_the_primary_address(api):

@@ -26,10 +26,10 @@ def test_init_is_idempotent_and_admin_grant_works(settings, clock):
     assert wharf(settings, "init").returncode == 0
     wiring = bootstrap(settings, clock, passwords=fast_passwords())
     try:
-        Api(wiring).register("alice")
+        alice = Api(wiring).register("alice")
         granted = wharf(settings, "admin", "grant", "ALICE")
         assert granted.returncode == 0, granted.stderr
-        assert wiring.accounts.by_username("alice")["is_admin"] == 1
+        assert wiring.accounts.by_id(alice)["is_admin"]
         missing = wharf(settings, "admin", "grant", "nobody")
         assert missing.returncode == 1
         assert "no account named nobody" in missing.stderr

@@ -60,13 +60,13 @@ def test_catching_up_again_changes_nothing(api):
 def test_events_saved_by_a_writer_that_died_before_catching_up_are_applied_later(api, wiring):
     api.register("alice")
     wiring.app.projector = None  # a writer that crashes between save and catch-up
-    api.register("bob")
-    assert wiring.accounts.by_username("bob") is None
+    bob = api.register("bob")
+    assert wiring.accounts.by_id(bob) is None
 
     wiring.app.projector = wiring.projector
     wiring.projector.catch_up()
 
-    assert wiring.accounts.by_username("bob")["username"] == "bob"
+    assert wiring.accounts.by_id(bob)["username"] == "bob"
 
 
 def test_concurrent_catch_ups_apply_each_event_once(api, settings, clock):

@@ -88,14 +88,3 @@ class Accounts:
                               "primary": bool(e["is_primary"]), "added_at": e["added_at"]}
                              for e in emails]
         return account
-
-    def by_username(self, username: str) -> dict | None:
-        with self._db.transaction() as cur:
-            return cur.execute("SELECT * FROM accounts WHERE username_key = ?",
-                               (username.lower(),)).fetchone()
-
-    def by_email(self, email_key: str) -> dict | None:
-        with self._db.transaction() as cur:
-            return cur.execute(
-                "SELECT a.* FROM accounts a JOIN account_emails e ON e.account_id = a.id"
-                " WHERE e.email_key = ?", (email_key,)).fetchone()

@@ -39,10 +39,6 @@ class Projector:
         self._mapper = mapper
         self._views = {view.name: view for view in views}
 
-    @property
-    def views(self) -> list[View]:
-        return list(self._views.values())
-
     def create_tables(self) -> None:
         statements = list(TRACKING_SCHEMA)
         for view in self._views.values():
