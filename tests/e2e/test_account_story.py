@@ -81,7 +81,9 @@ def test_the_session_cookie_alone_authenticates_a_browser_until_it_logs_out(web)
         part.strip() for part in logged_in.headers["Set-Cookie"].split(";")}
     assert cookie == logged_in.json()["token"]
     assert browser.call("GET", "/api/account").json()["username"] == "erin"
-    assert browser.call("DELETE", "/api/session").status_code == 204
+    assert browser.call("DELETE", "/api/session").status_code == 403  # no Origin header
+    assert browser.call("DELETE", "/api/session",
+                        headers={"Origin": "http://localhost:8000"}).status_code == 204
     assert "wharf_session" not in browser.http.cookies
     replayed = web.call("GET", "/api/account", cookies={"wharf_session": cookie})
     assert replayed.status_code == 401

@@ -171,3 +171,18 @@ def test_login_rehashes_a_password_hashed_with_old_parameters(api, wiring, setti
         assert fast_passwords().needs_rehash(account.password_hash)
     finally:
         stronger.close()
+
+
+def test_a_cookie_authenticated_change_must_come_from_our_origin(api):
+    api.register("alice")
+    cookie = {"wharf_session": api.log_in("alice")}
+    ours = api.wiring.settings.origin
+
+    for headers in ({}, {"Origin": "https://evil.example"}, {"Origin": "null"}):
+        refused = api.call("DELETE", "/api/session", cookies=cookie, headers=headers)
+        assert refused.status_code == 403, headers
+        assert refused.json["code"] == "cross_site_request"
+    assert api.call("GET", "/api/account", cookies=cookie).status_code == 200
+
+    assert api.call("DELETE", "/api/session", cookies=cookie,
+                    headers={"Origin": ours}).status_code == 204

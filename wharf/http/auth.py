@@ -13,6 +13,7 @@ from wharf.http.errors import Problem
 from wharf.security.tokens import token_hash
 
 COOKIE = "wharf_session"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Authentication:
         self._sessions = wiring.sessions
         self._clock = wiring.clock
         self._trusted_proxies = wiring.settings.trusted_proxies
+        self._origin = wiring.settings.origin
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         req.context.now = self._clock()
@@ -48,12 +50,18 @@ class Authentication:
             return
         if endpoint.auth != SESSION:
             raise Problem(falcon.HTTP_403, "forbidden", "this operation is not allowed")
-        token = _presented_token(req)
+        token, from_cookie = _presented_token(req)
         row = token and self._sessions.active_by_token_hash(token_hash(token), req.context.now)
         if not row:
             raise Problem(falcon.HTTP_401, "authentication_required",
                           "log in first, then send the session token as 'Authorization: Bearer'",
                           headers={"WWW-Authenticate": 'Bearer realm="wharf"'})
+        cross_site = req.get_header("Origin") != self._origin
+        if from_cookie and req.method not in SAFE_METHODS and cross_site:
+            # SameSite=Strict already keeps the cookie off cross-site requests; this also stops
+            # sibling sites and old browsers from changing anything with it.
+            raise Problem(falcon.HTTP_403, "cross_site_request",
+                          f"a cookie-authenticated change must come from {self._origin}")
         self._sessions.touch(row, req.context.ip, req.context.now)
         req.context.session = CurrentSession(
             session_id=UUID(row["id"]), account_id=UUID(row["account_id"]),
@@ -61,12 +69,13 @@ class Authentication:
             expires_at=row["expires_at"], sudo_until=row["sudo_until"])
 
 
-def _presented_token(req: falcon.Request) -> str | None:
+def _presented_token(req: falcon.Request) -> tuple[str | None, bool]:
+    """The session token and whether it came from the cookie (rather than a Bearer header)."""
     header = req.get_header("Authorization")
     if header:
         scheme, _, value = header.partition(" ")
-        return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-    return req.cookies.get(COOKIE)
+        return (value.strip() if scheme.lower() == "bearer" and value.strip() else None), False
+    return req.cookies.get(COOKIE), True
 
 
 def origin_of(req: falcon.Request) -> Origin:
