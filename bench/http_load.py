@@ -4,6 +4,8 @@ Run: .venv/bin/python bench/http_load.py   (figures are printed, never asserted)
 """
 
 import argparse
+import functools
+import operator
 import os
 import secrets
 import shutil
@@ -11,16 +13,39 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import scenarios
-from load import Load, Summary, percentile
-from seed import seed
-from servers import BENCH_DIR, WORKERS, drop_schema, init_store, start_gunicorn, wharf_environ
+from load import Load, Summary, machine_busy, percentile
+from seed import Seeded, seed
+from servers import (
+    BENCH_DIR,
+    WORKERS,
+    drop_schema,
+    init_store,
+    start_gunicorn,
+    wharf_environ,
+)
 
 WHARF_APP = "wharf.http.app:get_app()"
 READ_TARGET = 0.40  # authenticated read req/s, as a share of hello-world's
 READ_YOUR_WRITES_TARGET_MS = 20.0
+LOGIN_ROUNDS = 8
+
+
+@dataclass(frozen=True)
+class LoginCost:
+    argon2_parameters: str
+    login_ms: list[float]  # one login at a time, no queueing
+    verify_ms: list[float]  # one argon2 verify at a time, alternating with the logins
+
+
+@dataclass(frozen=True)
+class ReadYourWrites:
+    write_ms: list[float]
+    visible_ms: list[float]
+    stale_reads: int
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,14 +54,17 @@ def main(argv: list[str] | None = None) -> int:
         "WHARF_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--seconds", type=float, default=6.0, help="measured time per scenario")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured time per scenario")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating rounds of hello-world and GET /api/account")
     parser.add_argument("--clients", type=int, default=4, help="client processes (connections)")
-    parser.add_argument("--write-accounts", type=int, default=40,
+    parser.add_argument("--write-accounts", type=int, default=100,
                         help="accounts per write client; each takes 9 more addresses")
     args = parser.parse_args(argv)
 
     schema = f"bench_{secrets.token_hex(6)}"
     work_dir = Path(tempfile.mkdtemp(prefix="wharf-bench-"))
     environ = wharf_environ(args.database_url, schema, work_dir / "var")
+    busy_before = machine_busy()
     servers, load = [], None
     try:
         init_store(environ)
@@ -44,33 +72,21 @@ def main(argv: list[str] | None = None) -> int:
         for name, app, env, ready in [
             ("hello", "hello:app", {**environ, "PYTHONPATH": str(BENCH_DIR)}, "/"),
             ("wharf-a", WHARF_APP, environ, "/api/openapi.json"),
-            ("wharf-b", WHARF_APP, environ, "/api/openapi.json"),
+            ("wharf-b", WHARF_APP, environ, "/api/openapi.json"),  # for read-your-writes only
         ]:
             servers.append(start_gunicorn(name, app, env, work_dir, ready))
         hello, wharf, other = servers
         begin = time.monotonic()
         seeded = seed(environ, wharf.port, args.clients, args.write_accounts)
         progress(f"seeded accounts in {time.monotonic() - begin:.1f} s")
-        argon2_ms = argon2_verify_ms()
 
-        plans = [
-            ("hello-world", hello.port, scenarios.hello, [()] * args.clients, None),
-            ("login", wharf.port, scenarios.log_in, seeded.logins, None),
-            ("GET /api/account", wharf.port, scenarios.read_account,
-             [(token,) for token in seeded.read_tokens], None),
-            ("add email (write)", wharf.port, scenarios.add_emails,
-             [(tokens, f"w{c}") for c, tokens in enumerate(seeded.write_tokens)],
-             [(tokens, f"warm{c}") for c, tokens in enumerate(seeded.warm_write_tokens)]),
-        ]
-        results = []
-        for name, port, plan, per_client, warm_per_client in plans:
-            load.run(name, port, plan, warm_per_client or per_client, args.warmup)
-            results.append(load.run(name, port, plan, per_client, args.seconds))
-            progress(f"{name}: done")
-        write_ms, visible_ms, stale = load.submit(
+        results, round_ratios = run_scenarios(load, args, hello.port, wharf.port, seeded)
+        login_cost = LoginCost(*load.submit(scenarios.login_versus_argon2, wharf.port,
+                                            *seeded.logins[0], LOGIN_ROUNDS).result())
+        read_your_writes = ReadYourWrites(*load.submit(
             scenarios.read_your_writes, wharf.port, other.port, seeded.read_your_writes_token,
-            args.seconds, 2000).result()
-        report(args, results, argon2_ms, write_ms, visible_ms, stale)
+            args.seconds, 2000).result())
+        report(args, busy_before, results, round_ratios, login_cost, read_your_writes)
         return 0
     except Exception:
         for server in servers:
@@ -85,48 +101,70 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
-def argon2_verify_ms(rounds: int = 5) -> float:
-    """One verify with Wharf's production parameters, in this process, while servers idle."""
-    from wharf.security.passwords import Passwords
+def run_scenarios(load: Load, args, hello_port: int, wharf_port: int,
+                  seeded: Seeded) -> tuple[list[Summary], list[float]]:
+    """Hello-world, login, read and write, each warmed up first; and read/hello per round."""
+    hello_world = ("hello-world", hello_port, scenarios.hello, [()] * args.clients)
+    read = ("GET /api/account", wharf_port, scenarios.read_account,
+            [(token,) for token in seeded.read_tokens])
+    login = ("login", wharf_port, scenarios.log_in, seeded.logins)
+    write = ("add email (write)", wharf_port, scenarios.add_emails,
+             [(tokens, f"w{c}") for c, tokens in enumerate(seeded.write_tokens)])
+    warm_write = ("add email (warm-up)", wharf_port, scenarios.add_emails,
+                  [(tokens, f"warm{c}") for c, tokens in enumerate(seeded.warm_write_tokens)])
+    for scenario in (hello_world, read, login, warm_write):
+        load.run(*scenario, args.warmup)
+    # Short alternating rounds: a change in the machine's other load moves both, not the ratio.
+    share = args.seconds / args.rounds
+    rounds = [(load.run(*hello_world, share), load.run(*read, share)) for _ in range(args.rounds)]
+    results = [functools.reduce(operator.add, [h for h, _ in rounds]),
+               load.run(*login, args.seconds),
+               functools.reduce(operator.add, [r for _, r in rounds]),
+               load.run(*write, args.seconds)]
+    progress("scenarios done: " + ", ".join(f"{r.name} {r.requests}" for r in results))
+    return results, [r.rate / h.rate for h, r in rounds]
 
-    passwords = Passwords()
-    stored = passwords.hash("bench-argon2-probe-4b1e")
-    timings = []
-    for _ in range(rounds):
-        begin = time.perf_counter()
-        passwords.verify(stored, "bench-argon2-probe-4b1e")
-        timings.append((time.perf_counter() - begin) * 1000)
-    return statistics.median(timings)
 
-
-def report(args, results: list[Summary], argon2_ms: float, write_ms: list[float],
-           visible_ms: list[float], stale: int) -> None:
+def report(args, busy_before: float | None, results: list[Summary], round_ratios: list[float],
+           login_cost: LoginCost, ryw: ReadYourWrites) -> None:
     baseline = results[0].rate
-    print(f"\nWharf HTTP benchmark: gunicorn --workers {WORKERS} (sync), PostgreSQL, "
+    busy = "unknown" if busy_before is None else f"{busy_before:.0%}"
+    print(f"\nWharf HTTP benchmark: gunicorn --workers {WORKERS} (sync) on PostgreSQL; "
           f"{args.clients} client processes, {args.seconds:g} s per scenario "
-          f"(+{args.warmup:g} s warm-up), {os.cpu_count()} CPUs\n")
+          f"(after {args.warmup:g} s warm-up; hello-world and GET /api/account alternate in "
+          f"{args.rounds} rounds);\n{os.cpu_count()} CPUs, {busy} busy with other work just "
+          f"before the run\n")
     print(f"{'scenario':<20}{'requests':>9}{'failed':>8}{'req/s':>10}{'p50 ms':>9}"
           f"{'p95 ms':>9}{'vs hello':>10}")
     for r in results:
         print(f"{r.name:<20}{r.requests:>9}{r.failures:>8}{r.rate:>10.1f}{r.p50_ms:>9.2f}"
-              f"{r.p95_ms:>9.2f}{r.rate / baseline:>9.1%}")
+              f"{r.p95_ms:>9.2f}{r.rate / baseline:>10.1%}")
         if r.first_failure:
             print(f"    first failure: {r.first_failure}")
         if r.clients_ran_out:
             print(f"    {r.clients_ran_out} client(s) ran out of accounts before the deadline; "
                   "raise --write-accounts")
-    login = results[1]
-    print(f"\nlogin: one argon2id verify (t=3, m=64 MiB, p=4) takes {argon2_ms:.1f} ms alone "
-          f"= {argon2_ms / login.p50_ms:.0%} of login p50; "
-          f"{WORKERS} workers cap login near {WORKERS * 1000 / argon2_ms:.1f} req/s")
-    print(f"\nread-your-writes ({len(visible_ms)} writes on one server, each read back on "
-          f"another, one client, no other load)")
-    print(f"  write alone (POST /api/account/emails): p50 {percentile(write_ms, 50):.2f} ms, "
-          f"p95 {percentile(write_ms, 95):.2f} ms")
-    print(f"  command to view visible (write + read): p50 {percentile(visible_ms, 50):.2f} ms, "
-          f"p95 {percentile(visible_ms, 95):.2f} ms; first read stale {stale} time(s)")
+
+    login_ms = statistics.median(login_cost.login_ms)
+    verify_ms = statistics.median(login_cost.verify_ms)
+    print(f"\nlogin, one at a time ({len(login_cost.login_ms)} rounds): median {login_ms:.0f} ms"
+          f" per login; one argon2id verify ({login_cost.argon2_parameters}) alone: median "
+          f"{verify_ms:.0f} ms\n  -> argon2 is ~{verify_ms / login_ms:.0%} of a login; "
+          f"under load the {WORKERS} workers give {results[1].rate:.1f} logins/s")
+
+    print(f"\nread-your-writes: {len(ryw.visible_ms)} writes to one server, each read back "
+          f"from another server on the same schema; one client, no other load")
+    print(f"  write alone (POST /api/account/emails): p50 {percentile(ryw.write_ms, 50):.2f} ms, "
+          f"p95 {percentile(ryw.write_ms, 95):.2f} ms")
+    print(f"  command to view visible (write + read): p50 {percentile(ryw.visible_ms, 50):.2f} "
+          f"ms, p95 {percentile(ryw.visible_ms, 95):.2f} ms; reads that missed the change: "
+          f"{ryw.stale_reads}")
+
+    print("\nGET /api/account vs hello-world, round by round: "
+          + ", ".join(f"{ratio:.1%}" for ratio in round_ratios))
+
     read_share = results[2].rate / baseline
-    ryw_p95 = percentile(visible_ms, 95)
+    ryw_p95 = percentile(ryw.visible_ms, 95)
     print("\ntargets (reported, not asserted):")
     print(f"  authenticated read >= {READ_TARGET:.0%} of hello-world req/s: {read_share:.1%} "
           f"-> {'met' if read_share >= READ_TARGET else 'NOT met'}")

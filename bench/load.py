@@ -89,6 +89,23 @@ def run_client(port: int, plan: Callable[..., Iterator[Request]], args: tuple,
     return ClientResult(latencies, failures, first_failure, started_at, time.time(), ran_out)
 
 
+def machine_busy(seconds: float = 1.0) -> float | None:
+    """Share of all CPUs busy over `seconds` (Linux /proc/stat); None where it cannot be read."""
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            ticks = [int(n) for n in stat.readline().split()[1:]]
+        return sum(ticks), ticks[3] + ticks[4]  # total, idle + iowait
+
+    try:
+        total, idle = sample()
+        time.sleep(seconds)
+        total_after, idle_after = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    elapsed = total_after - total
+    return 1 - (idle_after - idle) / elapsed if elapsed else None
+
+
 def percentile(values: list[float], p: float) -> float:
     """Nearest-rank percentile; NaN for no values."""
     if not values:
@@ -100,17 +117,34 @@ def percentile(values: list[float], p: float) -> float:
 @dataclass(frozen=True)
 class Summary:
     name: str
-    requests: int
+    latencies_ms: list[float]  # successful requests only
     failures: int
     seconds: float
-    p50_ms: float
-    p95_ms: float
     clients_ran_out: int
     first_failure: str | None
 
     @property
+    def requests(self) -> int:
+        return len(self.latencies_ms)
+
+    @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def p50_ms(self) -> float:
+        return percentile(self.latencies_ms, 50)
+
+    @property
+    def p95_ms(self) -> float:
+        return percentile(self.latencies_ms, 95)
+
+    def __add__(self, other: "Summary") -> "Summary":
+        """Two runs of the same scenario as one (rounds interleaved with another scenario)."""
+        return Summary(self.name, self.latencies_ms + other.latencies_ms,
+                       self.failures + other.failures, self.seconds + other.seconds,
+                       self.clients_ran_out + other.clients_ran_out,
+                       self.first_failure or other.first_failure)
 
 
 class Load:
@@ -118,7 +152,8 @@ class Load:
 
     def __init__(self, concurrency: int):
         self.concurrency = concurrency
-        self._pool = ProcessPoolExecutor(concurrency, mp_context=multiprocessing.get_context("spawn"))
+        self._pool = ProcessPoolExecutor(concurrency,
+                                         mp_context=multiprocessing.get_context("spawn"))
         list(self._pool.map(time.sleep, [0.2] * concurrency))  # spawn them all now
 
     def run(self, name: str, port: int, plan: Callable[..., Iterator[Request]],
@@ -129,8 +164,7 @@ class Load:
         results = [future.result() for future in futures]
         latencies = [ms for result in results for ms in result.latencies_ms]
         wall = max(r.finished_at for r in results) - min(r.started_at for r in results)
-        return Summary(name, len(latencies), sum(r.failures for r in results), wall,
-                       percentile(latencies, 50), percentile(latencies, 95),
+        return Summary(name, latencies, sum(r.failures for r in results), wall,
                        sum(r.ran_out for r in results),
                        next((r.first_failure for r in results if r.first_failure), None))
 

@@ -3,9 +3,11 @@
 import time
 from collections.abc import Iterator
 
+import argon2_cost
 from load import Request, call
 
 ROOM_PER_ACCOUNT = 9  # an account holds at most 10 addresses and is seeded with one
+WARM_UP_READS = 20
 VISIBILITY_TIMEOUT = 5.0  # seconds; a change not visible by then is a bug, not a slow read
 
 
@@ -33,6 +35,26 @@ def add_emails(tokens: list[str], tag: str) -> Iterator[Request]:
                           token, expect=201)
 
 
+def login_versus_argon2(port: int, username: str, password: str,
+                        rounds: int) -> tuple[str, list[float], list[float]]:
+    """Alternate one login (nothing else running) with one argon2 verify in this process.
+
+    Returns (argon2 parameters, login ms, verify ms); alternating keeps both under the same
+    conditions, so their ratio holds even on a machine that other work is slowing down.
+    """
+    parameters, verify = argon2_cost.production_verify()
+    credentials = {"username": username, "password": password}
+    login_ms, verify_ms = [], []
+    for _ in range(rounds):
+        begin = time.perf_counter()
+        call(port, Request("POST", "/api/session", credentials, expect=201))
+        login_ms.append((time.perf_counter() - begin) * 1000)
+        begin = time.perf_counter()
+        verify()
+        verify_ms.append((time.perf_counter() - begin) * 1000)
+    return parameters, login_ms, verify_ms
+
+
 def read_your_writes(write_port: int, read_port: int, token: str, seconds: float,
                      max_samples: int) -> tuple[list[float], list[float], int]:
     """Add an address on one server, then read the account on another until it shows.
@@ -40,6 +62,8 @@ def read_your_writes(write_port: int, read_port: int, token: str, seconds: float
     Returns (write ms, write-to-visible ms, reads that did not yet show it). Each address is
     removed again afterwards, outside the timing, so one account serves every sample.
     """
+    for _ in range(WARM_UP_READS):  # both of the reading server's workers open their pools
+        call(read_port, Request("GET", "/api/account", token=token))
     write_ms, visible_ms, stale_reads = [], [], 0
     deadline = time.time() + seconds
     for n in range(max_samples):

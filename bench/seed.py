@@ -9,8 +9,8 @@ import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
-
 from load import Request, call
+
 from wharf.bootstrap import bootstrap, utc_now
 from wharf.domain.origin import Origin
 from wharf.security.passwords import Passwords
@@ -33,18 +33,22 @@ def seed(environ: dict[str, str], port: int, clients: int, write_accounts: int) 
     wiring = bootstrap(from_environ(environ), passwords=Passwords(
         PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)))
     try:
-        def session(username: str) -> str:
+        def session(username: str, *, sudo: bool = False) -> str:
             origin = Origin(None, "127.0.0.1", "wharf-bench-seed", utc_now())
             wiring.app.register(origin, username, SEED_PASSWORD, f"{username}@example.com")
-            return wiring.app.log_in(origin, username, SEED_PASSWORD).token
+            new = wiring.app.log_in(origin, username, SEED_PASSWORD)
+            if sudo:  # changing email addresses needs a recently confirmed password
+                wiring.app.reauthenticate(origin.acting_as(new.account_id), new.session_id,
+                                          SEED_PASSWORD)
+            return new.token
 
         return Seeded(
             logins=logins,
             read_tokens=[session(f"bench-read-{c}") for c in range(clients)],
-            write_tokens=[[session(f"bench-write-{c}-{i}") for i in range(write_accounts)]
-                          for c in range(clients)],
-            warm_write_tokens=[[session(f"bench-warm-{c}")] for c in range(clients)],
-            read_your_writes_token=session("bench-ryw"),
+            write_tokens=[[session(f"bench-write-{c}-{i}", sudo=True)
+                           for i in range(write_accounts)] for c in range(clients)],
+            warm_write_tokens=[[session(f"bench-warm-{c}", sudo=True)] for c in range(clients)],
+            read_your_writes_token=session("bench-ryw", sudo=True),
         )
     finally:
         wiring.close()

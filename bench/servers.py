@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-
 from load import Request, send
 
 BENCH_DIR = Path(__file__).resolve().parent
