@@ -1,5 +1,7 @@
 """Request and response bodies. Unknown fields are refused; every string has a length limit."""
 
+from functools import cache
+
 from marshmallow import Schema, fields, validate
 
 from wharf.domain.project import ROLES
@@ -122,3 +124,13 @@ class ProjectView(Schema):
 class RoleList(Schema):
     project = fields.String()
     roles = fields.List(fields.Nested(Role))
+
+
+@cache
+def _instance(schema: type[Schema]) -> Schema:
+    return schema()
+
+
+def dump(schema: type[Schema], data) -> dict:
+    """Serialise with one shared instance per schema (building one costs more than dumping)."""
+    return _instance(schema).dump(data)

@@ -75,16 +75,19 @@ class Accounts:
         self._db = db
 
     def by_id(self, account_id) -> dict | None:
-        with self._db.transaction() as cur:
-            account = cur.execute("SELECT * FROM accounts WHERE id = ?",
-                                  (str(account_id),)).fetchone()
-            if account is None:
-                return None
-            emails = cur.execute(
-                "SELECT email, verified, is_primary, added_at FROM account_emails"
-                " WHERE account_id = ? ORDER BY added_at, email", (str(account_id),)).fetchall()
-        account["is_admin"] = bool(account["is_admin"])
-        account["emails"] = [{"email": e["email"], "verified": bool(e["verified"]),
-                              "primary": bool(e["is_primary"]), "added_at": e["added_at"]}
-                             for e in emails]
-        return account
+        """The account with its addresses, read in one statement (one consistent snapshot)."""
+        rows = self._db.query(
+            "SELECT a.id, a.username, a.is_admin, a.created_at, e.email, e.verified,"
+            " e.is_primary, e.added_at FROM accounts a"
+            " LEFT JOIN account_emails e ON e.account_id = a.id"
+            " WHERE a.id = ? ORDER BY e.added_at, e.email", (str(account_id),))
+        if not rows:
+            return None
+        first = rows[0]
+        return {
+            "id": first["id"], "username": first["username"], "created_at": first["created_at"],
+            "is_admin": bool(first["is_admin"]),
+            "emails": [{"email": r["email"], "verified": bool(r["verified"]),
+                        "primary": bool(r["is_primary"]), "added_at": r["added_at"]}
+                       for r in rows if r["email"] is not None],
+        }

@@ -1,8 +1,9 @@
 """The views' database: the same SQLite file or PostgreSQL database that holds the event log.
 
-SQL is written once with `?` placeholders; rows come back as dicts. `transaction(lock=True)`
-serialises writers of views across processes (BEGIN IMMEDIATE on SQLite, a transaction-level
-advisory lock on PostgreSQL).
+SQL is written once with `?` placeholders; rows come back as dicts. `query` runs one statement
+on its own (no BEGIN/COMMIT round trips: the hot read path); `transaction` groups several, and
+`transaction(lock=True)` serialises writers of views across processes (BEGIN IMMEDIATE on
+SQLite, a transaction-level advisory lock on PostgreSQL).
 """
 
 import sqlite3
@@ -23,6 +24,13 @@ VIEWS_LOCK_KEY = 0x5748_4152_4601  # "WHARF\x01"
 class Database:
     def transaction(self, *, lock: bool = False):  # pragma: no cover - interface
         raise NotImplementedError
+
+    def query(self, sql: str, params=()) -> list[dict]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def query_one(self, sql: str, params=()) -> dict | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
 
     def close(self) -> None:
         pass
@@ -80,6 +88,9 @@ class SQLiteDatabase(Database):
             raise
         conn.execute("COMMIT")
 
+    def query(self, sql: str, params=()) -> list[dict]:
+        return [dict(row) for row in self._connection().execute(sql, params).fetchall()]
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
@@ -125,6 +136,10 @@ class PostgresDatabase(Database):
             if lock:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", (VIEWS_LOCK_KEY,))
             yield PostgresCursor(cur)
+
+    def query(self, sql: str, params=()) -> list[dict]:
+        with self._pool.connection() as conn, conn.execute(_to_pyformat(sql), params) as cur:
+            return cur.fetchall() if cur.description else []
 
     def close(self) -> None:
         self._pool.close()

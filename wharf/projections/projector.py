@@ -50,34 +50,38 @@ class Projector:
                             " ON CONFLICT (name) DO NOTHING", (name,))
 
     def position(self) -> int:
-        with self._db.transaction() as cur:
-            row = cur.execute("SELECT MIN(position) AS p FROM projection_tracking").fetchone()
+        row = self._db.query_one("SELECT MIN(position) AS p FROM projection_tracking")
         return row["p"] or 0
 
     def catch_up(self, until: int | None = None) -> int:
-        """Apply every event not yet in the views; return how many were applied."""
-        if until is not None and self.position() >= until:
-            return 0
+        """Apply every event not yet in the views; return how many were applied.
+
+        With `until`, return at once when the views are already past it (another process
+        caught them up while we waited for the lock).
+        """
         applied = 0
         with self._db.transaction(lock=True) as cur:
             rows = cur.execute("SELECT name, position FROM projection_tracking").fetchall()
             positions = {row["name"]: row["position"] for row in rows}
             start = min(positions.values(), default=0)
-            while notifications := self._recorder.select_notifications(
-                start, BATCH, inclusive_of_start=False
-            ):
+            if until is not None and start >= until:
+                return 0
+            while True:
+                notifications = self._recorder.select_notifications(
+                    start, BATCH, inclusive_of_start=False)
                 for notification in notifications:
                     event = self._mapper.to_domain_event(notification)
                     for name, view in self._views.items():
                         if positions[name] < notification.id:
                             view.process(event, cur)
-                start = notifications[-1].id
-                applied += len(notifications)
-                for name in self._views:
-                    positions[name] = max(positions[name], start)
-            for name, position in positions.items():
-                cur.execute("UPDATE projection_tracking SET position = ? WHERE name = ?",
-                            (position, name))
+                if notifications:
+                    start = notifications[-1].id
+                    applied += len(notifications)
+                if len(notifications) < BATCH:
+                    break
+            if applied:
+                cur.execute("UPDATE projection_tracking SET position = ? WHERE position < ?",
+                            (start, start))
         return applied
 
     def reset(self, name: str) -> None:

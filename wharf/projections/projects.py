@@ -61,12 +61,18 @@ class Projects:
         self._db = db
 
     def by_normalized_name(self, normalized_name: str) -> dict | None:
-        with self._db.transaction() as cur:
-            project = cur.execute("SELECT * FROM projects WHERE normalized_name = ?",
-                                  (normalized_name,)).fetchone()
-            if project is not None:
-                project["roles"] = cur.execute(
-                    "SELECT account_id, username, role, granted_at FROM project_roles"
-                    " WHERE project_id = ? ORDER BY granted_at, username", (project["id"],)
-                ).fetchall()
-        return project
+        """The project with its roles, read in one statement (one consistent snapshot)."""
+        rows = self._db.query(
+            "SELECT p.id, p.name, p.normalized_name, p.created_at, r.account_id, r.username,"
+            " r.role, r.granted_at FROM projects p"
+            " JOIN project_roles r ON r.project_id = p.id"
+            " WHERE p.normalized_name = ? ORDER BY r.granted_at, r.username", (normalized_name,))
+        if not rows:
+            return None
+        first = rows[0]
+        return {
+            "id": first["id"], "name": first["name"], "normalized_name": first["normalized_name"],
+            "created_at": first["created_at"],
+            "roles": [{key: r[key] for key in ("account_id", "username", "role", "granted_at")}
+                      for r in rows],
+        }

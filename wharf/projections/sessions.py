@@ -66,36 +66,32 @@ class Sessions:
         self._db = db
 
     def active_by_token_hash(self, token_hash: str, now: datetime) -> dict | None:
-        with self._db.transaction() as cur:
-            session = cur.execute(
-                "SELECT s.id, s.account_id, s.sudo_until, s.expires_at, a.username, a.is_admin,"
-                " act.last_seen FROM sessions s JOIN accounts a ON a.id = s.account_id"
-                " LEFT JOIN session_activity act ON act.session_id = s.id"
-                " WHERE s.token_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?",
-                (token_hash, stamp(now))).fetchone()
+        session = self._db.query_one(
+            "SELECT s.id, s.account_id, s.sudo_until, s.expires_at, a.username, a.is_admin,"
+            " act.last_seen FROM sessions s JOIN accounts a ON a.id = s.account_id"
+            " LEFT JOIN session_activity act ON act.session_id = s.id"
+            " WHERE s.token_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?",
+            (token_hash, stamp(now)))
         if session is not None:
             session["sudo_until"] = unstamp(session["sudo_until"])
             session["last_seen"] = unstamp(session["last_seen"])
         return session
 
     def active_for_account(self, account_id, now: datetime) -> list[dict]:
-        with self._db.transaction() as cur:
-            return cur.execute(
-                "SELECT s.id, s.created_at, s.expires_at, s.ip, s.user_agent, s.sudo_until,"
-                " COALESCE(a.last_seen, s.created_at) AS last_seen,"
-                " COALESCE(a.ip, s.ip) AS last_ip"
-                " FROM sessions s LEFT JOIN session_activity a ON a.session_id = s.id"
-                " WHERE s.account_id = ? AND s.ended_at IS NULL AND s.expires_at > ?"
-                " ORDER BY s.created_at DESC", (str(account_id), stamp(now))).fetchall()
+        return self._db.query(
+            "SELECT s.id, s.created_at, s.expires_at, s.ip, s.user_agent, s.sudo_until,"
+            " COALESCE(a.last_seen, s.created_at) AS last_seen,"
+            " COALESCE(a.ip, s.ip) AS last_ip"
+            " FROM sessions s LEFT JOIN session_activity a ON a.session_id = s.id"
+            " WHERE s.account_id = ? AND s.ended_at IS NULL AND s.expires_at > ?"
+            " ORDER BY s.created_at DESC", (str(account_id), stamp(now)))
 
     def touch(self, session: dict, ip: str, now: datetime) -> None:
         """Record activity, at most once per TOUCH_INTERVAL, so reads stay cheap."""
         if session["last_seen"] and now - session["last_seen"] < TOUCH_INTERVAL:
             return
-        session_id = session["id"]
-        with self._db.transaction() as cur:
-            cur.execute(
-                "INSERT INTO session_activity (session_id, last_seen, ip) VALUES (?, ?, ?)"
-                " ON CONFLICT (session_id) DO UPDATE SET last_seen = excluded.last_seen,"
-                " ip = excluded.ip WHERE session_activity.last_seen < ?",
-                (session_id, stamp(now), ip, stamp(now - TOUCH_INTERVAL)))
+        self._db.query(
+            "INSERT INTO session_activity (session_id, last_seen, ip) VALUES (?, ?, ?)"
+            " ON CONFLICT (session_id) DO UPDATE SET last_seen = excluded.last_seen,"
+            " ip = excluded.ip WHERE session_activity.last_seen < ?",
+            (session["id"], stamp(now), ip, stamp(now - TOUCH_INTERVAL)))

@@ -32,7 +32,7 @@ class AccountResource(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         account = self.wiring.accounts.by_id(req.context.session.account_id)
-        resp.media = schemas.AccountView().dump(account)
+        resp.media = schemas.dump(schemas.AccountView, account)
 
 
 class PasswordResource(Resource):
@@ -101,8 +101,8 @@ class SessionsResource(Resource):
         current = str(req.context.session.session_id)
         rows = self.wiring.sessions.active_for_account(req.context.session.account_id,
                                                        req.context.now)
-        resp.media = schemas.SessionList().dump(
-            {"sessions": [{**row, "current": row["id"] == current} for row in rows]})
+        sessions = [{**row, "current": row["id"] == current} for row in rows]
+        resp.media = schemas.dump(schemas.SessionList, {"sessions": sessions})
 
 
 class SessionItemResource(Resource):

@@ -31,8 +31,8 @@ class ProjectResource(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
         project = self._find(name)
-        resp.media = schemas.ProjectView().dump(
-            {**project, "maintainers": sorted(r["username"] for r in project["roles"])})
+        maintainers = sorted(r["username"] for r in project["roles"])
+        resp.media = schemas.dump(schemas.ProjectView, {**project, "maintainers": maintainers})
 
     def _find(self, name: str) -> dict:
         try:
@@ -57,8 +57,8 @@ class RolesResource(ProjectResource):
         members = {r["account_id"] for r in project["roles"]}
         if str(session.account_id) not in members and not session.is_admin:
             raise Forbidden("only people with a role on this project can see its roles")
-        resp.media = schemas.RoleList().dump({"project": project["name"],
-                                              "roles": project["roles"]})
+        resp.media = schemas.dump(schemas.RoleList,
+                                  {"project": project["name"], "roles": project["roles"]})
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
         data = self.load(req, schemas.NewRole)

@@ -26,13 +26,13 @@ class SessionResource(Resource):
                         secure=self.wiring.settings.secure_cookies, http_only=True,
                         same_site="Strict")
         resp.status = falcon.HTTP_201
-        resp.media = schemas.SessionCreated().dump({
+        resp.media = schemas.dump(schemas.SessionCreated, {
             "session_id": str(new.session_id), "token": new.token,
             "expires_at": stamp(expires_at)})
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         session = req.context.session
-        resp.media = schemas.SessionView().dump({
+        resp.media = schemas.dump(schemas.SessionView, {
             "session_id": str(session.session_id), "account_id": str(session.account_id),
             "username": session.username, "expires_at": session.expires_at,
             "sudo_until": stamp(session.sudo_until)})
