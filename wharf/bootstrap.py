@@ -12,7 +12,6 @@ from wharf.projections import accounts, outbox, projects, sessions
 from wharf.projections.database import Database, PostgresDatabase, SQLiteDatabase
 from wharf.projections.projector import Projector
 from wharf.security.passwords import Passwords
-from wharf.security.tokens import VerificationTokens
 from wharf.settings import Settings
 
 VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, outbox.VIEW]
@@ -73,20 +72,15 @@ def views_database(settings: Settings) -> Database:
 
 def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
               passwords: Passwords | None = None, create_tables: bool = False) -> Wiring:
-    if not settings.uses_postgres:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    tokens = VerificationTokens(settings.secret_key)
-    app = Wharf(event_store_env(settings, create_tables=create_tables),
-                passwords=passwords or Passwords(), verification_tokens=tokens,
-                session_lifetime=settings.session_lifetime, sudo_window=settings.sudo_window,
-                verification_lifetime=settings.email_verification_lifetime)
     db = views_database(settings)
+    app = Wharf(event_store_env(settings, create_tables=create_tables), settings,
+                passwords or Passwords())
     projector = Projector(db, app.recorder, app.mapper, VIEWS)
     app.projector = projector
     return Wiring(settings=settings, clock=clock, db=db, app=app, projector=projector,
                   accounts=accounts.Accounts(db), sessions=sessions.Sessions(db),
                   projects=projects.Projects(db), outbox=outbox.Outbox(db),
-                  renderer=Renderer(settings, tokens))
+                  renderer=Renderer(settings, app.verification_tokens))
 
 
 def initialise(settings: Settings) -> None:

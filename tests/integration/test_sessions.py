@@ -186,3 +186,17 @@ def test_a_cookie_authenticated_change_must_come_from_our_origin(api):
 
     assert api.call("DELETE", "/api/session", cookies=cookie,
                     headers={"Origin": ours}).status_code == 204
+
+
+def test_a_failed_login_at_an_unknown_username_is_logged_without_the_name(api):
+    typo = "my secret passphrase"  # people type passwords into the username field
+    api.call("POST", "/api/session", json={"username": typo, "password": "not the password"})
+    api.call("POST", "/api/session", json={"username": typo.upper(), "password": "again"})
+
+    events = [api.wiring.app.mapper.to_domain_event(n)
+              for n in api.wiring.app.recorder.select_notifications(1, 100)]
+    failures = [e for e in events if type(e).__name__ == "LoginFailed"]
+    assert [(e.reason, e.ip) for e in failures] == [("unknown_username", "192.0.2.10")] * 2
+    assert len({e.originator_id for e in failures}) == 1  # the same name, whatever its case
+    assert all(typo.encode() not in n.state and b"MY SECRET" not in n.state
+               for n in api.wiring.app.recorder.select_notifications(1, 100))

@@ -16,6 +16,7 @@ from wharf.bootstrap import event_store_env
 from wharf.domain.account import Account
 from wharf.domain.claim import Claim
 from wharf.domain.project import Project
+from wharf.domain.unknown_username import UnknownUsername
 from wharf.settings import Settings
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "events-2026-11.json"
@@ -24,9 +25,8 @@ RECORDS = json.loads(FIXTURE.read_text())
 
 @pytest.fixture
 def app(tmp_path):
-    app = Wharf(event_store_env(Settings(data_dir=tmp_path), create_tables=True),
-                passwords=None, verification_tokens=None, session_lifetime=None,
-                sudo_window=None, verification_lifetime=None)
+    settings = Settings(data_dir=tmp_path, secret_key=b"fixture")
+    app = Wharf(event_store_env(settings, create_tables=True), settings, passwords=None)
     app.recorder.insert_events([
         StoredEvent(originator_id=UUID(r["originator_id"]),
                     originator_version=r["originator_version"], topic=r["topic"],
@@ -47,6 +47,6 @@ def test_the_recorded_story_rebuilds_its_aggregates(app):
     aggregates = [app.repository.get(UUID(i)) for i in {r["originator_id"] for r in RECORDS}]
     alice = next(a for a in aggregates if isinstance(a, Account) and a.username == "alice")
 
-    assert {type(a) for a in aggregates} == {Account, Claim, Project}
+    assert {type(a) for a in aggregates} == {Account, Claim, Project, UnknownUsername}
     assert alice.is_admin
     assert list(alice.emails) == ["second@example.com"]

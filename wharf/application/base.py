@@ -5,7 +5,6 @@ views are brought up to the saved position before the command returns (read-your
 """
 
 import functools
-from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +18,8 @@ from wharf.domain.errors import Conflict, NotFound
 from wharf.domain.origin import Origin
 from wharf.projections.projector import Projector
 from wharf.security.passwords import Passwords
-from wharf.security.tokens import VerificationTokens
+from wharf.security.tokens import Pseudonyms, VerificationTokens
+from wharf.settings import Settings
 
 ATTEMPTS = 5
 
@@ -47,15 +47,14 @@ def retrying(command):
 
 
 class Commands(Application):
-    def __init__(self, env: dict[str, str], *, passwords: Passwords,
-                 verification_tokens: VerificationTokens, session_lifetime: timedelta,
-                 sudo_window: timedelta, verification_lifetime: timedelta):
+    def __init__(self, env: dict[str, str], settings: Settings, passwords: Passwords):
         super().__init__(env)
         self.passwords = passwords
-        self.verification_tokens = verification_tokens
-        self.session_lifetime = session_lifetime
-        self.sudo_window = sudo_window
-        self.verification_lifetime = verification_lifetime
+        self.verification_tokens = VerificationTokens(settings.secret_key)
+        self.pseudonyms = Pseudonyms(settings.secret_key)
+        self.session_lifetime = settings.session_lifetime
+        self.sudo_window = settings.sudo_window
+        self.verification_lifetime = settings.email_verification_lifetime
         self.projector: Projector | None = None
 
     def construct_env(self, name: str, env: Any = None) -> Environment:

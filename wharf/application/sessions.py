@@ -3,9 +3,12 @@
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
+from eventsourcing.application import AggregateNotFoundError
+
 from wharf.application.base import Commands, retrying
 from wharf.domain.errors import InvalidCredentials, WrongPassword
 from wharf.domain.origin import Origin
+from wharf.domain.unknown_username import UnknownUsername, unknown_username_id
 from wharf.security import passwords as password_policy
 from wharf.security.tokens import new_session_token, token_hash
 
@@ -26,6 +29,7 @@ class SessionCommands(Commands):
         account = self._account_named(username)
         valid = self.passwords.verify(account.password_hash if account else None, password)
         if account is None:
+            self._record_unknown_username(origin, username)
             raise InvalidCredentials("invalid username or password")
         if not valid:
             account.fail_login(origin, reason="password")
@@ -65,3 +69,12 @@ class SessionCommands(Commands):
         password_policy.check_policy(new, username=account.username)
         account.change_password(origin, self.passwords.hash(new), keep_session_id=session_id)
         self._save(account)
+
+    def _record_unknown_username(self, origin: Origin, username: str) -> None:
+        digest = self.pseudonyms.of(username.lower())
+        try:
+            attempts = self.repository.get(unknown_username_id(digest))
+        except AggregateNotFoundError:
+            attempts = UnknownUsername.create(origin, digest)
+        attempts.fail_login(origin)
+        self._save(attempts)

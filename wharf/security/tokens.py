@@ -53,3 +53,15 @@ class VerificationTokens:
 
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+class Pseudonyms:
+    """Stable keyed digests that let the log correlate a value without ever holding it."""
+
+    def __init__(self, secret_key: bytes):
+        if not secret_key:
+            raise ValueError("a server secret key is required")
+        self._key = hashlib.sha256(b"wharf:pseudonym:" + secret_key).digest()
+
+    def of(self, value: str) -> str:
+        return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,45 @@
+"""Failed log-ins at a username that has no account.
+
+They are logged like any other authentication attempt (OWASP ASVS 16.3.1), and recording them
+costs what recording a wrong password costs, so the two failures take the same time. The name
+tried is kept only as a keyed digest: people type passwords into the username field.
+"""
+
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from wharf.domain.base import WharfAggregate
+from wharf.domain.origin import Origin
+
+NAMESPACE = uuid5(NAMESPACE_URL, "https://wharf.invalid/unknown-usernames")
+
+
+def unknown_username_id(name_digest: str) -> UUID:
+    return uuid5(NAMESPACE, name_digest)
+
+
+class UnknownUsername(WharfAggregate):
+    TOPIC = "wharf:unknown-username"
+
+    # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.
+
+    class Created(WharfAggregate.Created):
+        TOPIC = "wharf:unknown-username:created"
+        name_digest: str
+
+        def apply(self, aggregate: "UnknownUsername") -> None:
+            aggregate.name_digest = self.name_digest
+
+    class LoginFailed(WharfAggregate.Event):
+        TOPIC = "wharf:unknown-username:login-failed"
+        reason: str
+
+        def apply(self, aggregate: "UnknownUsername") -> None:
+            pass
+
+    @classmethod
+    def create(cls, origin: Origin, name_digest: str) -> "UnknownUsername":
+        return cls._open(cls.Created, origin, unknown_username_id(name_digest),
+                         name_digest=name_digest)
+
+    def fail_login(self, origin: Origin) -> None:
+        self._record(self.LoginFailed, origin, reason="unknown_username")
