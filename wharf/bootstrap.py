@@ -8,13 +8,15 @@ from psycopg.conninfo import conninfo_to_dict
 
 from wharf.application import Wharf
 from wharf.mail import Renderer, transport_for
-from wharf.projections import accounts, outbox, projects, sessions
+from wharf.projections import accounts, auth_failures, outbox, projects, sessions, two_factor
 from wharf.projections.database import Database, PostgresDatabase, SQLiteDatabase
 from wharf.projections.projector import Projector
 from wharf.security.passwords import Passwords
 from wharf.settings import Settings
 
-VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, outbox.VIEW]
+# Order matters: a view may read an earlier view's rows of the same event (outbox, two_factor).
+VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, auth_failures.VIEW,
+         outbox.VIEW]
 
 
 def utc_now() -> datetime:
@@ -32,6 +34,7 @@ class Wiring:
     sessions: sessions.Sessions
     projects: projects.Projects
     outbox: outbox.Outbox
+    two_factor: two_factor.TwoFactorMethods
     renderer: Renderer
 
     def mail_transport(self):
@@ -77,9 +80,11 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                 passwords or Passwords())
     projector = Projector(db, app.recorder, app.mapper, VIEWS)
     app.projector = projector
+    app.ip_failures = auth_failures.AuthFailures(db)
     return Wiring(settings=settings, clock=clock, db=db, app=app, projector=projector,
                   accounts=accounts.Accounts(db), sessions=sessions.Sessions(db),
                   projects=projects.Projects(db), outbox=outbox.Outbox(db),
+                  two_factor=two_factor.TwoFactorMethods(db),
                   renderer=Renderer(settings, app.verification_tokens))
 
 

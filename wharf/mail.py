@@ -20,7 +20,21 @@ SUBJECTS = {
     "verify-email": "Verify your email address",
     "email-added": "A new email address was added to your account",
     "password-changed": "Your password was changed",
+    "two-factor-added": "A two-factor method was added to your account",
+    "two-factor-removed": "A two-factor method was removed from your account",
+    "recovery-codes-generated": "New recovery codes were generated",
+    "recovery-code-used": "A recovery code was used",
 }
+TEMPLATES = {
+    "email-added": "The address {email} was added to your account.\n",
+    "password-changed": "Your password was changed from {ip}. Every other session was ended.\n",
+    "two-factor-added": "Two-factor method {method} ({label}) was added to your account.\n",
+    "two-factor-removed": "Two-factor method {method} ({label}) was removed from your account."
+                          " Every other session was ended.\n",
+    "recovery-codes-generated": "{count} new recovery codes were generated; any older ones no"
+                                " longer work.\n",
+}
+UNEXPECTED = "If this was not you, change your password now and contact the administrators.\n"
 
 
 class Renderer:
@@ -30,19 +44,7 @@ class Renderer:
 
     def render(self, message: dict) -> EmailMessage:
         params, name = message["params"], message["username"]
-        if message["template"] == "verify-email":
-            token = self._tokens.issue(UUID(message["account_id"]), params["nonce"])
-            body = (f"Hello {name},\n\nConfirm that {params['email']} is yours by opening\n\n"
-                    f"  {self._settings.origin}/account/verify-email?token={token}\n\n"
-                    f"or by sending this token to POST /api/account/emails/verify:\n\n"
-                    f"  {token}\n\nThe link works once and expires at {params['expires_at']}.\n")
-        elif message["template"] == "email-added":
-            body = (f"Hello {name},\n\nThe address {params['email']} was added to your account.\n"
-                    "If this was not you, change your password now.\n")
-        else:
-            body = (f"Hello {name},\n\nYour password was changed from {params['ip']}."
-                    " Every other session was ended.\n"
-                    "If this was not you, contact the administrators now.\n")
+        body = f"Hello {name},\n\n" + self._body(message["template"], message, params)
         email = EmailMessage()
         email["Subject"] = f"[{self._settings.site_name}] {SUBJECTS[message['template']]}"
         email["From"] = self._settings.mail_from
@@ -50,6 +52,22 @@ class Renderer:
         email["Message-ID"] = f"<{message['id']}@wharf>"
         email.set_content(body, cte="8bit")
         return email
+
+
+    def _body(self, template: str, message: dict, params: dict) -> str:
+        if template == "verify-email":
+            token = self._tokens.issue(UUID(message["account_id"]), params["nonce"])
+            return (f"Confirm that {params['email']} is yours by opening\n\n"
+                    f"  {self._settings.origin}/account/verify-email?token={token}\n\n"
+                    f"or by sending this token to POST /api/account/emails/verify:\n\n"
+                    f"  {token}\n\nThe link works once and expires at {params['expires_at']}.\n")
+        if template == "recovery-code-used":
+            left = params["remaining"]
+            warning = ("You have NO recovery codes left: generate a new set now.\n" if left == 0
+                       else f"You have {left} recovery codes left.\n")
+            return (f"A recovery code was used to log in to your account from {params['ip']}.\n"
+                    + warning + UNEXPECTED)
+        return TEMPLATES[template].format(**params) + UNEXPECTED
 
 
 class EmlDirectory:

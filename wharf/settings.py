@@ -24,6 +24,7 @@ class Settings:
     secure_cookies: bool = True
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     max_body_bytes: int = 64 * 1024
+    uploads_require_2fa: bool = True
 
     @property
     def uses_postgres(self) -> bool:
@@ -61,6 +62,7 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         session_lifetime=timedelta(seconds=int(env.get("WHARF_SESSION_LIFETIME", 12 * 3600))),
         secure_cookies=env.get("WHARF_INSECURE_COOKIES", "") not in ("1", "true", "yes"),
         trusted_proxies=proxies,
+        uploads_require_2fa=env.get("WHARF_UPLOADS_REQUIRE_2FA", "1") not in ("0", "false", "no"),
     )
     key = env.get("WHARF_SECRET_KEY")
     return _with_secret(settings, key.encode() if key else None)

@@ -73,9 +73,7 @@ class AccountCommands(Commands):
 
     @retrying
     def grant_admin(self, origin: Origin, username: str) -> UUID:
-        account = self._account_named(username)
-        if account is None:
-            raise NotFound(f"no account named {username}")
+        account = self._member(username)
         account.grant_admin(origin)
         self._save(account)
         return account.id

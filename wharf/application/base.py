@@ -16,8 +16,11 @@ from wharf.domain.account import Account
 from wharf.domain.claim import Claim, claim_id
 from wharf.domain.errors import Conflict, NotFound
 from wharf.domain.origin import Origin
+from wharf.domain.two_factor import TwoFactor, two_factor_id
 from wharf.projections.projector import Projector
 from wharf.security.passwords import Passwords
+from wharf.security.recovery_codes import RecoveryCodes
+from wharf.security.sealing import Sealer
 from wharf.security.tokens import Pseudonyms, VerificationTokens
 from wharf.settings import Settings
 
@@ -55,7 +58,12 @@ class Commands(Application):
         self.session_lifetime = settings.session_lifetime
         self.sudo_window = settings.sudo_window
         self.verification_lifetime = settings.email_verification_lifetime
+        self.totp_sealer = Sealer(settings.secret_key, b"totp")
+        self.recovery_codes = RecoveryCodes(settings.secret_key)
+        self.site_name = settings.site_name
+        self.uploads_require_2fa = settings.uploads_require_2fa
         self.projector: Projector | None = None
+        self.ip_failures = None  # the auth_failures view's queries, set by bootstrap
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # Only the settings we are given: the composition root alone reads os.environ.
@@ -95,6 +103,24 @@ class Commands(Application):
             return self.repository.get(account_id)
         except AggregateNotFoundError:
             raise NotFound("no such account") from None
+
+    def _account_or_none(self, account_id: UUID) -> Account | None:
+        try:
+            return self.repository.get(account_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _two_factor(self, account_id: UUID) -> TwoFactor | None:
+        try:
+            return self.repository.get(two_factor_id(account_id))
+        except AggregateNotFoundError:
+            return None
+
+    def _member(self, username: str) -> Account:
+        account = self._account_named(username)
+        if account is None:
+            raise NotFound(f"no account named {username}")
+        return account
 
     def _account_named(self, username: str) -> Account | None:
         holder = self._holder("username", username.lower())

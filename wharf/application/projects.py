@@ -47,7 +47,4 @@ class ProjectCommands(Commands):
             raise NotFound("no such project")
         project = self.repository.get(holder)
         project.check_manager(origin)
-        member = self._account_named(username)
-        if member is None:
-            raise NotFound(f"no account named {username}")
-        return project, member
+        return project, self._member(username)

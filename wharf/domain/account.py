@@ -1,11 +1,13 @@
 """The Account aggregate: identity, password, emails and sessions of one maintainer."""
 
 import hmac
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
+from wharf.domain import limits
 from wharf.domain.base import WharfAggregate
 from wharf.domain.errors import (
+    AccountLocked,
     Conflict,
     InvalidInput,
     InvalidToken,
@@ -15,6 +17,12 @@ from wharf.domain.errors import (
 from wharf.domain.origin import Origin
 
 MAX_EMAILS = 10
+PASSWORD, SECOND_FACTOR = "password", "second_factor"
+FAILURE_KINDS = {
+    "password": PASSWORD, "invalid_totp": SECOND_FACTOR, "totp_replayed": SECOND_FACTOR,
+    "out_of_sync": SECOND_FACTOR, "invalid_recovery_code": SECOND_FACTOR,
+    "burned_recovery_code": SECOND_FACTOR,
+}  # "rate_limited" is recorded but never counted
 
 
 class Account(WharfAggregate):
@@ -36,6 +44,9 @@ class Account(WharfAggregate):
             account.is_admin = False
             account.emails = {}
             account.sessions = {}
+            account.tickets = {}
+            account.failures = {PASSWORD: [], SECOND_FACTOR: []}
+            account.consecutive_failures = 0
 
     class EmailAdded(WharfAggregate.Event):
         TOPIC = "wharf:account:email-added"
@@ -89,21 +100,51 @@ class Account(WharfAggregate):
         session_id: UUID
         token_hash: str
         expires_at: datetime
+        two_factor_method: str | None = None
+        ticket_id: UUID | None = None
 
         def apply(self, account: "Account") -> None:
             account.sessions = {
                 sid: s for sid, s in account.sessions.items() if s["expires_at"] > self.timestamp
             }
             account.sessions[str(self.session_id)] = {
-                "expires_at": self.expires_at, "sudo_until": None,
+                "expires_at": self.expires_at, "sudo_until": None, "reauthenticated_at": None,
             }
+            if self.ticket_id is not None:
+                account.tickets.pop(str(self.ticket_id), None)
+            account.consecutive_failures = 0
 
     class LoginFailed(WharfAggregate.Event):
         TOPIC = "wharf:account:login-failed"
         reason: str
 
         def apply(self, account: "Account") -> None:
-            pass
+            kind = FAILURE_KINDS.get(self.reason)
+            if kind is None:
+                return
+            horizon = self.timestamp - limits.LONGEST_WINDOW
+            account.failures[kind] = [t for t in account.failures[kind] if t > horizon]
+            account.failures[kind].append(self.timestamp)
+            account.consecutive_failures += 1
+
+    class LoginTicketIssued(WharfAggregate.Event):
+        TOPIC = "wharf:account:login-ticket-issued"
+        ticket_id: UUID
+        ticket_hash: str
+        expires_at: datetime
+        methods: list[str]
+
+        def apply(self, account: "Account") -> None:
+            account.tickets = {tid: t for tid, t in account.tickets.items()
+                               if t["expires_at"] > self.timestamp}
+            account.tickets[str(self.ticket_id)] = {"hash": self.ticket_hash,
+                                                    "expires_at": self.expires_at}
+
+    class Unlocked(WharfAggregate.Event):
+        TOPIC = "wharf:account:unlocked"
+
+        def apply(self, account: "Account") -> None:
+            account.consecutive_failures = 0
 
     class Reauthenticated(WharfAggregate.Event):
         TOPIC = "wharf:account:reauthenticated"
@@ -111,7 +152,9 @@ class Account(WharfAggregate):
         sudo_until: datetime
 
         def apply(self, account: "Account") -> None:
-            account.sessions[str(self.session_id)]["sudo_until"] = self.sudo_until
+            session = account.sessions[str(self.session_id)]
+            session["sudo_until"] = self.sudo_until
+            session["reauthenticated_at"] = self.timestamp
 
     class ReauthenticationFailed(WharfAggregate.Event):
         TOPIC = "wharf:account:reauthentication-failed"
@@ -123,7 +166,7 @@ class Account(WharfAggregate):
     class SessionEnded(WharfAggregate.Event):
         TOPIC = "wharf:account:session-ended"
         session_id: UUID
-        reason: str  # logout | revoked
+        reason: str  # logout | revoked | two_factor_change
 
         def apply(self, account: "Account") -> None:
             account.sessions.pop(str(self.session_id), None)
@@ -137,6 +180,7 @@ class Account(WharfAggregate):
             account.password_hash = self.password_hash
             for session_id in self.ended_session_ids:
                 account.sessions.pop(str(session_id), None)
+            account.tickets = {}
 
     class PasswordRehashed(WharfAggregate.Event):
         TOPIC = "wharf:account:password-rehashed"
@@ -192,13 +236,51 @@ class Account(WharfAggregate):
             raise Conflict("the primary email address cannot be removed")
         self._record(self.EmailRemoved, origin, email_key=email_key)
 
-    def log_in(self, origin: Origin, session_id: UUID, token_hash: str,
-               expires_at: datetime) -> None:
+    def log_in(self, origin: Origin, session_id: UUID, token_hash: str, expires_at: datetime,
+               two_factor_method: str | None = None, ticket_id: UUID | None = None) -> None:
         self._record(self.LoggedIn, origin, session_id=session_id, token_hash=token_hash,
-                     expires_at=expires_at)
+                     expires_at=expires_at, two_factor_method=two_factor_method,
+                     ticket_id=ticket_id)
 
     def fail_login(self, origin: Origin, reason: str) -> None:
         self._record(self.LoginFailed, origin, reason=reason)
+
+    def issue_ticket(self, origin: Origin, ticket_id: UUID, ticket_hash: str,
+                     expires_at: datetime, methods: list[str]) -> None:
+        self._record(self.LoginTicketIssued, origin, ticket_id=ticket_id,
+                     ticket_hash=ticket_hash, expires_at=expires_at, methods=methods)
+
+    def check_ticket(self, origin: Origin, ticket_id: UUID, ticket_hash: str) -> None:
+        ticket = self.tickets.get(str(ticket_id))
+        if ticket is None or not hmac.compare_digest(ticket["hash"], ticket_hash):
+            raise InvalidToken("this log-in ticket is invalid or has been used; log in again")
+        if ticket["expires_at"] <= origin.at:
+            raise InvalidToken("this log-in ticket has expired; log in again")
+
+    def retry_after(self, kind: str, at: datetime) -> int | None:
+        """Seconds before this account may try `kind` again; None when it may now."""
+        if self.consecutive_failures >= limits.MAX_CONSECUTIVE_FAILURES:
+            raise AccountLocked("too many failed log-ins in a row: this account is locked "
+                                "until an administrator unlocks it")
+        windows = (limits.PASSWORD_PER_ACCOUNT if kind == PASSWORD
+                   else limits.SECOND_FACTOR_PER_ACCOUNT)
+        return limits.retry_after(self.failures[kind], at, windows)
+
+    def unlock(self, origin: Origin) -> None:
+        if self.consecutive_failures:
+            self._record(self.Unlocked, origin)
+
+    def recently_reauthenticated(self, origin: Origin, within: timedelta) -> bool:
+        session = self.sessions.get(str(origin.session_id)) if origin.session_id else None
+        return bool(session and self.in_sudo_window(origin.session_id, origin.at)
+                    and session.get("reauthenticated_at")
+                    and origin.at - session["reauthenticated_at"] <= within)
+
+    def end_other_sessions(self, origin: Origin, reason: str) -> None:
+        for session_id, session in list(self.sessions.items()):
+            if session_id != str(origin.session_id) and session["expires_at"] > origin.at:
+                self._record(self.SessionEnded, origin, session_id=UUID(session_id),
+                             reason=reason)
 
     def reauthenticate(self, origin: Origin, session_id: UUID, sudo_until: datetime) -> None:
         self._active_session(origin, session_id)
@@ -243,6 +325,10 @@ class Account(WharfAggregate):
         if origin.session_id is None or not self.in_sudo_window(origin.session_id, origin.at):
             raise ReauthenticationRequired(
                 "confirm your password first (POST /api/session/reauthenticate)")
+
+    @property
+    def has_verified_primary_email(self) -> bool:
+        return any(e["primary"] and e["verified"] for e in self.emails.values())
 
     def in_sudo_window(self, session_id: UUID, at: datetime) -> bool:
         session = self.sessions.get(str(session_id))

@@ -57,5 +57,27 @@ class InvalidToken(InvalidInput):
     code = "invalid_token"
 
 
+class AccountLocked(Forbidden):
+    code = "account_locked"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class SecondFactorFailed(DomainError):
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.code = reason
+
+
+class LimiterUnavailable(DomainError):
+    code = "service_unavailable"
+
+
 class LastOwner(Conflict):
     code = "last_owner"

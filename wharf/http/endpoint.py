@@ -20,3 +20,4 @@ class Endpoint:
     body: type[Schema] | None = None
     returns: type[Schema] | None = None
     errors: tuple[int, ...] = ()
+    alternative: tuple[int, type[Schema]] | None = None  # a second success answer

@@ -10,8 +10,11 @@ from wharf.domain import errors
 log = logging.getLogger("wharf.http")
 
 STATUS = [  # most specific first
+    (errors.RateLimited, falcon.HTTP_429),
+    (errors.LimiterUnavailable, falcon.HTTP_503),
     (errors.ReauthenticationRequired, falcon.HTTP_403),
     (errors.InvalidCredentials, falcon.HTTP_401),
+    (errors.SecondFactorFailed, falcon.HTTP_401),
     (errors.InvalidInput, falcon.HTTP_400),
     (errors.NotFound, falcon.HTTP_404),
     (errors.Conflict, falcon.HTTP_409),
@@ -39,7 +42,12 @@ class Problem(falcon.HTTPError):
 
 def _domain_error(req, resp, error: errors.DomainError, params) -> None:
     status = next(s for kind, s in STATUS if isinstance(error, kind))
-    raise Problem(status, error.code, error.detail)
+    headers = None
+    if isinstance(error, errors.RateLimited):
+        headers = {"Retry-After": str(error.retry_after)}
+    elif isinstance(error, errors.LimiterUnavailable):
+        headers = {"Retry-After": "5"}
+    raise Problem(status, error.code, error.detail, headers=headers)
 
 
 def _validation_error(req, resp, error: ValidationError, params) -> None:

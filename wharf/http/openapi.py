@@ -43,6 +43,10 @@ def _operation(path: str, endpoint: Endpoint) -> dict:
     if endpoint.returns is not None:
         success["content"] = {"application/json": {"schema": endpoint.returns}}
     operation["responses"][str(endpoint.status)] = success
+    if endpoint.alternative is not None:
+        status, schema = endpoint.alternative
+        operation["responses"][str(status)] = {
+            "description": "OK", "content": {"application/json": {"schema": schema}}}
     errors = set(endpoint.errors)
     if endpoint.body is not None:
         operation["requestBody"] = {"required": True,

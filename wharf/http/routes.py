@@ -1,17 +1,22 @@
 """The route table: the one list of paths, read by the app, the OpenAPI document and tests."""
 
-from wharf.http.resources import account, projects, session
+from wharf.http.resources import account, projects, session, two_factor
 
 ROUTES = [
     ("/api/accounts", account.AccountsResource),
     ("/api/session", session.SessionResource),
     ("/api/session/reauthenticate", session.ReauthenticationResource),
+    ("/api/session/totp", session.TotpLoginResource),
+    ("/api/session/recovery-code", session.RecoveryCodeLoginResource),
     ("/api/account", account.AccountResource),
     ("/api/account/password", account.PasswordResource),
     ("/api/account/emails", account.EmailsResource),
     ("/api/account/emails/verify", account.EmailVerificationResource),
     ("/api/account/emails/{email}/primary", account.PrimaryEmailResource),
     ("/api/account/emails/{email}", account.EmailResource),
+    ("/api/account/totp", two_factor.TotpResource),
+    ("/api/account/totp/confirm", two_factor.TotpConfirmationResource),
+    ("/api/account/recovery-codes", two_factor.RecoveryCodesResource),
     ("/api/account/sessions", account.SessionsResource),
     ("/api/account/sessions/{session_id}", account.SessionItemResource),
     ("/api/projects", projects.ProjectsResource),

@@ -62,12 +62,24 @@ class AccountEmail(Schema):
     added_at = fields.String()
 
 
+class TwoFactorMethod(Schema):
+    method = fields.String()
+    label = fields.String()
+    added_at = fields.String()
+
+
+class TwoFactorView(Schema):
+    methods = fields.List(fields.Nested(TwoFactorMethod))
+    recovery_codes_left = fields.Integer()
+
+
 class AccountView(Schema):
     id = fields.String()
     username = fields.String()
     is_admin = fields.Boolean()
     created_at = fields.String()
     emails = fields.List(fields.Nested(AccountEmail))
+    two_factor = fields.Nested(TwoFactorView)
 
 
 class Created(Schema):
@@ -78,6 +90,38 @@ class SessionCreated(Schema):
     session_id = fields.String()
     token = fields.String(metadata={"description": "shown once; send as Authorization: Bearer"})
     expires_at = fields.String()
+    recovery_codes_left = fields.Integer(allow_none=True, metadata={
+        "description": "after a recovery-code log-in: how many codes are left"})
+
+
+class SecondStepDue(Schema):
+    ticket = fields.String(metadata={"description": "single use; expires in 5 minutes"})
+    methods = fields.List(fields.String())
+    expires_at = fields.String()
+
+
+class TicketAndCode(Schema):
+    ticket = required_text(200)
+    code = required_text(64)
+
+
+class TotpCode(Schema):
+    code = required_text(16)
+    label = fields.String(load_default="Authenticator app", validate=validate.Length(1, 64))
+
+
+class TotpEnrolmentView(Schema):
+    secret = fields.String(metadata={"description": "base32; shown once"})
+    uri = fields.String()
+    qr_svg = fields.String()
+
+
+class RecoveryCodeList(Schema):
+    recovery_codes = fields.List(fields.String(), metadata={"description": "shown once"})
+
+
+class RecoveryCodesLeft(Schema):
+    recovery_codes_left = fields.Integer()
 
 
 class SessionView(Schema):

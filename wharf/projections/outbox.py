@@ -10,8 +10,10 @@ from functools import singledispatch
 from uuid import NAMESPACE_OID, uuid5
 
 from wharf.domain.account import Account
+from wharf.domain.two_factor import TOTP, TwoFactor
 from wharf.projections.database import Database, stamp
 from wharf.projections.projector import View
+from wharf.projections.two_factor import account_of
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS outbox ("
@@ -44,11 +46,37 @@ def _(event: Account.PasswordChanged, cur) -> None:
     _queue(cur, event, "password-changed", params={"ip": event.ip})
 
 
-def _queue(cur, event, template: str, *, params: dict, recipient: str | None = None) -> None:
+@process.register
+def _(event: TwoFactor.TotpEnabled, cur) -> None:
+    _queue(cur, event, "two-factor-added", params={"method": TOTP, "label": event.label},
+           account_id=account_of(cur, event.originator_id))
+
+
+@process.register
+def _(event: TwoFactor.TotpDisabled, cur) -> None:
+    _queue(cur, event, "two-factor-removed", params={"method": TOTP, "label": event.label},
+           account_id=account_of(cur, event.originator_id))
+
+
+@process.register
+def _(event: TwoFactor.RecoveryCodesGenerated, cur) -> None:
+    _queue(cur, event, "recovery-codes-generated", params={"count": len(event.digests)},
+           account_id=account_of(cur, event.originator_id))
+
+
+@process.register
+def _(event: TwoFactor.RecoveryCodeUsed, cur) -> None:
+    _queue(cur, event, "recovery-code-used", params={"remaining": event.remaining,
+                                                     "ip": event.ip},
+           account_id=account_of(cur, event.originator_id))
+
+
+def _queue(cur, event, template: str, *, params: dict, recipient: str | None = None,
+           account_id=None) -> None:
     message_id = uuid5(NAMESPACE_OID, f"{event.originator_id}/{event.originator_version}")
     cur.execute("INSERT INTO outbox (id, account_id, recipient, template, params, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                (str(message_id), str(event.originator_id), recipient, template,
+                (str(message_id), str(account_id or event.originator_id), recipient, template,
                  json.dumps(params), stamp(event.timestamp)))
 
 

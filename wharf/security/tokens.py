@@ -9,7 +9,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from wharf.domain.errors import InvalidToken
 
@@ -65,3 +65,19 @@ class Pseudonyms:
 
     def of(self, value: str) -> str:
         return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def new_ticket(account_id: UUID) -> tuple[UUID, str]:
+    """A second-step log-in ticket: it names its account and itself, the rest is random."""
+    ticket_id = uuid4()
+    return ticket_id, _b64(account_id.bytes + ticket_id.bytes + secrets.token_bytes(32))
+
+
+def parse_ticket(ticket: str) -> tuple[UUID, UUID] | None:
+    try:
+        raw = base64.urlsafe_b64decode(ticket + "=" * (-len(ticket) % 4))
+    except (ValueError, TypeError):
+        return None
+    if len(raw) != 64:
+        return None
+    return UUID(bytes=raw[:16]), UUID(bytes=raw[16:32])

@@ -2,33 +2,47 @@
 
 import falcon
 
+from wharf.application import NewSession, SecondStep
 from wharf.http import schemas
 from wharf.http.auth import COOKIE, origin_of
 from wharf.http.endpoint import PUBLIC, SESSION, Endpoint
 from wharf.http.resources import Resource
 from wharf.projections.database import stamp
 
+LOGIN_ERRORS = (400, 401, 403, 429, 503)
+
+
+def start_session(settings, req: falcon.Request, resp: falcon.Response, new: NewSession) -> None:
+    """Answer 201 with the new session's token (shown once) and set it as the cookie."""
+    lifetime = settings.session_lifetime
+    resp.set_cookie(COOKIE, new.token, max_age=int(lifetime.total_seconds()), path="/",
+                    secure=settings.secure_cookies, http_only=True, same_site="Strict")
+    resp.status = falcon.HTTP_201
+    resp.media = schemas.dump(schemas.SessionCreated, {
+        "session_id": str(new.session_id), "token": new.token,
+        "expires_at": stamp(req.context.now + lifetime),
+        "recovery_codes_left": new.recovery_codes_left})
+
 
 class SessionResource(Resource):
     endpoints = {
-        "POST": Endpoint(PUBLIC, "Log in with username and password", 201, schemas.Credentials,
-                         schemas.SessionCreated, (400, 401)),
+        "POST": Endpoint(PUBLIC, "Log in with username and password (202: a second step is due)",
+                         201, schemas.Credentials, schemas.SessionCreated, LOGIN_ERRORS,
+                         alternative=(202, schemas.SecondStepDue)),
         "GET": Endpoint(SESSION, "The current session", 200, None, schemas.SessionView, (401,)),
         "DELETE": Endpoint(SESSION, "Log out: end the current session", 204, errors=(401,)),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         data = self.load(req, schemas.Credentials)
-        new = self.app.log_in(origin_of(req), data["username"], data["password"])
-        lifetime = self.wiring.settings.session_lifetime
-        expires_at = req.context.now + lifetime
-        resp.set_cookie(COOKIE, new.token, max_age=int(lifetime.total_seconds()), path="/",
-                        secure=self.wiring.settings.secure_cookies, http_only=True,
-                        same_site="Strict")
-        resp.status = falcon.HTTP_201
-        resp.media = schemas.dump(schemas.SessionCreated, {
-            "session_id": str(new.session_id), "token": new.token,
-            "expires_at": stamp(expires_at)})
+        result = self.app.log_in(origin_of(req), data["username"], data["password"])
+        if isinstance(result, SecondStep):
+            resp.status = falcon.HTTP_202
+            resp.media = schemas.dump(schemas.SecondStepDue, {
+                "ticket": result.ticket, "methods": result.methods,
+                "expires_at": stamp(result.expires_at)})
+        else:
+            start_session(self.wiring.settings, req, resp, result)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         session = req.context.session
@@ -53,3 +67,27 @@ class ReauthenticationResource(Resource):
         data = self.load(req, schemas.PasswordOnly)
         self.app.reauthenticate(origin_of(req), req.context.session.session_id, data["password"])
         resp.media = {"sudo_until": stamp(req.context.now + self.wiring.settings.sudo_window)}
+
+
+class TotpLoginResource(Resource):
+    endpoints = {
+        "POST": Endpoint(PUBLIC, "Second log-in step: a TOTP code", 201, schemas.TicketAndCode,
+                         schemas.SessionCreated, LOGIN_ERRORS),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        data = self.load(req, schemas.TicketAndCode)
+        new = self.app.log_in_with_totp(origin_of(req), data["ticket"], data["code"])
+        start_session(self.wiring.settings, req, resp, new)
+
+
+class RecoveryCodeLoginResource(Resource):
+    endpoints = {
+        "POST": Endpoint(PUBLIC, "Second log-in step: a recovery code (each works once)", 201,
+                         schemas.TicketAndCode, schemas.SessionCreated, LOGIN_ERRORS),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        data = self.load(req, schemas.TicketAndCode)
+        new = self.app.log_in_with_recovery_code(origin_of(req), data["ticket"], data["code"])
+        start_session(self.wiring.settings, req, resp, new)
