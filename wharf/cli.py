@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     admin = commands.add_parser("admin", help="administrator flags").add_subparsers(
         dest="admin_command", required=True)
     admin.add_parser("grant", help="make an account an admin").add_argument("username")
+    admin.add_parser("unlock", help="let an account locked by 100 failed log-ins in a row try"
+                     " again").add_argument("username")
     projections = commands.add_parser("projections", help="the views and the email outbox")
     verbs = projections.add_subparsers(dest="projections_command", required=True)
     run = verbs.add_parser("run", help="keep views caught up and deliver email, until stopped")
@@ -51,9 +53,12 @@ def main(argv: list[str] | None = None) -> int:
                                   "wharf.http.app:get_app()"])
     wiring = bootstrap(settings)
     try:
-        if args.command == "admin":
+        if args.command == "admin" and args.admin_command == "grant":
             account_id = wiring.app.grant_admin(cli_origin(utc_now()), args.username)
             print(f"wharf: {args.username} ({account_id}) is an admin")
+        elif args.command == "admin":
+            account_id = wiring.app.unlock(cli_origin(utc_now()), args.username)
+            print(f"wharf: {args.username} ({account_id}) may log in again")
         elif args.projections_command == "catch-up":
             _pass(wiring)
         else:

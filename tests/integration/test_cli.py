@@ -33,6 +33,8 @@ def test_init_is_idempotent_and_admin_grant_works(settings, clock):
         missing = wharf(settings, "admin", "grant", "nobody")
         assert missing.returncode == 1
         assert "no account named nobody" in missing.stderr
+        unlocked = wharf(settings, "admin", "unlock", "alice")
+        assert unlocked.returncode == 0 and "may log in again" in unlocked.stdout
     finally:
         wiring.close()
 

@@ -1,0 +1,130 @@
+"""Brute-force limits: per account and per client address, shared by every process, fail closed."""
+
+from uuid import UUID
+
+from tests.integration.conftest import PASSWORD
+from tests.integration.test_two_factor import code, enrolled, password_step
+from wharf.domain.limits import MAX_CONSECUTIVE_FAILURES
+from wharf.domain.origin import cli_origin
+
+
+def wrong_password(api, username: str = "alice", ip: str = "192.0.2.10"):
+    return api.call("POST", "/api/session", json={"username": username, "password": "wrong!!!"},
+                    remote_addr=ip)
+
+
+def test_ten_wrong_passwords_in_five_minutes_lock_the_account_out_for_a_while(api, clock):
+    api.register("alice")
+    for n in range(10):
+        assert wrong_password(api, ip=f"198.51.100.{n}").status_code == 401
+    clock.advance(seconds=10)
+
+    limited = api.call("POST", "/api/session", json={"username": "alice", "password": PASSWORD})
+
+    assert limited.status_code == 429
+    assert limited.json["code"] == "rate_limited"
+    assert int(limited.headers["Retry-After"]) == 290
+    clock.advance(seconds=290)
+    assert api.call("POST", "/api/session", json={"username": "alice", "password": PASSWORD}
+                    ).status_code == 201
+
+
+def test_ten_failures_from_one_address_stop_it_whatever_the_username(api, clock):
+    api.register("alice")
+    for n in range(10):
+        assert wrong_password(api, username=f"nobody{n}").status_code == 401
+
+    limited = wrong_password(api, username="alice")
+    elsewhere = api.call("POST", "/api/session", json={"username": "alice", "password": PASSWORD},
+                         remote_addr="203.0.113.1")
+
+    assert limited.status_code == 429 and 0 < int(limited.headers["Retry-After"]) <= 300
+    assert elsewhere.status_code == 201
+
+
+def test_second_factor_failures_are_limited_per_account(api, clock):
+    _, secret, _ = enrolled(api, clock)
+    for n in range(5):
+        result = api.call("POST", "/api/session/totp", remote_addr=f"198.51.100.{n}",
+                          json={"ticket": password_step(api)["ticket"], "code": "000000"})
+        assert result.status_code == 401
+
+    limited = api.call("POST", "/api/session/totp",
+                       json={"ticket": password_step(api)["ticket"], "code": code(secret, clock)})
+
+    assert limited.status_code == 429 and 0 < int(limited.headers["Retry-After"]) <= 300
+    clock.advance(minutes=5)
+    assert api.call("POST", "/api/session/totp", json={
+        "ticket": password_step(api)["ticket"], "code": code(secret, clock)}).status_code == 201
+
+
+def test_second_factor_failures_are_limited_per_address(api, clock):
+    secrets = {}
+    for name in ("alice", "bob", "carol"):
+        secrets[name] = enrolled(api, clock, name)[1]
+    failures = 0
+    for name in ("alice", "bob", "carol"):
+        for _ in range(4):
+            api.call("POST", "/api/session/totp", remote_addr="198.51.100.99",
+                     json={"ticket": password_step(api, name)["ticket"], "code": "000000"})
+            failures += 1
+            if failures == 10:
+                break
+
+    limited = api.call("POST", "/api/session/totp", remote_addr="198.51.100.99",
+                       json={"ticket": password_step(api, "carol")["ticket"],
+                             "code": code(secrets["carol"], clock)})
+
+    assert limited.status_code == 429
+
+
+def test_rate_limited_attempts_are_recorded_but_not_counted(api, clock):
+    account_id = api.register("alice")
+    for _ in range(15):
+        wrong_password(api)
+    events = [e for e in api.wiring.app.events.get(UUID(account_id))
+              if type(e).__name__ == "LoginFailed"]
+
+    assert [e.reason for e in events] == ["password"] * 10 + ["rate_limited"] * 5
+    assert api.wiring.app.repository.get(events[0].originator_id).consecutive_failures == 10
+
+
+def test_when_the_counts_cannot_be_read_nobody_gets_in(api, clock):
+    api.register("alice")
+    with api.wiring.db.transaction() as cur:
+        cur.execute("DROP TABLE auth_failures")
+
+    refused = api.call("POST", "/api/session", json={"username": "alice", "password": PASSWORD})
+
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"]
+    with api.wiring.db.transaction() as cur:
+        assert cur.execute("SELECT COUNT(*) AS n FROM sessions").fetchone()["n"] == 0
+
+
+def test_a_hundred_failures_in_a_row_lock_the_account_until_an_admin_unlocks_it(api, clock):
+    api.register("alice")
+    for n in range(MAX_CONSECUTIVE_FAILURES):
+        clock.advance(minutes=31)  # patient enough for every moving window
+        assert wrong_password(api, ip=f"10.0.{n // 250}.{n % 250}").status_code == 401
+    clock.advance(days=2)
+
+    locked = api.call("POST", "/api/session", json={"username": "alice", "password": PASSWORD})
+    assert locked.status_code == 403 and locked.json["code"] == "account_locked"
+
+    api.wiring.app.unlock(cli_origin(clock.now), "alice")
+    assert api.call("POST", "/api/session", json={"username": "alice", "password": PASSWORD}
+                    ).status_code == 201
+
+
+def test_a_success_resets_the_consecutive_count(api, clock):
+    api.register("alice")
+    for n in range(MAX_CONSECUTIVE_FAILURES - 1):
+        clock.advance(minutes=31)
+        wrong_password(api, ip=f"10.1.{n // 250}.{n % 250}")
+    clock.advance(days=1)
+    api.log_in("alice")
+    clock.advance(minutes=31)
+    wrong_password(api)
+
+    assert api.log_in("alice")
