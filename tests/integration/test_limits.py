@@ -128,3 +128,18 @@ def test_a_success_resets_the_consecutive_count(api, clock):
     wrong_password(api)
 
     assert api.log_in("alice")
+
+
+def test_password_guesses_through_re_authentication_are_limited_too(api, clock):
+    api.register("alice")
+    stolen = api.log_in("alice")
+    for _ in range(10):
+        result = api.call("POST", "/api/session/reauthenticate", stolen,
+                          json={"password": "guess guess"})
+        assert result.status_code == 403
+
+    limited = api.call("POST", "/api/session/reauthenticate", stolen, json={"password": PASSWORD})
+    change = api.call("POST", "/api/account/password", stolen,
+                      json={"current_password": PASSWORD, "new_password": "a new long secret"})
+
+    assert limited.status_code == change.status_code == 429

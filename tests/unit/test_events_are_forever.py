@@ -16,6 +16,7 @@ from wharf.bootstrap import event_store_env
 from wharf.domain.account import Account
 from wharf.domain.claim import Claim
 from wharf.domain.project import Project
+from wharf.domain.two_factor import TwoFactor
 from wharf.domain.unknown_username import UnknownUsername
 from wharf.settings import Settings
 
@@ -47,6 +48,15 @@ def test_the_recorded_story_rebuilds_its_aggregates(app):
     aggregates = [app.repository.get(UUID(i)) for i in {r["originator_id"] for r in RECORDS}]
     alice = next(a for a in aggregates if isinstance(a, Account) and a.username == "alice")
 
-    assert {type(a) for a in aggregates} == {Account, Claim, Project, UnknownUsername}
+    assert {type(a) for a in aggregates} == {Account, Claim, Project, TwoFactor, UnknownUsername}
     assert alice.is_admin
     assert list(alice.emails) == ["second@example.com"]
+
+
+def test_every_event_class_has_a_recorded_example():
+    never_triggered = {Account.Created.TOPIC}  # the base of Account.Registered
+    topics = {value.TOPIC for aggregate in (Account, Claim, Project, TwoFactor, UnknownUsername)
+              for name, value in vars(aggregate).items()
+              if isinstance(value, type) and name != "Event" and hasattr(value, "TOPIC")}
+    assert topics - never_triggered <= {record["topic"] for record in RECORDS}
+

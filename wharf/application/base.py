@@ -12,9 +12,10 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import Environment
 
-from wharf.domain.account import Account
+from wharf.domain import limits
+from wharf.domain.account import PASSWORD, Account
 from wharf.domain.claim import Claim, claim_id
-from wharf.domain.errors import Conflict, NotFound
+from wharf.domain.errors import Conflict, LimiterUnavailable, NotFound, RateLimited
 from wharf.domain.origin import Origin
 from wharf.domain.two_factor import TwoFactor, two_factor_id
 from wharf.projections.projector import Projector
@@ -25,6 +26,7 @@ from wharf.security.tokens import Pseudonyms, VerificationTokens
 from wharf.settings import Settings
 
 ATTEMPTS = 5
+TOO_MANY = "too many failed attempts; try again later"
 
 
 class LostRace(Exception):
@@ -125,3 +127,20 @@ class Commands(Application):
     def _account_named(self, username: str) -> Account | None:
         holder = self._holder("username", username.lower())
         return self.repository.get(holder) if holder else None
+
+    def _check_limits(self, origin: Origin, account: Account | None, kind: str) -> None:
+        windows = limits.PASSWORD_PER_IP if kind == PASSWORD else limits.SECOND_FACTOR_PER_IP
+        try:
+            recent = self.ip_failures.recent(origin.ip, kind, origin.at - limits.LONGEST_WINDOW)
+        except Exception as error:  # the store could not say: fail closed
+            raise LimiterUnavailable("cannot check attempt limits right now; try again") from error
+        wait = limits.retry_after(recent, origin.at, windows)
+        if account is not None:
+            wait = max(wait or 0, account.retry_after(kind, origin.at) or 0) or None
+        if wait is None:
+            return
+        if account is not None:
+            account.fail_login(origin, reason="rate_limited")
+            self._save(account)
+        raise RateLimited(TOO_MANY, retry_after=wait)
+

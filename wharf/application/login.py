@@ -14,13 +14,10 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 
 from wharf.application.base import Commands, retrying
-from wharf.domain import limits
 from wharf.domain.account import PASSWORD, SECOND_FACTOR, Account
 from wharf.domain.errors import (
     InvalidCredentials,
     InvalidInput,
-    LimiterUnavailable,
-    RateLimited,
     SecondFactorFailed,
 )
 from wharf.domain.origin import Origin
@@ -30,7 +27,6 @@ from wharf.security import totp
 from wharf.security.tokens import new_session_token, new_ticket, parse_ticket, token_hash
 
 TICKET_LIFETIME = timedelta(minutes=5)
-TOO_MANY = "too many failed attempts; try again later"
 
 
 @dataclass(frozen=True)
@@ -142,22 +138,6 @@ class LoginCommands(Commands):
         account.fail_login(origin, reason=reason)
         self._save(account)
         raise SecondFactorFailed(reason, detail)
-
-    def _check_limits(self, origin: Origin, account: Account | None, kind: str) -> None:
-        windows = limits.PASSWORD_PER_IP if kind == PASSWORD else limits.SECOND_FACTOR_PER_IP
-        try:
-            recent = self.ip_failures.recent(origin.ip, kind, origin.at - limits.LONGEST_WINDOW)
-        except Exception as error:  # the store could not say: fail closed
-            raise LimiterUnavailable("cannot check attempt limits right now; try again") from error
-        wait = limits.retry_after(recent, origin.at, windows)
-        if account is not None:
-            wait = max(wait or 0, account.retry_after(kind, origin.at) or 0) or None
-        if wait is None:
-            return
-        if account is not None:
-            account.fail_login(origin, reason="rate_limited")
-            self._save(account)
-        raise RateLimited(TOO_MANY, retry_after=wait)
 
     def _record_unknown_username(self, origin: Origin, username: str) -> None:
         digest = self.pseudonyms.of(username.lower())

@@ -3,6 +3,7 @@
 from uuid import UUID
 
 from wharf.application.base import Commands, retrying
+from wharf.domain.account import PASSWORD
 from wharf.domain.errors import WrongPassword
 from wharf.domain.origin import Origin
 from wharf.security import passwords as password_policy
@@ -19,6 +20,7 @@ class SessionCommands(Commands):
     @retrying
     def reauthenticate(self, origin: Origin, session_id: UUID, password: str) -> None:
         account = self._account(origin.actor_id)
+        self._check_limits(origin, account, PASSWORD)
         if not self.passwords.verify(account.password_hash, password):
             account.fail_reauthentication(origin, session_id)
             self._save(account)
@@ -29,6 +31,7 @@ class SessionCommands(Commands):
     @retrying
     def change_password(self, origin: Origin, session_id: UUID, current: str, new: str) -> None:
         account = self._account(origin.actor_id)
+        self._check_limits(origin, account, PASSWORD)
         if not self.passwords.verify(account.password_hash, current):
             account.fail_reauthentication(origin, session_id)
             self._save(account)

@@ -120,12 +120,8 @@ class Account(WharfAggregate):
 
         def apply(self, account: "Account") -> None:
             kind = FAILURE_KINDS.get(self.reason)
-            if kind is None:
-                return
-            horizon = self.timestamp - limits.LONGEST_WINDOW
-            account.failures[kind] = [t for t in account.failures[kind] if t > horizon]
-            account.failures[kind].append(self.timestamp)
-            account.consecutive_failures += 1
+            if kind is not None:
+                account.count_failure(kind, self.timestamp)
 
     class LoginTicketIssued(WharfAggregate.Event):
         TOPIC = "wharf:account:login-ticket-issued"
@@ -161,7 +157,7 @@ class Account(WharfAggregate):
         session_id: UUID
 
         def apply(self, account: "Account") -> None:
-            pass
+            account.count_failure(PASSWORD, self.timestamp)
 
     class SessionEnded(WharfAggregate.Event):
         TOPIC = "wharf:account:session-ended"
@@ -265,6 +261,11 @@ class Account(WharfAggregate):
         windows = (limits.PASSWORD_PER_ACCOUNT if kind == PASSWORD
                    else limits.SECOND_FACTOR_PER_ACCOUNT)
         return limits.retry_after(self.failures[kind], at, windows)
+
+    def count_failure(self, kind: str, at: datetime) -> None:
+        horizon = at - limits.LONGEST_WINDOW
+        self.failures[kind] = [t for t in self.failures[kind] if t > horizon] + [at]
+        self.consecutive_failures += 1
 
     def unlock(self, origin: Origin) -> None:
         if self.consecutive_failures:

@@ -32,6 +32,11 @@ def _(event: Account.LoginFailed, cur) -> None:
 
 
 @process.register
+def _(event: Account.ReauthenticationFailed, cur) -> None:
+    _record(cur, event.ip, PASSWORD, event.timestamp)
+
+
+@process.register
 def _(event: UnknownUsername.LoginFailed, cur) -> None:
     _record(cur, event.ip, PASSWORD, event.timestamp)
 
