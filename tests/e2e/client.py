@@ -1,5 +1,6 @@
 """A small HTTP client for one Wharf server, and a reader for the .eml outbox directory."""
 
+import subprocess
 import time
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -62,6 +63,75 @@ class Api:
                            json={"password": password})
         assert result.status_code == 200, result.text
         return token
+
+    def from_address(self, ip: str) -> "Api":
+        """Another client of this server whose requests arrive through a proxy for `ip`.
+
+        The server believes it only when WHARF_TRUSTED_PROXIES covers 127.0.0.1.
+        """
+        api = Api(self.url)
+        api.http.headers["X-Forwarded-For"] = ip
+        return api
+
+    def verify_email(self, mail: "MailDirectory", address: str) -> None:
+        """Open the verification link the outbox sent to `address`."""
+        result = self.call("POST", "/api/account/emails/verify",
+                           json={"token": mail.verification_token(address)})
+        assert result.status_code == 204, result.text
+
+    def enrol_totp(self, token: str, at: float) -> tuple[str, list[str]]:
+        """Add an authenticator app, confirmed with its code for `at`; (secret, recovery codes)."""
+        self.sudo(token)
+        started = self.call("POST", "/api/account/totp", token)
+        assert started.status_code == 201, started.text
+        secret = started.json()["secret"]
+        confirmed = self.call("POST", "/api/account/totp/confirm", token,
+                              json={"code": oathtool(secret, at)})
+        assert confirmed.status_code == 200, confirmed.text
+        return secret, confirmed.json()["recovery_codes"]
+
+    def two_factor_user(self, username: str, mail: "MailDirectory",
+                        at: float) -> tuple[str, list[str]]:
+        """A new account, email verified, TOTP confirmed with its code for `at`."""
+        self.register(username)
+        self.verify_email(mail, f"{username.lower()}@example.com")
+        return self.enrol_totp(self.token(username), at)
+
+    def ticket(self, username: str, password: str = PASSWORD) -> str:
+        """The password step of an account with two factors: the ticket for the second step."""
+        result = self.call("POST", "/api/session",
+                           json={"username": username, "password": password})
+        assert result.status_code == 202, result.text
+        return result.json()["ticket"]
+
+    def second_step(self, method: str, ticket: str, code: str) -> requests.Response:
+        """POST /api/session/<method> (totp or recovery-code) with the ticket and the code."""
+        return self.call("POST", f"/api/session/{method}", json={"ticket": ticket, "code": code})
+
+
+TOTP_STEP = 30
+
+
+def current_step() -> float:
+    """The Unix time at which the current 30 s TOTP step began."""
+    now = time.time()
+    return now - now % TOTP_STEP
+
+
+def oathtool(secret: str, at: float | None = None) -> str:
+    """The code an authenticator app shows for `secret` at Unix time `at` (now by default)."""
+    moment = [] if at is None else ["-N", f"@{int(at)}"]
+    done = subprocess.run(["oathtool", "--totp", "--base32", *moment, secret],
+                          capture_output=True, text=True, check=True, timeout=10)
+    return done.stdout.strip()
+
+
+def oathtool_window(secret: str, first: float, steps: int) -> list[str]:
+    """The codes of `steps` consecutive 30 s steps, starting with the one holding `first`."""
+    done = subprocess.run(["oathtool", "--totp", "--base32", "-N", f"@{int(first)}",
+                           "-w", str(steps - 1), secret],
+                          capture_output=True, text=True, check=True, timeout=10)
+    return done.stdout.split()
 
 
 class MailDirectory:
