@@ -81,6 +81,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
     projector = Projector(db, app.recorder, app.mapper, VIEWS)
     app.projector = projector
     app.ip_failures = auth_failures.AuthFailures(db)
+    app.mutex = db.exclusive
     return Wiring(settings=settings, clock=clock, db=db, app=app, projector=projector,
                   accounts=accounts.Accounts(db), sessions=sessions.Sessions(db),
                   projects=projects.Projects(db), outbox=outbox.Outbox(db),

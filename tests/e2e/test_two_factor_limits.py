@@ -130,11 +130,6 @@ def test_ten_wrong_passwords_from_one_address_hold_back_every_account_there(web,
     assert other.token("lou")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the per-account password limit applies only to real accounts. An unknown username "
-    "(LoginCommands._check_limits gets account=None; the UnknownUsername aggregate's failures "
-    "are never counted) answers 401 forever, so the 11th failure within 5 minutes tells a real "
-    "username (429) from an unknown one (401), though both should get the same answer"))
 def test_an_unknown_username_is_held_back_after_ten_failures_like_a_real_one(web, contract):
     addresses = [web.from_address(f"198.51.100.{50 + i}") for i in range(11)]
 
@@ -157,12 +152,6 @@ def simultaneously(*actions):
         return list(pool.map(run, actions))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the per-address limit is checked and the failure recorded in separate transactions "
-    "(read auth_failures, verify, save, catch up), so requests from one address that are in "
-    "flight together all pass the check: at 9 failures, two simultaneous wrong passwords on two "
-    "servers both get 401 and the address ends with 11 failures in the window. The overshoot "
-    "grows with the number of workers serving the address"))
 def test_two_simultaneous_failures_at_the_per_address_limit_let_only_one_through(
         two_servers, database):
     a, b = two_servers

@@ -143,3 +143,16 @@ def test_password_guesses_through_re_authentication_are_limited_too(api, clock):
                       json={"current_password": PASSWORD, "new_password": "a new long secret"})
 
     assert limited.status_code == change.status_code == 429
+
+
+def test_a_made_up_username_is_held_back_exactly_like_a_real_one(api, clock):
+    api.register("alice")
+    answers = {}
+    for name in ("alice", "ghost"):
+        for n in range(10):
+            wrong_password(api, username=name, ip=f"198.51.100.{n}")
+        limited = wrong_password(api, username=name, ip="198.51.100.200")
+        answers[name] = (limited.status_code, limited.json, limited.headers["Retry-After"])
+
+    assert answers["alice"] == answers["ghost"]
+    assert answers["ghost"][0] == 429

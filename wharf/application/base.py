@@ -13,9 +13,10 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import Environment
 
 from wharf.domain import limits
-from wharf.domain.account import PASSWORD, Account
+from wharf.domain.account import Account
 from wharf.domain.claim import Claim, claim_id
 from wharf.domain.errors import Conflict, LimiterUnavailable, NotFound, RateLimited
+from wharf.domain.limits import PASSWORD, FailureCounts
 from wharf.domain.origin import Origin
 from wharf.domain.two_factor import TwoFactor, two_factor_id
 from wharf.projections.projector import Projector
@@ -31,6 +32,18 @@ TOO_MANY = "too many failed attempts; try again later"
 
 class LostRace(Exception):
     """Another process saved the same aggregate version first; nothing of ours was stored."""
+
+
+def one_at_a_time_per_address(command):
+    """Check the limits, verify and record a failure with no other attempt from the same
+    client address in between, in any process: the per-address counts can then be exact."""
+
+    @functools.wraps(command)
+    def run(self, origin: Origin, *args, **kwargs):
+        with self.mutex(f"authentication:{origin.ip}"):
+            return command(self, origin, *args, **kwargs)
+
+    return run
 
 
 def retrying(command):
@@ -66,6 +79,7 @@ class Commands(Application):
         self.uploads_require_2fa = settings.uploads_require_2fa
         self.projector: Projector | None = None
         self.ip_failures = None  # the auth_failures view's queries, set by bootstrap
+        self.mutex = None  # the store's named cross-process mutex, set by bootstrap
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # Only the settings we are given: the composition root alone reads os.environ.
@@ -128,19 +142,17 @@ class Commands(Application):
         holder = self._holder("username", username.lower())
         return self.repository.get(holder) if holder else None
 
-    def _check_limits(self, origin: Origin, account: Account | None, kind: str) -> None:
+    def _check_limits(self, origin: Origin, subject: FailureCounts, kind: str) -> None:
+        """Refuse (429) when the client address or the log-in name is over its limits."""
         windows = limits.PASSWORD_PER_IP if kind == PASSWORD else limits.SECOND_FACTOR_PER_IP
         try:
             recent = self.ip_failures.recent(origin.ip, kind, origin.at - limits.LONGEST_WINDOW)
         except Exception as error:  # the store could not say: fail closed
             raise LimiterUnavailable("cannot check attempt limits right now; try again") from error
-        wait = limits.retry_after(recent, origin.at, windows)
-        if account is not None:
-            wait = max(wait or 0, account.retry_after(kind, origin.at) or 0) or None
-        if wait is None:
-            return
-        if account is not None:
-            account.fail_login(origin, reason="rate_limited")
-            self._save(account)
-        raise RateLimited(TOO_MANY, retry_after=wait)
+        wait = max(limits.retry_after(recent, origin.at, windows) or 0,
+                   subject.retry_after(kind, origin.at) or 0)
+        if wait:
+            subject.fail_login(origin, reason="rate_limited")
+            self._save(subject)
+            raise RateLimited(TOO_MANY, retry_after=wait)
 

@@ -13,13 +13,14 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 
-from wharf.application.base import Commands, retrying
-from wharf.domain.account import PASSWORD, SECOND_FACTOR, Account
+from wharf.application.base import Commands, one_at_a_time_per_address, retrying
+from wharf.domain.account import Account
 from wharf.domain.errors import (
     InvalidCredentials,
     InvalidInput,
     SecondFactorFailed,
 )
+from wharf.domain.limits import PASSWORD, SECOND_FACTOR
 from wharf.domain.origin import Origin
 from wharf.domain.two_factor import RECOVERY_CODE, TOTP, TwoFactor
 from wharf.domain.unknown_username import UnknownUsername, unknown_username_id
@@ -51,13 +52,16 @@ class SecondStep:
 
 
 class LoginCommands(Commands):
+    @one_at_a_time_per_address
     @retrying
     def log_in(self, origin: Origin, username: str, password: str) -> NewSession | SecondStep:
         account = self._account_named(username)
-        self._check_limits(origin, account, PASSWORD)
+        subject = account or self._unknown_username(origin, username)
+        self._check_limits(origin, subject, PASSWORD)
         valid = self.passwords.verify(account.password_hash if account else None, password)
         if account is None:
-            self._record_unknown_username(origin, username)
+            subject.fail_login(origin)
+            self._save(subject)
             raise InvalidCredentials("invalid username or password")
         if not valid:
             account.fail_login(origin, reason="password")
@@ -76,6 +80,7 @@ class LoginCommands(Commands):
         self._save(account)
         return SecondStep(ticket, methods, expires_at)
 
+    @one_at_a_time_per_address
     @retrying
     def log_in_with_totp(self, origin: Origin, ticket: str, code: str) -> NewSession:
         account, ticket_id, origin = self._second_step(origin, ticket)
@@ -94,6 +99,7 @@ class LoginCommands(Commands):
                        "this TOTP code has already been used; wait for the next one")
         return self._open_session(origin, account, two_factor, TOTP, ticket_id)
 
+    @one_at_a_time_per_address
     @retrying
     def log_in_with_recovery_code(self, origin: Origin, ticket: str, code: str) -> NewSession:
         account, ticket_id, origin = self._second_step(origin, ticket)
@@ -139,11 +145,9 @@ class LoginCommands(Commands):
         self._save(account)
         raise SecondFactorFailed(reason, detail)
 
-    def _record_unknown_username(self, origin: Origin, username: str) -> None:
+    def _unknown_username(self, origin: Origin, username: str) -> UnknownUsername:
         digest = self.pseudonyms.of(username.lower())
         try:
-            attempts = self.repository.get(unknown_username_id(digest))
+            return self.repository.get(unknown_username_id(digest))
         except AggregateNotFoundError:
-            attempts = UnknownUsername.create(origin, digest)
-        attempts.fail_login(origin)
-        self._save(attempts)
+            return UnknownUsername.create(origin, digest)

@@ -2,9 +2,9 @@
 
 from uuid import UUID
 
-from wharf.application.base import Commands, retrying
-from wharf.domain.account import PASSWORD
+from wharf.application.base import Commands, one_at_a_time_per_address, retrying
 from wharf.domain.errors import WrongPassword
+from wharf.domain.limits import PASSWORD
 from wharf.domain.origin import Origin
 from wharf.security import passwords as password_policy
 
@@ -17,6 +17,7 @@ class SessionCommands(Commands):
         account.end_session(origin, session_id, reason)
         self._save(account)
 
+    @one_at_a_time_per_address
     @retrying
     def reauthenticate(self, origin: Origin, session_id: UUID, password: str) -> None:
         account = self._account(origin.actor_id)
@@ -28,6 +29,7 @@ class SessionCommands(Commands):
         account.reauthenticate(origin, session_id, origin.at + self.sudo_window)
         self._save(account)
 
+    @one_at_a_time_per_address
     @retrying
     def change_password(self, origin: Origin, session_id: UUID, current: str, new: str) -> None:
         account = self._account(origin.actor_id)

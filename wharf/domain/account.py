@@ -4,20 +4,18 @@ import hmac
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from wharf.domain import limits
 from wharf.domain.base import WharfAggregate
 from wharf.domain.errors import (
-    AccountLocked,
     Conflict,
     InvalidInput,
     InvalidToken,
     NotFound,
     ReauthenticationRequired,
 )
+from wharf.domain.limits import PASSWORD, SECOND_FACTOR, FailureCounts
 from wharf.domain.origin import Origin
 
 MAX_EMAILS = 10
-PASSWORD, SECOND_FACTOR = "password", "second_factor"
 FAILURE_KINDS = {
     "password": PASSWORD, "invalid_totp": SECOND_FACTOR, "totp_replayed": SECOND_FACTOR,
     "out_of_sync": SECOND_FACTOR, "invalid_recovery_code": SECOND_FACTOR,
@@ -25,7 +23,7 @@ FAILURE_KINDS = {
 }  # "rate_limited" is recorded but never counted
 
 
-class Account(WharfAggregate):
+class Account(FailureCounts, WharfAggregate):
     TOPIC = "wharf:account"
 
     # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.
@@ -45,8 +43,7 @@ class Account(WharfAggregate):
             account.emails = {}
             account.sessions = {}
             account.tickets = {}
-            account.failures = {PASSWORD: [], SECOND_FACTOR: []}
-            account.consecutive_failures = 0
+            account.start_counting_failures()
 
     class EmailAdded(WharfAggregate.Event):
         TOPIC = "wharf:account:email-added"
@@ -253,19 +250,6 @@ class Account(WharfAggregate):
         if ticket["expires_at"] <= origin.at:
             raise InvalidToken("this log-in ticket has expired; log in again")
 
-    def retry_after(self, kind: str, at: datetime) -> int | None:
-        """Seconds before this account may try `kind` again; None when it may now."""
-        if self.consecutive_failures >= limits.MAX_CONSECUTIVE_FAILURES:
-            raise AccountLocked("too many failed log-ins in a row: this account is locked "
-                                "until an administrator unlocks it")
-        windows = (limits.PASSWORD_PER_ACCOUNT if kind == PASSWORD
-                   else limits.SECOND_FACTOR_PER_ACCOUNT)
-        return limits.retry_after(self.failures[kind], at, windows)
-
-    def count_failure(self, kind: str, at: datetime) -> None:
-        horizon = at - limits.LONGEST_WINDOW
-        self.failures[kind] = [t for t in self.failures[kind] if t > horizon] + [at]
-        self.consecutive_failures += 1
 
     def unlock(self, origin: Origin) -> None:
         if self.consecutive_failures:

@@ -8,6 +8,7 @@ tried is kept only as a keyed digest: people type passwords into the username fi
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from wharf.domain.base import WharfAggregate
+from wharf.domain.limits import PASSWORD, FailureCounts
 from wharf.domain.origin import Origin
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://wharf.invalid/unknown-usernames")
@@ -17,7 +18,7 @@ def unknown_username_id(name_digest: str) -> UUID:
     return uuid5(NAMESPACE, name_digest)
 
 
-class UnknownUsername(WharfAggregate):
+class UnknownUsername(FailureCounts, WharfAggregate):
     TOPIC = "wharf:unknown-username"
 
     # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.
@@ -28,18 +29,20 @@ class UnknownUsername(WharfAggregate):
 
         def apply(self, aggregate: "UnknownUsername") -> None:
             aggregate.name_digest = self.name_digest
+            aggregate.start_counting_failures()
 
     class LoginFailed(WharfAggregate.Event):
         TOPIC = "wharf:unknown-username:login-failed"
-        reason: str
+        reason: str  # unknown_username | rate_limited
 
         def apply(self, aggregate: "UnknownUsername") -> None:
-            pass
+            if self.reason != "rate_limited":
+                aggregate.count_failure(PASSWORD, self.timestamp)
 
     @classmethod
     def create(cls, origin: Origin, name_digest: str) -> "UnknownUsername":
         return cls._open(cls.Created, origin, unknown_username_id(name_digest),
                          name_digest=name_digest)
 
-    def fail_login(self, origin: Origin) -> None:
-        self._record(self.LoginFailed, origin, reason="unknown_username")
+    def fail_login(self, origin: Origin, reason: str = "unknown_username") -> None:
+        self._record(self.LoginFailed, origin, reason=reason)

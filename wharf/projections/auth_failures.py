@@ -7,7 +7,8 @@ from datetime import datetime
 from functools import singledispatch
 
 from wharf.domain import limits
-from wharf.domain.account import FAILURE_KINDS, PASSWORD, Account
+from wharf.domain.account import FAILURE_KINDS, Account
+from wharf.domain.limits import PASSWORD
 from wharf.domain.unknown_username import UnknownUsername
 from wharf.projections.database import Database, stamp, unstamp
 from wharf.projections.projector import View

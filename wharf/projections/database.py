@@ -6,6 +6,8 @@ on its own (no BEGIN/COMMIT round trips: the hot read path); `transaction` group
 SQLite, a transaction-level advisory lock on PostgreSQL).
 """
 
+import fcntl
+import hashlib
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -26,6 +28,10 @@ class Database:
         raise NotImplementedError
 
     def query(self, sql: str, params=()) -> list[dict]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def exclusive(self, name: str):  # pragma: no cover - interface
+        """A mutex named `name`, shared by every process on the store, held for a `with`."""
         raise NotImplementedError
 
     def query_one(self, sql: str, params=()) -> dict | None:
@@ -91,6 +97,18 @@ class SQLiteDatabase(Database):
     def query(self, sql: str, params=()) -> list[dict]:
         return [dict(row) for row in self._connection().execute(sql, params).fetchall()]
 
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        locks = self._path.parent / "locks"
+        locks.mkdir(exist_ok=True)
+        bucket = hashlib.sha256(name.encode()).hexdigest()[:2]  # 256 lock files at most
+        with open(locks / f"{bucket}.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
@@ -140,6 +158,15 @@ class PostgresDatabase(Database):
     def query(self, sql: str, params=()) -> list[dict]:
         with self._pool.connection() as conn, conn.execute(_to_pyformat(sql), params) as cur:
             return cur.fetchall() if cur.description else []
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        with self._pool.connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 1))", (name,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 1))", (name,))
 
     def close(self) -> None:
         self._pool.close()
