@@ -67,14 +67,7 @@ class TwoFactorMethods:
     def __init__(self, db: Database):
         self._db = db
 
-    def of(self, account_id) -> dict:
-        rows = self._db.query(
-            "SELECT m.method, m.label, m.added_at, t.recovery_codes_left"
-            " FROM two_factor_accounts t LEFT JOIN two_factor_methods m"
-            " ON m.account_id = t.account_id WHERE t.account_id = ?"
-            " ORDER BY m.added_at", (str(account_id),))
-        return {
-            "methods": [{"method": r["method"], "label": r["label"], "added_at": r["added_at"]}
-                        for r in rows if r["method"] is not None],
-            "recovery_codes_left": rows[0]["recovery_codes_left"] if rows else 0,
-        }
+    def recovery_codes_left(self, account_id) -> int:
+        row = self._db.query_one("SELECT recovery_codes_left FROM two_factor_accounts"
+                                 " WHERE account_id = ?", (str(account_id),))
+        return row["recovery_codes_left"] if row else 0

@@ -31,9 +31,7 @@ class AccountResource(Resource):
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        account_id = req.context.session.account_id
-        account = self.wiring.accounts.by_id(account_id)
-        account["two_factor"] = self.wiring.two_factor.of(account_id)
+        account = self.wiring.accounts.by_id(req.context.session.account_id)
         resp.media = schemas.dump(schemas.AccountView, account)
 
 

@@ -53,7 +53,7 @@ class RecoveryCodesResource(Resource):
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        left = self.wiring.two_factor.of(req.context.session.account_id)["recovery_codes_left"]
+        left = self.wiring.two_factor.recovery_codes_left(req.context.session.account_id)
         resp.media = schemas.dump(schemas.RecoveryCodesLeft, {"recovery_codes_left": left})
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
