@@ -3,6 +3,7 @@
 from uuid import UUID
 
 from wharf.application.base import Commands, one_at_a_time_per_address, retrying
+from wharf.domain.account import Account
 from wharf.domain.errors import WrongPassword
 from wharf.domain.limits import PASSWORD
 from wharf.domain.origin import Origin
@@ -20,24 +21,24 @@ class SessionCommands(Commands):
     @one_at_a_time_per_address
     @retrying
     def reauthenticate(self, origin: Origin, session_id: UUID, password: str) -> None:
-        account = self._account(origin.actor_id)
-        self._check_limits(origin, account, PASSWORD)
-        if not self.passwords.verify(account.password_hash, password):
-            account.fail_reauthentication(origin, session_id)
-            self._save(account)
-            raise WrongPassword("the password is not correct")
+        account = self._confirmed(origin, session_id, password)
         account.reauthenticate(origin, session_id, origin.at + self.sudo_window)
         self._save(account)
 
     @one_at_a_time_per_address
     @retrying
     def change_password(self, origin: Origin, session_id: UUID, current: str, new: str) -> None:
-        account = self._account(origin.actor_id)
-        self._check_limits(origin, account, PASSWORD)
-        if not self.passwords.verify(account.password_hash, current):
-            account.fail_reauthentication(origin, session_id)
-            self._save(account)
-            raise WrongPassword("the current password is not correct")
+        account = self._confirmed(origin, session_id, current)
         password_policy.check_policy(new, username=account.username)
         account.change_password(origin, self.passwords.hash(new), keep_session_id=session_id)
         self._save(account)
+
+    def _confirmed(self, origin: Origin, session_id: UUID, password: str) -> Account:
+        """The caller's account, once the password is confirmed; a wrong one is a failure."""
+        account = self._account(origin.actor_id)
+        self._check_limits(origin, account, PASSWORD)
+        if not self.passwords.verify(account.password_hash, password):
+            account.fail_reauthentication(origin, session_id)
+            self._save(account)
+            raise WrongPassword("the password is not correct")
+        return account
