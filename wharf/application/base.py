@@ -99,38 +99,33 @@ class Commands(Application):
         if self.projector is not None and recordings:
             self.projector.catch_up(until=max(r.notification.id for r in recordings))
 
+    def _find(self, aggregate_id: UUID | None):
+        """The aggregate with this id, or None when it has no events."""
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
     def _claim(self, origin: Origin, kind: str, key: str, holder_id: UUID,
                error: type[Conflict], detail: str) -> Claim:
-        try:
-            claim = self.repository.get(claim_id(kind, key))
-        except AggregateNotFoundError:
+        claim = self._find(claim_id(kind, key))
+        if claim is None:
             return Claim.create(origin, kind, key, holder_id)
         claim.take(origin, holder_id, error, detail)
         return claim
 
     def _holder(self, kind: str, key: str) -> UUID | None:
-        try:
-            return self.repository.get(claim_id(kind, key)).holder_id
-        except AggregateNotFoundError:
-            return None
+        claim = self._find(claim_id(kind, key))
+        return claim.holder_id if claim else None
 
     def _account(self, account_id: UUID | None) -> Account:
-        try:
-            return self.repository.get(account_id)
-        except AggregateNotFoundError:
-            raise NotFound("no such account") from None
-
-    def _account_or_none(self, account_id: UUID) -> Account | None:
-        try:
-            return self.repository.get(account_id)
-        except AggregateNotFoundError:
-            return None
+        account = self._find(account_id)
+        if account is None:
+            raise NotFound("no such account")
+        return account
 
     def _two_factor(self, account_id: UUID) -> TwoFactor | None:
-        try:
-            return self.repository.get(two_factor_id(account_id))
-        except AggregateNotFoundError:
-            return None
+        return self._find(two_factor_id(account_id))
 
     def _member(self, username: str) -> Account:
         account = self._account_named(username)

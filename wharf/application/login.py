@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
-
 from wharf.application.base import Commands, one_at_a_time_per_address, retrying
 from wharf.domain.account import Account
 from wharf.domain.errors import (
@@ -122,7 +120,7 @@ class LoginCommands(Commands):
 
     def _second_step(self, origin: Origin, ticket: str) -> tuple[Account, UUID, Origin]:
         parsed = parse_ticket(ticket)
-        account = self._account_or_none(parsed[0]) if parsed else None
+        account = self._find(parsed[0]) if parsed else None
         if account is None:
             raise SecondFactorFailed("invalid_ticket",
                                      "this log-in ticket is invalid; log in again")
@@ -147,7 +145,5 @@ class LoginCommands(Commands):
 
     def _unknown_username(self, origin: Origin, username: str) -> UnknownUsername:
         digest = self.pseudonyms.of(username.lower())
-        try:
-            return self.repository.get(unknown_username_id(digest))
-        except AggregateNotFoundError:
-            return UnknownUsername.create(origin, digest)
+        return (self._find(unknown_username_id(digest))
+                or UnknownUsername.create(origin, digest))

@@ -3,13 +3,11 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from eventsourcing.application import AggregateNotFoundError
-
 from wharf.application.base import Commands, retrying
 from wharf.domain.account import Account
 from wharf.domain.errors import Forbidden, InvalidInput, ReauthenticationRequired
 from wharf.domain.origin import Origin
-from wharf.domain.two_factor import TwoFactor, check_label, two_factor_id
+from wharf.domain.two_factor import TwoFactor, check_label
 from wharf.security import totp
 
 RECOVERY_CODES_REAUTHENTICATION = timedelta(minutes=5)
@@ -87,7 +85,4 @@ class TwoFactorCommands(Commands):
         return account
 
     def _two_factor_for_change(self, origin: Origin, account: Account) -> TwoFactor:
-        try:
-            return self.repository.get(two_factor_id(account.id))
-        except AggregateNotFoundError:
-            return TwoFactor.create(origin, account.id)
+        return self._two_factor(account.id) or TwoFactor.create(origin, account.id)

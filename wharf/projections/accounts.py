@@ -9,8 +9,7 @@ from wharf.projections.projector import View
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS accounts ("
     " id TEXT PRIMARY KEY, username TEXT NOT NULL, username_key TEXT NOT NULL UNIQUE,"
-    " is_admin INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,"
-    " password_changed_at TEXT)",
+    " is_admin INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS account_emails ("
     " email_key TEXT PRIMARY KEY, email TEXT NOT NULL, account_id TEXT NOT NULL,"
     " verified INTEGER NOT NULL DEFAULT 0, is_primary INTEGER NOT NULL DEFAULT 0,"
@@ -54,12 +53,6 @@ def _(event: Account.PrimaryEmailChanged, cur) -> None:
 @process.register
 def _(event: Account.EmailRemoved, cur) -> None:
     cur.execute("DELETE FROM account_emails WHERE email_key = ?", (event.email_key,))
-
-
-@process.register
-def _(event: Account.PasswordChanged, cur) -> None:
-    cur.execute("UPDATE accounts SET password_changed_at = ? WHERE id = ?",
-                (stamp(event.timestamp), str(event.originator_id)))
 
 
 @process.register

@@ -71,6 +71,8 @@ class SQLiteDatabase(Database):
     def __init__(self, path: Path):
         self._path = path
         self._local = threading.local()
+        self._locks = path.parent / "locks"
+        self._locks.mkdir(parents=True, exist_ok=True)
 
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -99,10 +101,8 @@ class SQLiteDatabase(Database):
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[None]:
-        locks = self._path.parent / "locks"
-        locks.mkdir(exist_ok=True)
         bucket = hashlib.sha256(name.encode()).hexdigest()[:2]  # 256 lock files at most
-        with open(locks / f"{bucket}.lock", "a") as handle:
+        with open(self._locks / f"{bucket}.lock", "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield

@@ -15,7 +15,7 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS sessions ("
     " id TEXT PRIMARY KEY, account_id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,"
     " created_at TEXT NOT NULL, expires_at TEXT NOT NULL, ip TEXT NOT NULL,"
-    " user_agent TEXT NOT NULL, sudo_until TEXT, ended_at TEXT, end_reason TEXT)",
+    " user_agent TEXT NOT NULL, sudo_until TEXT, ended_at TEXT)",
     "CREATE INDEX IF NOT EXISTS sessions_account ON sessions (account_id)",
     "CREATE TABLE IF NOT EXISTS session_activity ("
     " session_id TEXT PRIMARY KEY, last_seen TEXT NOT NULL, ip TEXT NOT NULL)",
@@ -44,18 +44,18 @@ def _(event: Account.Reauthenticated, cur) -> None:
 
 @process.register
 def _(event: Account.SessionEnded, cur) -> None:
-    _end(cur, [event.session_id], event.timestamp, event.reason)
+    _end(cur, [event.session_id], event.timestamp)
 
 
 @process.register
 def _(event: Account.PasswordChanged, cur) -> None:
-    _end(cur, event.ended_session_ids, event.timestamp, "password_change")
+    _end(cur, event.ended_session_ids, event.timestamp)
 
 
-def _end(cur, session_ids, at, reason: str) -> None:
+def _end(cur, session_ids, at) -> None:
     for session_id in session_ids:
-        cur.execute("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ?"
-                    " AND ended_at IS NULL", (stamp(at), reason, str(session_id)))
+        cur.execute("UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
+                    (stamp(at), str(session_id)))
 
 
 VIEW = View("sessions", SCHEMA, ["sessions"], process)

@@ -38,10 +38,7 @@ class VerificationTokens:
 
     def open(self, token: str) -> tuple[UUID, str]:
         """Return (account id, nonce) of a genuine token; the aggregate decides if it is live."""
-        try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        except (ValueError, TypeError):
-            raw = b""
+        raw = _unb64(token)
         body, mac = raw[:32], raw[32:]
         if len(raw) != 64 or not hmac.compare_digest(mac, self._mac(body)):
             raise InvalidToken("this verification link is invalid")
@@ -53,6 +50,14 @@ class VerificationTokens:
 
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    """Decode unpadded url-safe base64; anything malformed decodes to nothing."""
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError):
+        return b""
 
 
 class Pseudonyms:
@@ -74,10 +79,7 @@ def new_ticket(account_id: UUID) -> tuple[UUID, str]:
 
 
 def parse_ticket(ticket: str) -> tuple[UUID, UUID] | None:
-    try:
-        raw = base64.urlsafe_b64decode(ticket + "=" * (-len(ticket) % 4))
-    except (ValueError, TypeError):
-        return None
+    raw = _unb64(ticket)
     if len(raw) != 64:
         return None
     return UUID(bytes=raw[:16]), UUID(bytes=raw[16:32])
