@@ -24,6 +24,7 @@ SUBJECTS = {
     "two-factor-removed": "A two-factor method was removed from your account",
     "recovery-codes-generated": "New recovery codes were generated",
     "recovery-code-used": "A recovery code was used",
+    "possible-clone": "A log-in with a possibly cloned security key was refused",
 }
 TEMPLATES = {
     "email-added": "The address {email} was added to your account.\n",
@@ -33,6 +34,9 @@ TEMPLATES = {
                           " Every other session was ended.\n",
     "recovery-codes-generated": "{count} new recovery codes were generated; any older ones no"
                                 " longer work.\n",
+    "possible-clone": "A log-in from {ip} with your security key {label} was refused: the key's"
+                      " signature counter went backwards, which suggests someone copied it."
+                      " Remove that key from your account and register a new one.\n",
 }
 UNEXPECTED = "If this was not you, change your password now and contact the administrators.\n"
 

@@ -25,6 +25,7 @@ class Settings:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     max_body_bytes: int = 64 * 1024
     uploads_require_2fa: bool = True
+    webauthn_user_verification: str = "discouraged"  # or "preferred", "required"
 
     @property
     def uses_postgres(self) -> bool:
@@ -63,9 +64,18 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         secure_cookies=env.get("WHARF_INSECURE_COOKIES", "") not in ("1", "true", "yes"),
         trusted_proxies=proxies,
         uploads_require_2fa=env.get("WHARF_UPLOADS_REQUIRE_2FA", "1") not in ("0", "false", "no"),
+        webauthn_user_verification=_choice(env, "WHARF_WEBAUTHN_USER_VERIFICATION",
+                                           ("discouraged", "preferred", "required")),
     )
     key = env.get("WHARF_SECRET_KEY")
     return _with_secret(settings, key.encode() if key else None)
+
+
+def _choice(env: dict[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name, allowed[0])
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
 
 
 def _with_secret(settings: Settings, key: bytes | None) -> Settings:

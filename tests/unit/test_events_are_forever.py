@@ -1,7 +1,8 @@
 """Events written by earlier releases of Wharf still load, with every field they had.
 
-tests/fixtures/events-2026-11.json was recorded from the first release: a story that triggers
-every event class it had. NOTE: never regenerate it; add a new fixture when new events land.
+Each tests/fixtures/events-*.json was recorded from a release: a story that triggers every event
+class it added (events-2026-11.json: the first release; ...-security-keys.json: security keys).
+NOTE: never regenerate one; add a new fixture when new events land.
 """
 
 import json
@@ -20,8 +21,8 @@ from wharf.domain.two_factor import TwoFactor
 from wharf.domain.unknown_username import UnknownUsername
 from wharf.settings import Settings
 
-FIXTURE = Path(__file__).parent.parent / "fixtures" / "events-2026-11.json"
-RECORDS = json.loads(FIXTURE.read_text())
+FIXTURES = sorted((Path(__file__).parent.parent / "fixtures").glob("events-*.json"))
+RECORDS = [record for fixture in FIXTURES for record in json.loads(fixture.read_text())]
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from wharf.security.passwords import Passwords
 from wharf.security.recovery_codes import RecoveryCodes
 from wharf.security.sealing import Sealer
 from wharf.security.tokens import Pseudonyms, VerificationTokens
+from wharf.security.webauthn import RelyingParty
 from wharf.settings import Settings
 
 ATTEMPTS = 5
@@ -77,6 +78,8 @@ class Commands(Application):
         self.recovery_codes = RecoveryCodes(settings.secret_key)
         self.site_name = settings.site_name
         self.uploads_require_2fa = settings.uploads_require_2fa
+        self.relying_party = RelyingParty(settings.origin, settings.site_name,
+                                          settings.webauthn_user_verification)
         self.projector: Projector | None = None
         self.ip_failures = None  # the auth_failures view's queries, set by bootstrap
         self.mutex = None  # the store's named cross-process mutex, set by bootstrap

@@ -95,7 +95,8 @@ class LoginCommands(Commands):
         if not two_factor.accept_totp_step(origin, match.step):
             self._fail(origin, account, "totp_replayed",
                        "this TOTP code has already been used; wait for the next one")
-        return self._open_session(origin, account, two_factor, TOTP, ticket_id)
+        return self._open_session(origin, account, two_factor, TOTP, ticket_id,
+                                  two_factor.totp["label"])
 
     @one_at_a_time_per_address
     @retrying
@@ -130,17 +131,19 @@ class LoginCommands(Commands):
         return account, parsed[1], origin
 
     def _open_session(self, origin: Origin, account: Account, two_factor: TwoFactor | None = None,
-                      method: str | None = None, ticket_id: UUID | None = None) -> NewSession:
+                      method: str | None = None, ticket_id: UUID | None = None,
+                      label: str | None = None) -> NewSession:
         token, session_id = new_session_token(), uuid4()
         account.log_in(origin, session_id, token_hash(token), origin.at + self.session_lifetime,
-                       two_factor_method=method, ticket_id=ticket_id)
+                       two_factor_method=method, ticket_id=ticket_id, two_factor_label=label)
         self._save(*[a for a in (account, two_factor) if a is not None])
         left = two_factor.recovery_codes_left if method == RECOVERY_CODE else None
         return NewSession(session_id, account.id, token, left)
 
-    def _fail(self, origin: Origin, account: Account, reason: str, detail: str) -> None:
+    def _fail(self, origin: Origin, account: Account, reason: str, detail: str,
+              two_factor: TwoFactor | None = None) -> None:
         account.fail_login(origin, reason=reason)
-        self._save(account)
+        self._save(*[a for a in (account, two_factor) if a is not None])
         raise SecondFactorFailed(reason, detail)
 
     def _unknown_username(self, origin: Origin, username: str) -> UnknownUsername:

@@ -19,7 +19,8 @@ MAX_EMAILS = 10
 FAILURE_KINDS = {
     "password": PASSWORD, "invalid_totp": SECOND_FACTOR, "totp_replayed": SECOND_FACTOR,
     "out_of_sync": SECOND_FACTOR, "invalid_recovery_code": SECOND_FACTOR,
-    "burned_recovery_code": SECOND_FACTOR,
+    "burned_recovery_code": SECOND_FACTOR, "invalid_security_key": SECOND_FACTOR,
+    "possible_clone": SECOND_FACTOR, "backup_eligibility_changed": SECOND_FACTOR,
 }  # "rate_limited" is recorded but never counted
 
 
@@ -99,6 +100,7 @@ class Account(FailureCounts, WharfAggregate):
         expires_at: datetime
         two_factor_method: str | None = None
         ticket_id: UUID | None = None
+        two_factor_label: str | None = None  # which TOTP app or security key
 
         def apply(self, account: "Account") -> None:
             account.sessions = {
@@ -230,10 +232,11 @@ class Account(FailureCounts, WharfAggregate):
         self._record(self.EmailRemoved, origin, email_key=email_key)
 
     def log_in(self, origin: Origin, session_id: UUID, token_hash: str, expires_at: datetime,
-               two_factor_method: str | None = None, ticket_id: UUID | None = None) -> None:
+               two_factor_method: str | None = None, ticket_id: UUID | None = None,
+               two_factor_label: str | None = None) -> None:
         self._record(self.LoggedIn, origin, session_id=session_id, token_hash=token_hash,
                      expires_at=expires_at, two_factor_method=two_factor_method,
-                     ticket_id=ticket_id)
+                     ticket_id=ticket_id, two_factor_label=two_factor_label)
 
     def fail_login(self, origin: Origin, reason: str) -> None:
         self._record(self.LoginFailed, origin, reason=reason)

@@ -1,5 +1,7 @@
 """The TwoFactor aggregate: one per account, holding its second factors and recovery codes.
 
+Security keys and their challenges are in security_keys.py, a part of this aggregate.
+
 It is saved together with the Account in one transaction whenever both change, so the log
 never shows one without the other. Secrets arrive sealed (TOTP) or digested (recovery codes).
 """
@@ -10,6 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from wharf.domain.base import WharfAggregate
 from wharf.domain.errors import Conflict, InvalidInput, NotFound
 from wharf.domain.origin import Origin
+from wharf.domain.security_keys import WEBAUTHN, SecurityKeys
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://wharf.invalid/two-factor")
 TOTP = "totp"
@@ -20,7 +23,7 @@ def two_factor_id(account_id: UUID) -> UUID:
     return uuid5(NAMESPACE, str(account_id))
 
 
-class TwoFactor(WharfAggregate):
+class TwoFactor(SecurityKeys, WharfAggregate):
     TOPIC = "wharf:two-factor"
 
     # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.
@@ -34,6 +37,7 @@ class TwoFactor(WharfAggregate):
             aggregate.totp = None  # {"sealed_secret", "label", "last_step"}
             aggregate.pending_totp = None
             aggregate.recovery_codes = []  # [{"digest", "used_at"}]
+            aggregate.start_security_keys()
 
     class TotpEnrolmentStarted(WharfAggregate.Event):
         TOPIC = "wharf:two-factor:totp-enrolment-started"
@@ -90,7 +94,7 @@ class TwoFactor(WharfAggregate):
 
     @property
     def methods(self) -> list[str]:
-        return [TOTP] if self.totp else []
+        return [TOTP] * bool(self.totp) + [WEBAUTHN] * bool(self.keys)
 
     @property
     def enabled(self) -> bool:

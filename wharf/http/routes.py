@@ -1,6 +1,6 @@
 """The route table: the one list of paths, read by the app, the OpenAPI document and tests."""
 
-from wharf.http.resources import account, projects, session, two_factor
+from wharf.http.resources import account, projects, security_keys, session, two_factor
 
 ROUTES = [
     ("/api/accounts", account.AccountsResource),
@@ -8,6 +8,8 @@ ROUTES = [
     ("/api/session/reauthenticate", session.ReauthenticationResource),
     ("/api/session/totp", session.TotpLoginResource),
     ("/api/session/recovery-code", session.RecoveryCodeLoginResource),
+    ("/api/session/webauthn/begin", security_keys.KeyLoginResource),
+    ("/api/session/webauthn/complete", security_keys.KeyLoginCompletionResource),
     ("/api/account", account.AccountResource),
     ("/api/account/password", account.PasswordResource),
     ("/api/account/emails", account.EmailsResource),
@@ -17,6 +19,10 @@ ROUTES = [
     ("/api/account/totp", two_factor.TotpResource),
     ("/api/account/totp/confirm", two_factor.TotpConfirmationResource),
     ("/api/account/recovery-codes", two_factor.RecoveryCodesResource),
+    ("/api/account/webauthn", security_keys.SecurityKeysResource),
+    ("/api/account/webauthn/begin", security_keys.KeyRegistrationResource),
+    ("/api/account/webauthn/complete", security_keys.KeyRegistrationCompletionResource),
+    ("/api/account/webauthn/{key_id}", security_keys.SecurityKeyResource),
     ("/api/account/sessions", account.SessionsResource),
     ("/api/account/sessions/{session_id}", account.SessionItemResource),
     ("/api/projects", projects.ProjectsResource),

@@ -170,6 +170,51 @@ class RoleList(Schema):
     roles = fields.List(fields.Nested(Role))
 
 
+class Label(Schema):
+    label = required_text(64)
+
+
+class Ticket(Schema):
+    ticket = required_text(200)
+
+
+class KeyRegistration(Schema):
+    label = required_text(64)
+    credential = fields.Dict(required=True, metadata={
+        "description": "the browser's PublicKeyCredential.toJSON()"})
+
+
+class KeyAssertion(Schema):
+    ticket = required_text(200)
+    credential = fields.Dict(required=True, metadata={
+        "description": "the browser's PublicKeyCredential.toJSON()"})
+
+
+class WebAuthnOptions(Schema):
+    public_key = fields.Dict(data_key="publicKey", metadata={
+        "description": "for PublicKeyCredential.parseCreationOptionsFromJSON (registration) or"
+                       " parseRequestOptionsFromJSON (log-in)"})
+
+
+class KeyAdded(Schema):
+    id = fields.String()
+    recovery_codes = fields.List(fields.String(), metadata={
+        "description": "shown once, when this is the account's first two-factor method"})
+
+
+class SecurityKeyView(Schema):
+    id = fields.String()
+    label = fields.String()
+    aaguid = fields.String()
+    transports = fields.List(fields.String())
+    created_at = fields.String()
+    last_used_at = fields.String(allow_none=True)
+
+
+class SecurityKeyList(Schema):
+    security_keys = fields.List(fields.Nested(SecurityKeyView))
+
+
 @cache
 def _instance(schema: type[Schema]) -> Schema:
     return schema()

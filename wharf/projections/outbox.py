@@ -10,6 +10,7 @@ from functools import singledispatch
 from uuid import NAMESPACE_OID, uuid5
 
 from wharf.domain.account import Account
+from wharf.domain.security_keys import WEBAUTHN
 from wharf.domain.two_factor import TOTP, TwoFactor
 from wharf.projections.database import Database, stamp
 from wharf.projections.projector import View
@@ -55,6 +56,24 @@ def _(event: TwoFactor.TotpEnabled, cur) -> None:
 @process.register
 def _(event: TwoFactor.TotpDisabled, cur) -> None:
     _queue(cur, event, "two-factor-removed", params={"method": TOTP, "label": event.label},
+           account_id=account_of(cur, event.originator_id))
+
+
+@process.register
+def _(event: TwoFactor.SecurityKeyAdded, cur) -> None:
+    _queue(cur, event, "two-factor-added", params={"method": WEBAUTHN, "label": event.label},
+           account_id=account_of(cur, event.originator_id))
+
+
+@process.register
+def _(event: TwoFactor.SecurityKeyRemoved, cur) -> None:
+    _queue(cur, event, "two-factor-removed", params={"method": WEBAUTHN, "label": event.label},
+           account_id=account_of(cur, event.originator_id))
+
+
+@process.register
+def _(event: TwoFactor.PossibleCloneDetected, cur) -> None:
+    _queue(cur, event, "possible-clone", params={"label": event.label, "ip": event.ip},
            account_id=account_of(cur, event.originator_id))
 
 

@@ -1,7 +1,8 @@
-"""Each account's second factors and how many recovery codes it has left."""
+"""Each account's second factors, its security keys, and how many recovery codes it has left."""
 
 from functools import singledispatch
 
+from wharf.domain.security_keys import WEBAUTHN
 from wharf.domain.two_factor import TOTP, TwoFactor
 from wharf.projections.database import Database, stamp
 from wharf.projections.projector import View
@@ -13,6 +14,10 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS two_factor_methods ("
     " account_id TEXT NOT NULL, method TEXT NOT NULL, label TEXT NOT NULL,"
     " added_at TEXT NOT NULL, PRIMARY KEY (account_id, method, label))",
+    "CREATE TABLE IF NOT EXISTS security_keys ("
+    " id TEXT PRIMARY KEY, account_id TEXT NOT NULL, label TEXT NOT NULL, aaguid TEXT NOT NULL,"
+    " transports TEXT NOT NULL, created_at TEXT NOT NULL, last_used_at TEXT)",
+    "CREATE INDEX IF NOT EXISTS security_keys_by_account ON security_keys (account_id)",
 ]
 
 
@@ -43,6 +48,39 @@ def _(event: TwoFactor.TotpDisabled, cur) -> None:
 
 
 @process.register
+def _(event: TwoFactor.SecurityKeyAdded, cur) -> None:
+    account_id = account_of(cur, event.originator_id)
+    cur.execute("INSERT INTO security_keys (id, account_id, label, aaguid, transports,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (str(event.key_id), account_id, event.label, event.aaguid,
+                 ",".join(event.transports), stamp(event.timestamp)))
+    cur.execute("INSERT INTO two_factor_methods (account_id, method, label, added_at)"
+                " VALUES (?, ?, ?, ?)", (account_id, WEBAUTHN, event.label, stamp(event.timestamp)))
+
+
+@process.register
+def _(event: TwoFactor.SecurityKeyUsed, cur) -> None:
+    cur.execute("UPDATE security_keys SET last_used_at = ? WHERE id = ?",
+                (stamp(event.timestamp), str(event.key_id)))
+
+
+@process.register
+def _(event: TwoFactor.SecurityKeyRenamed, cur) -> None:
+    old = cur.execute("SELECT account_id, label FROM security_keys WHERE id = ?",
+                      (str(event.key_id),)).fetchone()
+    cur.execute("UPDATE security_keys SET label = ? WHERE id = ?", (event.label, str(event.key_id)))
+    cur.execute("UPDATE two_factor_methods SET label = ? WHERE account_id = ? AND method = ?"
+                " AND label = ?", (event.label, old["account_id"], WEBAUTHN, old["label"]))
+
+
+@process.register
+def _(event: TwoFactor.SecurityKeyRemoved, cur) -> None:
+    cur.execute("DELETE FROM security_keys WHERE id = ?", (str(event.key_id),))
+    cur.execute("DELETE FROM two_factor_methods WHERE account_id = ? AND method = ? AND label = ?",
+                (account_of(cur, event.originator_id), WEBAUTHN, event.label))
+
+
+@process.register
 def _(event: TwoFactor.RecoveryCodesGenerated, cur) -> None:
     cur.execute("UPDATE two_factor_accounts SET recovery_codes_left = ? WHERE id = ?",
                 (len(event.digests), str(event.originator_id)))
@@ -60,7 +98,8 @@ def account_of(cur, two_factor_id) -> str:
                        (str(two_factor_id),)).fetchone()["account_id"]
 
 
-VIEW = View("two_factor", SCHEMA, ["two_factor_accounts", "two_factor_methods"], process)
+VIEW = View("two_factor", SCHEMA, ["two_factor_accounts", "two_factor_methods", "security_keys"],
+            process)
 
 
 class TwoFactorMethods:
@@ -71,3 +110,10 @@ class TwoFactorMethods:
         row = self._db.query_one("SELECT recovery_codes_left FROM two_factor_accounts"
                                  " WHERE account_id = ?", (str(account_id),))
         return row["recovery_codes_left"] if row else 0
+
+    def security_keys(self, account_id) -> list[dict]:
+        rows = self._db.query("SELECT id, label, aaguid, transports, created_at, last_used_at"
+                              " FROM security_keys WHERE account_id = ? ORDER BY created_at, id",
+                              (str(account_id),))
+        return [{**row, "transports": [t for t in row["transports"].split(",") if t]}
+                for row in rows]
