@@ -6,7 +6,8 @@ import pytest
 
 from wharf.domain.origin import cli_origin
 from wharf.http.endpoint import PUBLIC, SESSION
-from wharf.http.routes import ROUTES
+from wharf.http.pages import Page
+from wharf.http.routes import PAGES, ROUTES
 
 SESSION_ENDPOINTS = [(path, method) for path, resource in ROUTES
                      for method, endpoint in resource.endpoints.items() if endpoint.auth == SESSION]
@@ -19,7 +20,7 @@ def concrete(path: str) -> str:
 
 
 def test_every_route_method_declares_who_may_call_it():
-    for path, resource in ROUTES:
+    for path, resource in ROUTES + PAGES:
         responders = {name[3:].upper() for name in dir(resource) if name.startswith("on_")}
         assert responders == set(resource.endpoints), path
 
@@ -31,6 +32,50 @@ def test_the_public_surface_is_exactly_what_we_mean_to_be_public():
         ("/api/session/webauthn/complete", "POST"),
         ("/api/account/emails/verify", "POST"), ("/api/projects/{name}", "GET"),
     }
+
+
+SESSION_PAGES = [(path, method) for path, resource in PAGES
+                 for method, endpoint in resource.endpoints.items() if endpoint.auth == SESSION]
+PUBLIC_PAGES = {(path, method) for path, resource in PAGES
+                for method, endpoint in resource.endpoints.items() if endpoint.auth == PUBLIC}
+
+
+def test_every_page_is_a_page_and_declares_only_known_kinds_of_caller():
+    for path, resource in PAGES:
+        assert issubclass(resource, Page), path
+        assert {e.auth for e in resource.endpoints.values()} <= {PUBLIC, SESSION}, path
+
+
+def test_the_public_pages_are_exactly_what_we_mean_to_be_public():
+    assert PUBLIC_PAGES == {
+        ("/", "GET"), ("/signup", "GET"), ("/signup", "POST"),
+        ("/account/verify-email", "GET"), ("/account/verify-email", "POST"),
+        ("/login", "GET"), ("/login", "POST"), ("/login/totp", "POST"),
+        ("/login/recovery-code", "POST"), ("/static/{name}", "GET"),
+    }
+
+
+@pytest.mark.parametrize(("path", "method"), SESSION_PAGES)
+def test_anonymous_visitors_of_a_session_page_are_sent_to_log_in(api, path, method):
+    for headers in ({}, {"Cookie": "wharf_session=made-up"}, {"Authorization": "Bearer made-up"}):
+        result = api.call(method, concrete(path), headers=headers)
+        assert result.status_code == 303, (headers, result.text)
+        assert result.headers["Location"] == "/login"
+        assert result.text == ""
+
+
+def test_a_method_a_page_does_not_declare_is_denied_with_an_html_page(api):
+    class SneakyPage(Page):
+        endpoints = {}
+
+        def on_get(self, req, resp):
+            resp.text = "leaked"
+
+    api.client.app.add_route("/sneaky", SneakyPage(api.wiring))
+    result = api.call("GET", "/sneaky")
+    assert result.status_code == 403
+    assert result.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "leaked" not in result.text
 
 
 @pytest.mark.parametrize(("path", "method"), SESSION_ENDPOINTS)

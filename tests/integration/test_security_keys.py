@@ -272,3 +272,16 @@ def test_key_log_in_needs_a_valid_ticket(api, path):
 
     assert refused.status_code == 401, refused.json
     assert PASSWORD not in str(refused.json)
+
+
+def test_the_account_page_lists_keys_and_the_log_in_page_offers_one(api):
+    token, _ = with_key(api)
+
+    page = api.call("GET", "/account", token).text
+    second_step = api.call("POST", "/login", headers={"Origin": ORIGIN}, body=(
+        f"username=alice&password={PASSWORD.replace(' ', '+')}"),
+        content_type="application/x-www-form-urlencoded").text
+
+    assert "Blue key" in page and 'data-webauthn-action="remove"' in page
+    assert "needs JavaScript" in page and '<script src="/static/webauthn.js"' in page
+    assert 'data-webauthn-action="login"' in second_step

@@ -9,7 +9,8 @@ from wharf.bootstrap import Wiring, bootstrap
 from wharf.http import errors
 from wharf.http.auth import Authentication
 from wharf.http.openapi import OpenApiResource, build_spec
-from wharf.http.routes import ROUTES
+from wharf.http.pages.render import PageHeaders, error_serializer
+from wharf.http.routes import PAGES, ROUTES
 from wharf.settings import from_environ
 
 
@@ -18,12 +19,13 @@ def _json_handler() -> falcon.media.JSONHandler:
 
 
 def create_app(wiring: Wiring) -> falcon.App:
-    app = falcon.App(middleware=[Authentication(wiring)])
+    app = falcon.App(middleware=[Authentication(wiring), PageHeaders()])
     handler = _json_handler()
     app.resp_options.media_handlers.update(
         {falcon.MEDIA_JSON: handler, "application/problem+json": handler})
     errors.install(app)
-    for path, resource_class in ROUTES:
+    app.set_error_serializer(error_serializer(wiring.settings))  # HTML for pages, else problems
+    for path, resource_class in [*ROUTES, *PAGES]:
         app.add_route(path, resource_class(wiring))
     app.add_route("/api/openapi.json", OpenApiResource(build_spec(wiring.settings.site_name)))
     return app

@@ -14,6 +14,7 @@ from wharf.security.tokens import token_hash
 
 COOKIE = "wharf_session"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+LOGIN_PAGE = "/login"
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,11 @@ class Authentication:
                                    self._trusted_proxies)
         req.context.user_agent = user_agent(req.user_agent)
         req.context.session = None
+        req.context.page = False
 
     def process_resource(self, req, resp, resource, params) -> None:
+        # An HTML page (wharf.http.pages) is refused with a redirect or an error page, not JSON.
+        req.context.page = bool(getattr(resource, "html_page", False))
         if resource is None or not hasattr(resource, f"on_{req.method.lower()}"):
             return  # Falcon answers 404 / 405 itself
         endpoint = getattr(resource, "endpoints", {}).get(req.method)
@@ -52,6 +56,8 @@ class Authentication:
             raise Problem(falcon.HTTP_403, "forbidden", "this operation is not allowed")
         token, from_cookie = _presented_token(req)
         row = token and self._sessions.active_by_token_hash(token_hash(token), req.context.now)
+        if not row and req.context.page:
+            raise falcon.HTTPSeeOther(LOGIN_PAGE)
         if not row:
             raise Problem(falcon.HTTP_401, "authentication_required",
                           "log in first, then send the session token as 'Authorization: Bearer'",
@@ -67,6 +73,16 @@ class Authentication:
             session_id=UUID(row["id"]), account_id=UUID(row["account_id"]),
             username=row["username"], is_admin=bool(row["is_admin"]),
             expires_at=row["expires_at"], sudo_until=row["sudo_until"])
+
+
+def set_session_cookie(settings, resp: falcon.Response, token: str) -> None:
+    """The one place the session cookie is set, for the JSON log-in and the log-in page alike."""
+    resp.set_cookie(COOKIE, token, max_age=int(settings.session_lifetime.total_seconds()),
+                    path="/", secure=settings.secure_cookies, http_only=True, same_site="Strict")
+
+
+def clear_session_cookie(resp: falcon.Response) -> None:
+    resp.unset_cookie(COOKIE, path="/", same_site="Strict")
 
 
 def _presented_token(req: falcon.Request) -> tuple[str | None, bool]:

@@ -1,4 +1,4 @@
-"""Reading a JSON request body: bounded in size, parsed strictly, validated by a schema."""
+"""Reading a request body: bounded in size; JSON parsed strictly and validated by a schema."""
 
 import falcon
 import orjson
@@ -16,17 +16,23 @@ def _body_stream(req: falcon.Request):
     raise Problem(falcon.HTTP_411, "length_required", "send a Content-Length header")
 
 
+def read_bounded(req: falcon.Request, max_bytes: int) -> bytes:
+    """The whole body, refused with 413 beyond max_bytes, without ever reading more."""
+    too_large = Problem(falcon.HTTP_413, "body_too_large",
+                        f"the request body must be at most {max_bytes} bytes")
+    if req.content_length is not None and req.content_length > max_bytes:
+        raise too_large
+    raw = _body_stream(req).read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise too_large
+    return raw
+
+
 def load(req: falcon.Request, schema: type[Schema], max_bytes: int) -> dict:
     if req.content_type is None or req.content_type.split(";")[0].strip() != "application/json":
         raise Problem(falcon.HTTP_415, "unsupported_media_type",
                       "send the request body as application/json")
-    if req.content_length is not None and req.content_length > max_bytes:
-        raise Problem(falcon.HTTP_413, "body_too_large",
-                      f"the request body must be at most {max_bytes} bytes")
-    raw = _body_stream(req).read(max_bytes + 1)
-    if len(raw) > max_bytes:
-        raise Problem(falcon.HTTP_413, "body_too_large",
-                      f"the request body must be at most {max_bytes} bytes")
+    raw = read_bounded(req, max_bytes)
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:

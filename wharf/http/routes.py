@@ -1,5 +1,23 @@
-"""The route table: the one list of paths, read by the app, the OpenAPI document and tests."""
+"""The route tables, read by the app and tests: ROUTES (the JSON API, also read by the OpenAPI
+document) and PAGES (the server-rendered HTML pages)."""
 
+from wharf.http.pages.account import (
+    AccountPage,
+    EndSessionPage,
+    HomePage,
+    PasswordPage,
+    ReauthenticationPage,
+)
+from wharf.http.pages.emails import AddEmailPage, PrimaryEmailPage, RemoveEmailPage
+from wharf.http.pages.login import LoginPage, LogoutPage, RecoveryCodeStepPage, TotpStepPage
+from wharf.http.pages.signup import EmailVerificationPage, SignupPage
+from wharf.http.pages.static import StaticFiles
+from wharf.http.pages.two_factor import (
+    RecoveryCodesPage,
+    TotpConfirmationPage,
+    TotpEnrolmentPage,
+    TotpRemovalPage,
+)
 from wharf.http.resources import account, projects, security_keys, session, two_factor
 
 ROUTES = [
@@ -29,4 +47,26 @@ ROUTES = [
     ("/api/projects/{name}", projects.ProjectResource),
     ("/api/projects/{name}/roles", projects.RolesResource),
     ("/api/projects/{name}/roles/{username}", projects.RoleResource),
+]
+
+PAGES = [
+    ("/", HomePage),
+    ("/signup", SignupPage),
+    ("/account/verify-email", EmailVerificationPage),
+    ("/login", LoginPage),
+    ("/login/totp", TotpStepPage),
+    ("/login/recovery-code", RecoveryCodeStepPage),
+    ("/logout", LogoutPage),
+    ("/account", AccountPage),
+    ("/account/reauthenticate", ReauthenticationPage),
+    ("/account/password", PasswordPage),
+    ("/account/emails", AddEmailPage),
+    ("/account/emails/primary", PrimaryEmailPage),
+    ("/account/emails/remove", RemoveEmailPage),
+    ("/account/totp", TotpEnrolmentPage),
+    ("/account/totp/confirm", TotpConfirmationPage),
+    ("/account/totp/remove", TotpRemovalPage),
+    ("/account/recovery-codes", RecoveryCodesPage),
+    ("/account/sessions/end", EndSessionPage),
+    ("/static/{name}", StaticFiles),
 ]

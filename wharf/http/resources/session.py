@@ -4,7 +4,7 @@ import falcon
 
 from wharf.application import NewSession, SecondStep
 from wharf.http import schemas
-from wharf.http.auth import COOKIE, origin_of
+from wharf.http.auth import clear_session_cookie, origin_of, set_session_cookie
 from wharf.http.endpoint import PUBLIC, SESSION, Endpoint
 from wharf.http.resources import Resource
 from wharf.projections.database import stamp
@@ -14,13 +14,11 @@ LOGIN_ERRORS = (400, 401, 403, 429, 503)
 
 def start_session(settings, req: falcon.Request, resp: falcon.Response, new: NewSession) -> None:
     """Answer 201 with the new session's token (shown once) and set it as the cookie."""
-    lifetime = settings.session_lifetime
-    resp.set_cookie(COOKIE, new.token, max_age=int(lifetime.total_seconds()), path="/",
-                    secure=settings.secure_cookies, http_only=True, same_site="Strict")
+    set_session_cookie(settings, resp, new.token)
     resp.status = falcon.HTTP_201
     resp.media = schemas.dump(schemas.SessionCreated, {
         "session_id": str(new.session_id), "token": new.token,
-        "expires_at": stamp(req.context.now + lifetime),
+        "expires_at": stamp(req.context.now + settings.session_lifetime),
         "recovery_codes_left": new.recovery_codes_left})
 
 
@@ -53,7 +51,7 @@ class SessionResource(Resource):
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response) -> None:
         self.app.end_session(origin_of(req), req.context.session.session_id, reason="logout")
-        resp.unset_cookie(COOKIE, path="/", same_site="Strict")
+        clear_session_cookie(resp)
         resp.status = falcon.HTTP_204
 
 

@@ -1,0 +1,105 @@
+"""Logging in by form: the password, then (with two factors) the second step; logging out."""
+
+import falcon
+
+from wharf.application import NewSession, SecondStep
+from wharf.domain.errors import InvalidCredentials, SecondFactorFailed
+from wharf.domain.two_factor import RECOVERY_CODE, TOTP
+from wharf.http import schemas
+from wharf.http.auth import clear_session_cookie, origin_of, set_session_cookie
+from wharf.http.endpoint import PUBLIC, SESSION, Endpoint
+from wharf.http.pages import Page
+from wharf.http.pages.failures import FAILURES, failure_of
+from wharf.http.pages.forms import validated
+from wharf.http.pages.messages import done, status_message
+from wharf.http.pages.render import no_store, see_other
+
+WEBAUTHN = "webauthn"
+METHODS = (TOTP, WEBAUTHN, RECOVERY_CODE)  # the order the second-step forms appear in
+
+
+class LoginSteps(Page):
+    """What the log-in pages share: the second-step page, and the session cookie at the end."""
+
+    def second_step(self, req, resp, ticket: str, methods, failure=None) -> None:
+        no_store(resp)  # the page holds the ticket
+        self.render(req, resp, "login/second_step.html", ticket=ticket, failure=failure,
+                    methods=[m for m in METHODS if m in methods],
+                    status=failure.status if failure else falcon.HTTP_200)
+
+    def logged_in(self, resp: falcon.Response, new: NewSession) -> None:
+        set_session_cookie(self.settings, resp, new.token)
+        see_other(resp, "/account")
+
+
+class LoginPage(LoginSteps):
+    endpoints = {
+        "GET": Endpoint(PUBLIC, "The log-in form"),
+        "POST": Endpoint(PUBLIC, "Log in: a session, or the second-step page"),
+    }
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.render(req, resp, "login/form.html", username="", status_message=status_message(req))
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        form = self.form(req)
+        try:
+            data = validated(schemas.Credentials, form)
+            result = self.app.log_in(origin_of(req), data["username"], data["password"])
+        except FAILURES as error:
+            failure = failure_of(error, {InvalidCredentials: "password"})
+            self.render(req, resp, "login/form.html", status=failure.status, failure=failure,
+                        username=form.get("username", ""), status_message=None)
+            return
+        if isinstance(result, SecondStep):
+            self.second_step(req, resp, result.ticket, result.methods)
+        else:
+            self.logged_in(resp, result)
+
+
+class SecondStepPage(LoginSteps):
+    """One second-step form: the ticket, the methods offered and a code."""
+
+    endpoints = {}
+    control_id = ""
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        form = self.form(req)
+        methods = form.get("methods", "").split()
+        try:
+            data = validated(schemas.TicketAndCode, form)
+            new = self.log_in(req, data["ticket"], data["code"])
+        except FAILURES as error:
+            failure = failure_of(error, {SecondFactorFailed: "code"}, {"code": self.control_id})
+            self.second_step(req, resp, form.get("ticket", ""), methods, failure)
+            return
+        self.logged_in(resp, new)
+
+    def log_in(self, req: falcon.Request, ticket: str, code: str) -> NewSession:
+        raise NotImplementedError
+
+
+class TotpStepPage(SecondStepPage):
+    endpoints = {"POST": Endpoint(PUBLIC, "Second log-in step: a TOTP code")}
+    control_id = "totp-code"
+
+    def log_in(self, req: falcon.Request, ticket: str, code: str) -> NewSession:
+        return self.app.log_in_with_totp(origin_of(req), ticket, code)
+
+
+class RecoveryCodeStepPage(SecondStepPage):
+    endpoints = {"POST": Endpoint(PUBLIC, "Second log-in step: a recovery code")}
+    control_id = "recovery-code"
+
+    def log_in(self, req: falcon.Request, ticket: str, code: str) -> NewSession:
+        return self.app.log_in_with_recovery_code(origin_of(req), ticket, code)
+
+
+class LogoutPage(Page):
+    endpoints = {"POST": Endpoint(SESSION, "Log out: end this session")}
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.form(req)
+        self.app.end_session(origin_of(req), req.context.session.session_id, reason="logout")
+        clear_session_cookie(resp)
+        see_other(resp, done("/login", "logged-out"))

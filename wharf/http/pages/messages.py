@@ -1,0 +1,31 @@
+"""The fixed set of status messages a redirect may ask for (`?done=key`): no user data in URLs."""
+
+import falcon
+
+DONE = {
+    "registered": "Your account was created. We sent you an email with a link to verify your"
+                  " address.",
+    "email-verified": "Your email address is verified.",
+    "logged-out": "You have logged out.",
+    "password-confirmed": "Password confirmed: you can make sensitive changes for the next 30"
+                          " minutes.",
+    "password-changed": "Your password was changed. Every other session was ended.",
+    "email-added": "Email address added. We sent it a link to verify it.",
+    "email-primary": "Your primary email address was changed.",
+    "email-removed": "The email address was removed.",
+    "totp-enabled": "Your authenticator app is set up.",
+    "totp-removed": "Your authenticator app was removed. Every other session was ended.",
+    "session-ended": "The session was ended.",
+    "security-key-added": "Your security key was added.",
+    "security-key-renamed": "Your security key was renamed.",
+    "security-key-removed": "Your security key was removed. Every other session was ended.",
+}
+
+
+def status_message(req: falcon.Request) -> str | None:
+    return DONE.get(req.get_param("done") or "")
+
+
+def done(path: str, key: str) -> str:
+    DONE[key]  # KeyError unless a fixed message: a redirect never carries user data
+    return f"{path}?done={key}"
