@@ -3,8 +3,14 @@
 `wharf init` runs once per module; servers and the projection process are started on demand
 and stopped (whole process groups) when the module ends, then the schema is dropped; a web
 process that logged an error or a traceback fails the module at teardown.
+
+Browser tests: `localhost_web` is a server at http://localhost:PORT with WHARF_ORIGIN equal to
+that URL; `chromium` is one headless Chromium per module and `page` a fresh context and page per
+test (a failing test leaves a screenshot in test-artifacts/screenshots/). Playwright is imported
+only by the browser fixtures, so the other tests do not need it.
 """
 
+import contextlib
 import uuid
 
 import psycopg
@@ -70,3 +76,53 @@ def two_servers(deployment, projections) -> tuple[Api, Api]:
     a, b = deployment.start_server(workers=1), deployment.start_server(workers=1)
     deployment.wait_until_ready(a, b)
     return Api(a.url), Api(b.url)
+
+
+@pytest.fixture(scope="module")
+def localhost_web(deployment, projections) -> Api:
+    """One gunicorn server (two workers) at http://localhost:PORT, WHARF_ORIGIN set to that:
+    the origin a browser needs for WebAuthn (RP id "localhost")."""
+    server = deployment.start_server(workers=2, host="localhost")
+    deployment.wait_until_ready(server)
+    return Api(server.url)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Debian Chromium, launched once per module (Playwright Browser)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.browser import launch_chromium
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium, request):
+    """A page in a fresh browser context (no cookies shared between tests); `page.context` is
+    its context. Screenshot on failure: test-artifacts/screenshots/FAILED-<test>.png."""
+    from tests.e2e.browser import new_page, screenshot
+
+    page = new_page(chromium)
+    try:
+        yield page
+        report = getattr(request.node, "_wharf_call_report", None)
+        if report is not None and report.failed and not page.is_closed():
+            with contextlib.suppress(Exception):  # a diagnostic: never a second error
+                screenshot(page, f"FAILED-{request.node.name}")
+    finally:
+        page.context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep the test call's report on the item, so fixtures can tell whether the test failed."""
+    report = yield
+    if report.when == "call":
+        item._wharf_call_report = report
+    return report

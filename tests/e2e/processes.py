@@ -114,17 +114,27 @@ class Deployment:
         return subprocess.run(command, env=self.environ, capture_output=True, text=True,
                               timeout=60)
 
-    def start_server(self, workers: int) -> Server:
+    def start_server(self, workers: int, *, host: str | None = None) -> Server:
+        """A gunicorn server on a free loopback port.
+
+        With `host` (e.g. "localhost", which browsers need for WebAuthn: the RP id must be a
+        domain) the server's URL is `http://{host}:{port}` and this server alone gets
+        `WHARF_ORIGIN` set to exactly that URL; without it the URL is `http://127.0.0.1:{port}`
+        and the deployment's environment is used unchanged.
+        """
         # The kernel picks a free port and we hand gunicorn the listening socket itself, so no
         # other process can take the port between choosing it and binding it.
         with socket.create_server(("127.0.0.1", 0)) as listener:
             port, fd = listener.getsockname()[1], listener.fileno()
+            url = f"http://{host or '127.0.0.1'}:{port}"
+            environ = {"WHARF_ORIGIN": url} if host else {}
             command = [sys.executable, "-m", "gunicorn", "--bind", f"fd://{fd}",
                        "--workers", str(workers), "--graceful-timeout", "3",
                        # else every server on this host shares ~/.gunicorn/gunicorn.ctl
                        "--no-control-socket", "wharf.http.app:get_app()"]
-            process = self._start(f"gunicorn-{port}", command, pass_fds=(fd,))
-        return Server(process, f"http://127.0.0.1:{port}")
+            process = self._start(f"gunicorn-{port}", command, pass_fds=(fd,),
+                                  environ=environ)
+        return Server(process, url)
 
     def start_projections(self) -> Process:
         return self._start("projections", wharf_command("projections", "run", "--interval", "0.1"))
@@ -143,10 +153,11 @@ class Deployment:
                 for line in p.log_tail(lines=10_000).splitlines()
                 if "Traceback" in line or "[ERROR]" in line or "[CRITICAL]" in line]
 
-    def _start(self, name: str, command: list[str], pass_fds=()) -> Process:
+    def _start(self, name: str, command: list[str], pass_fds=(),
+               environ: dict[str, str] | None = None) -> Process:
         log = self.data_dir / f"{name}.log"
         with log.open("wb") as out:
-            popen = subprocess.Popen(command, env=self.environ, stdout=out,
+            popen = subprocess.Popen(command, env={**self.environ, **(environ or {})}, stdout=out,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      start_new_session=True, pass_fds=pass_fds,
                                      preexec_fn=_die_with_the_test_run)
