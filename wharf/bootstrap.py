@@ -7,16 +7,27 @@ from typing import Callable
 from psycopg.conninfo import conninfo_to_dict
 
 from wharf.application import Wharf
+from wharf.application.uploads import UploadAuthority
 from wharf.mail import Renderer, transport_for
-from wharf.projections import accounts, auth_failures, outbox, projects, sessions, two_factor
+from wharf.projections import (
+    accounts,
+    api_tokens,
+    auth_failures,
+    files,
+    outbox,
+    projects,
+    sessions,
+    two_factor,
+)
 from wharf.projections.database import Database, PostgresDatabase, SQLiteDatabase
 from wharf.projections.projector import Projector
 from wharf.security.passwords import Passwords
 from wharf.settings import Settings
+from wharf.uploads.storage import FileStore, LocalFiles
 
 # Order matters: a view may read an earlier view's rows of the same event (outbox, two_factor).
 VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, auth_failures.VIEW,
-         outbox.VIEW]
+         api_tokens.VIEW, files.VIEW, outbox.VIEW]
 
 
 def utc_now() -> datetime:
@@ -35,6 +46,10 @@ class Wiring:
     projects: projects.Projects
     outbox: outbox.Outbox
     two_factor: two_factor.TwoFactorMethods
+    api_tokens: api_tokens.ApiTokens
+    files: files.Files
+    upload_authority: UploadAuthority
+    file_store: FileStore
     renderer: Renderer
 
     def mail_transport(self):
@@ -82,10 +97,16 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
     app.projector = projector
     app.ip_failures = auth_failures.AuthFailures(db)
     app.mutex = db.exclusive
+    app.api_tokens = api_tokens.ApiTokens(db)
     return Wiring(settings=settings, clock=clock, db=db, app=app, projector=projector,
                   accounts=accounts.Accounts(db), sessions=sessions.Sessions(db),
                   projects=projects.Projects(db), outbox=outbox.Outbox(db),
-                  two_factor=two_factor.TwoFactorMethods(db),
+                  two_factor=two_factor.TwoFactorMethods(db), api_tokens=app.api_tokens,
+                  files=files.Files(db),
+                  upload_authority=UploadAuthority(app.api_tokens, app.token_keys,
+                                                   settings.token_prefix,
+                                                   settings.uploads_require_2fa),
+                  file_store=LocalFiles(settings.files_dir),
                   renderer=Renderer(settings, app.verification_tokens))
 
 

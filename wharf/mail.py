@@ -25,6 +25,8 @@ SUBJECTS = {
     "recovery-codes-generated": "New recovery codes were generated",
     "recovery-code-used": "A recovery code was used",
     "possible-clone": "A log-in with a possibly cloned security key was refused",
+    "api-token-added": "A new API token was created",
+    "api-token-leaked": "One of your API tokens was found in public and revoked",
 }
 TEMPLATES = {
     "email-added": "The address {email} was added to your account.\n",
@@ -34,6 +36,10 @@ TEMPLATES = {
                           " Every other session was ended.\n",
     "recovery-codes-generated": "{count} new recovery codes were generated; any older ones no"
                                 " longer work.\n",
+    "api-token-added": "An API token described \"{description}\" was created from {ip}.\n",
+    "api-token-leaked": "Your API token described \"{description}\" was found in public at\n\n"
+                        "  {url}\n\nso it was revoked: it no longer works. Create a new one"
+                        " and keep it secret (for example in your CI's secret store).\n",
     "possible-clone": "A log-in from {ip} with your security key {label} was refused: the key's"
                       " signature counter went backwards, which suggests someone copied it."
                       " Remove that key from your account and register a new one.\n",

@@ -1,6 +1,7 @@
 """Wharf's configuration: one frozen value, read from the environment only by `from_environ`."""
 
 import ipaddress
+import json
 import os
 import secrets
 from dataclasses import dataclass, field, replace
@@ -26,6 +27,10 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     uploads_require_2fa: bool = True
     webauthn_user_verification: str = "discouraged"  # or "preferred", "required"
+    token_prefix: str = "pypi"
+    previous_secret_keys: tuple[bytes, ...] = field(default=(), repr=False)
+    token_reporter_keys: dict[str, str] = field(default_factory=dict)  # key id -> PEM
+    max_upload_bytes: int = 100 * 1024 * 1024
 
     @property
     def uses_postgres(self) -> bool:
@@ -38,6 +43,10 @@ class Settings:
     @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
 
     @property
     def secret_key_path(self) -> Path:
@@ -66,9 +75,25 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         uploads_require_2fa=env.get("WHARF_UPLOADS_REQUIRE_2FA", "1") not in ("0", "false", "no"),
         webauthn_user_verification=_choice(env, "WHARF_WEBAUTHN_USER_VERIFICATION",
                                            ("discouraged", "preferred", "required")),
+        token_prefix=env.get("WHARF_TOKEN_PREFIX", "pypi"),
+        previous_secret_keys=tuple(k.strip().encode() for k in
+                                   env.get("WHARF_PREVIOUS_SECRET_KEYS", "").split(",")
+                                   if k.strip()),
+        token_reporter_keys=_reporter_keys(env.get("WHARF_TOKEN_REPORTER_KEYS")),
+        max_upload_bytes=int(env.get("WHARF_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)),
     )
     key = env.get("WHARF_SECRET_KEY")
     return _with_secret(settings, key.encode() if key else None)
+
+
+def _reporter_keys(path: str | None) -> dict[str, str]:
+    """A JSON file mapping each leak reporter's key identifier to its PEM public key."""
+    if not path:
+        return {}
+    keys = json.loads(Path(path).read_text())
+    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
+        raise ValueError("WHARF_TOKEN_REPORTER_KEYS must name a JSON object of key id -> PEM")
+    return keys
 
 
 def _choice(env: dict[str, str], name: str, allowed: tuple[str, ...]) -> str:

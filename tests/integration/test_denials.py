@@ -5,7 +5,7 @@ import re
 import pytest
 
 from wharf.domain.origin import cli_origin
-from wharf.http.endpoint import PUBLIC, SESSION
+from wharf.http.endpoint import API_TOKEN, PUBLIC, SESSION
 from wharf.http.pages import Page
 from wharf.http.routes import PAGES, ROUTES
 
@@ -31,7 +31,34 @@ def test_the_public_surface_is_exactly_what_we_mean_to_be_public():
         ("/api/session/recovery-code", "POST"), ("/api/session/webauthn/begin", "POST"),
         ("/api/session/webauthn/complete", "POST"),
         ("/api/account/emails/verify", "POST"), ("/api/projects/{name}", "GET"),
+        ("/_/secrets/disclose-token", "POST"), ("/simple/", "GET"),
+        ("/simple/{project}/", "GET"), ("/files/{sha256}/{filename}", "GET"),
     }
+
+
+TOKEN_ENDPOINTS = [(path, method) for path, resource in ROUTES
+                   for method, endpoint in resource.endpoints.items()
+                   if endpoint.auth == API_TOKEN]
+
+
+def test_the_token_surface_is_exactly_uploads_and_self_revocation():
+    assert set(TOKEN_ENDPOINTS) == {("/legacy/", "POST"), ("/api/token", "DELETE")}
+
+
+@pytest.mark.parametrize(("path", "method"), TOKEN_ENDPOINTS)
+@pytest.mark.parametrize("authorization", [None, "Bearer made-up", "Basic X19fdG9rZW5fXzo=",
+                                           "Bearer pypi-AgEJbG9jYWxob3N0", "Digest x"])
+def test_callers_without_a_genuine_api_token_are_refused(api, path, method, authorization):
+    headers = {"Authorization": authorization} if authorization else {}
+    result = api.call(method, path, headers=headers)
+    assert result.status_code == 403 and result.json["code"] == "upload_forbidden"
+
+
+@pytest.mark.parametrize(("path", "method"), TOKEN_ENDPOINTS)
+def test_a_session_is_no_api_token(api, path, method):
+    session = api.user("alice")
+    result = api.call(method, path, session)
+    assert result.status_code == 403 and "malformed" in result.json["detail"]
 
 
 SESSION_PAGES = [(path, method) for path, resource in PAGES

@@ -6,6 +6,7 @@ views are brought up to the saved position before the command returns (read-your
 
 import functools
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -15,11 +16,12 @@ from eventsourcing.utils import Environment
 from wharf.domain import limits
 from wharf.domain.account import Account
 from wharf.domain.claim import Claim, claim_id
-from wharf.domain.errors import Conflict, LimiterUnavailable, NotFound, RateLimited
+from wharf.domain.errors import Conflict, Forbidden, LimiterUnavailable, NotFound, RateLimited
 from wharf.domain.limits import PASSWORD, FailureCounts
 from wharf.domain.origin import Origin
 from wharf.domain.two_factor import TwoFactor, two_factor_id
 from wharf.projections.projector import Projector
+from wharf.security.api_tokens import TokenKeys
 from wharf.security.passwords import Passwords
 from wharf.security.recovery_codes import RecoveryCodes
 from wharf.security.sealing import Sealer
@@ -69,13 +71,14 @@ class Commands(Application):
     def __init__(self, env: dict[str, str], settings: Settings, passwords: Passwords):
         super().__init__(env)
         self.passwords = passwords
-        self.verification_tokens = VerificationTokens(settings.secret_key)
+        retired = settings.previous_secret_keys
+        self.verification_tokens = VerificationTokens(settings.secret_key, retired)
         self.pseudonyms = Pseudonyms(settings.secret_key)
         self.session_lifetime = settings.session_lifetime
         self.sudo_window = settings.sudo_window
         self.verification_lifetime = settings.email_verification_lifetime
-        self.totp_sealer = Sealer(settings.secret_key, b"totp")
-        self.recovery_codes = RecoveryCodes(settings.secret_key)
+        self.totp_sealer = Sealer(settings.secret_key, b"totp", retired)
+        self.recovery_codes = RecoveryCodes(settings.secret_key, retired)
         self.site_name = settings.site_name
         self.uploads_require_2fa = settings.uploads_require_2fa
         self.relying_party = RelyingParty(settings.origin, settings.site_name,
@@ -83,6 +86,10 @@ class Commands(Application):
         self.projector: Projector | None = None
         self.ip_failures = None  # the auth_failures view's queries, set by bootstrap
         self.mutex = None  # the store's named cross-process mutex, set by bootstrap
+        self.api_tokens = None  # the api_tokens view's queries, set by bootstrap
+        self.token_keys = TokenKeys(settings.secret_key, retired)
+        self.token_prefix = settings.token_prefix
+        self.token_location = urlsplit(settings.origin).hostname
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # Only the settings we are given: the composition root alone reads os.environ.
@@ -120,6 +127,14 @@ class Commands(Application):
     def _holder(self, kind: str, key: str) -> UUID | None:
         claim = self._find(claim_id(kind, key))
         return claim.holder_id if claim else None
+
+    def _sensitive(self, origin: Origin) -> Account:
+        """Second factors and API tokens need the sudo window and a verified primary email."""
+        account = self._account(origin.actor_id)
+        account.check_sudo(origin)
+        if not account.has_verified_primary_email:
+            raise Forbidden("verify your primary email address first")
+        return account
 
     def _account(self, account_id: UUID | None) -> Account:
         account = self._find(account_id)

@@ -103,7 +103,7 @@ class LoginCommands(Commands):
     def log_in_with_recovery_code(self, origin: Origin, ticket: str, code: str) -> NewSession:
         account, ticket_id, origin = self._second_step(origin, ticket)
         two_factor = self._two_factor(account.id)
-        outcome = (two_factor.use_recovery_code(origin, self.recovery_codes.digest(code))
+        outcome = (two_factor.use_recovery_code(origin, self.recovery_codes.candidates(code))
                    if two_factor else "invalid")
         if outcome == "invalid":
             self._fail(origin, account, "invalid_recovery_code", "the recovery code is not valid")

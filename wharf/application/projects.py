@@ -1,26 +1,23 @@
-"""Project commands: creation and the Owner / Maintainer roles."""
+"""Project commands: creation and the Owner / Maintainer roles (losing one revokes tokens)."""
 
 from uuid import UUID, uuid4
 
-from wharf.application.base import Commands, retrying
+from wharf.application.base import retrying
+from wharf.application.tokens import TokenCommands
 from wharf.domain.account import Account
+from wharf.domain.claim import Claim
 from wharf.domain.errors import NotFound, ProjectNameTaken
 from wharf.domain.names import project_key
 from wharf.domain.origin import Origin
 from wharf.domain.project import Project
 
 
-class ProjectCommands(Commands):
+class ProjectCommands(TokenCommands):
     @retrying
     def create_project(self, origin: Origin, name: str) -> UUID:
-        key = project_key(name)
-        account = self._account(origin.actor_id)
-        project_id = uuid4()
-        claim = self._claim(origin, "project", key, project_id, ProjectNameTaken,
-                            "a project with this name already exists")
-        project = Project.create(origin, project_id, name, key, account.username)
+        project, claim = self._new_project(origin, name)
         self._save(project, claim)
-        return project_id
+        return project.id
 
     @retrying
     def grant_role(self, origin: Origin, project_name: str, username: str, role: str) -> None:
@@ -36,9 +33,18 @@ class ProjectCommands(Commands):
 
     @retrying
     def remove_role(self, origin: Origin, project_name: str, username: str) -> None:
+        """Remove a role, and revoke the member's tokens that no longer reach any project."""
         project, member = self._managed(origin, project_name, username)
         project.remove_role(origin, member.id, member.username)
-        self._save(project)
+        self._save(project, *self._tokens_lost_with_role(origin, project, member.id))
+
+    def _new_project(self, origin: Origin, name: str) -> tuple[Project, Claim]:
+        key = project_key(name)
+        account = self._account(origin.actor_id)
+        project_id = uuid4()
+        claim = self._claim(origin, "project", key, project_id, ProjectNameTaken,
+                            "a project with this name already exists")
+        return Project.create(origin, project_id, name, key, account.username), claim
 
     def _managed(self, origin: Origin, project_name: str, username: str) -> tuple[Project, Account]:
         """The project and the member whose role changes; Owners only, checked first."""

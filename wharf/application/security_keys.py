@@ -42,12 +42,9 @@ class SecurityKeyCommands(LoginCommands, TwoFactorCommands):
     def begin_security_key_registration(self, origin: Origin) -> dict:
         account = self._sensitive(origin)
         two_factor = self._two_factor_for_change(origin, account)
-        options, challenge = self.relying_party.registration(
-            account.id, account.username, two_factor.credential_ids)
-        two_factor.issue_challenge(origin, _registration(origin), challenge,
-                                   origin.at + CEREMONY_LIFETIME)
-        self._save(two_factor)
-        return options
+        return self._begin(origin, two_factor, _registration(origin),
+                           self.relying_party.registration(account.id, account.username,
+                                                           two_factor.credential_ids))
 
     @retrying
     def complete_security_key_registration(self, origin: Origin, label: str,
@@ -92,11 +89,8 @@ class SecurityKeyCommands(LoginCommands, TwoFactorCommands):
     def begin_security_key_login(self, origin: Origin, ticket: str) -> dict:
         account, ticket_id, origin = self._second_step(origin, ticket)
         two_factor = self._keys_of(account.id)
-        options, challenge = self.relying_party.authentication(two_factor.credential_ids)
-        two_factor.issue_challenge(origin, _login(ticket_id), challenge,
-                                   origin.at + CEREMONY_LIFETIME)
-        self._save(two_factor)
-        return options
+        return self._begin(origin, two_factor, _login(ticket_id),
+                           self.relying_party.authentication(two_factor.credential_ids))
 
     @retrying
     def log_in_with_security_key(self, origin: Origin, ticket: str,
@@ -116,6 +110,14 @@ class SecurityKeyCommands(LoginCommands, TwoFactorCommands):
             self._fail(origin, account, reason, REFUSALS[reason], two_factor)
         label = two_factor.keys[str(key_id(assertion.credential_id))]["label"]
         return self._open_session(origin, account, two_factor, WEBAUTHN, ticket_id, label)
+
+    def _begin(self, origin: Origin, two_factor: TwoFactor, ceremony: str,
+               begun: tuple[dict, str]) -> dict:
+        """Keep the ceremony's challenge server-side; give the browser its options."""
+        options, challenge = begun
+        two_factor.issue_challenge(origin, ceremony, challenge, origin.at + CEREMONY_LIFETIME)
+        self._save(two_factor)
+        return options
 
     def _keys_of(self, account_id: UUID | None) -> TwoFactor:
         two_factor = self._two_factor(account_id)

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from wharf.application.base import Commands, retrying
 from wharf.domain.account import Account
-from wharf.domain.errors import Forbidden, InvalidInput, ReauthenticationRequired
+from wharf.domain.errors import InvalidInput, ReauthenticationRequired
 from wharf.domain.origin import Origin
 from wharf.domain.two_factor import TwoFactor, check_label
 from wharf.security import totp
@@ -75,14 +75,6 @@ class TwoFactorCommands(Commands):
         codes = self.recovery_codes.generate()
         two_factor.generate_recovery_codes(origin, [self.recovery_codes.digest(c) for c in codes])
         return codes
-
-    def _sensitive(self, origin: Origin) -> Account:
-        """Two-factor changes need the sudo window and a verified primary email address."""
-        account = self._account(origin.actor_id)
-        account.check_sudo(origin)
-        if not account.has_verified_primary_email:
-            raise Forbidden("verify your primary email address first")
-        return account
 
     def _two_factor_for_change(self, origin: Origin, account: Account) -> TwoFactor:
         return self._two_factor(account.id) or TwoFactor.create(origin, account.id)

@@ -1,17 +1,18 @@
-"""The Project aggregate: a name and who holds which role on it."""
+"""The Project aggregate: a name, who holds which role on it, and (releases.py) its files."""
 
 from uuid import UUID
 
 from wharf.domain.base import WharfAggregate
 from wharf.domain.errors import Conflict, Forbidden, InvalidInput, LastOwner, NotFound
 from wharf.domain.origin import Origin
+from wharf.domain.releases import Releases
 
 OWNER = "Owner"
 MAINTAINER = "Maintainer"
 ROLES = (OWNER, MAINTAINER)
 
 
-class Project(WharfAggregate):
+class Project(Releases, WharfAggregate):
     TOPIC = "wharf:project"
 
     # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.

@@ -134,11 +134,13 @@ class TwoFactor(SecurityKeys, WharfAggregate):
         self._record(self.RecoveryCodesGenerated, origin, digests=digests,
                      regenerated=bool(self.recovery_codes))
 
-    def use_recovery_code(self, origin: Origin, digest: str) -> str:
-        """Burn the code with this digest; return "ok", "burned" or "invalid"."""
+    def use_recovery_code(self, origin: Origin, digests: list[str]) -> str:
+        """Burn the code with one of these digests (one per server secret still accepted);
+        return "ok", "burned" or "invalid"."""
         found = None
         for index, code in enumerate(self.recovery_codes):
-            if hmac.compare_digest(code["digest"], digest) and found is None:
+            matches = [hmac.compare_digest(code["digest"], d) for d in digests]
+            if any(matches) and found is None:
                 found = index
         if found is None:
             return "invalid"

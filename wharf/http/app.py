@@ -23,6 +23,8 @@ def create_app(wiring: Wiring) -> falcon.App:
     handler = _json_handler()
     app.resp_options.media_handlers.update(
         {falcon.MEDIA_JSON: handler, "application/problem+json": handler})
+    # twine sends every classifier as its own part; the file part itself is streamed.
+    app.req_options.media_handlers[falcon.MEDIA_MULTIPART].parse_options.max_body_part_count = 512
     errors.install(app)
     app.set_error_serializer(error_serializer(wiring.settings))  # HTML for pages, else problems
     for path, resource_class in [*ROUTES, *PAGES]:

@@ -1,5 +1,6 @@
 """Authentication and the deny-by-default gate in front of every resource."""
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -8,7 +9,7 @@ import falcon
 
 from wharf.domain.origin import Origin
 from wharf.http.client import client_ip, user_agent
-from wharf.http.endpoint import PUBLIC, SESSION
+from wharf.http.endpoint import API_TOKEN, PUBLIC, SESSION
 from wharf.http.errors import Problem
 from wharf.security.tokens import token_hash
 
@@ -52,6 +53,9 @@ class Authentication:
             raise Problem(falcon.HTTP_403, "forbidden", "this operation is not allowed")
         if endpoint.auth == PUBLIC:
             return
+        if endpoint.auth == API_TOKEN:
+            req.context.api_token = presented_api_token(req, self._origin)
+            return
         if endpoint.auth != SESSION:
             raise Problem(falcon.HTTP_403, "forbidden", "this operation is not allowed")
         token, from_cookie = _presented_token(req)
@@ -83,6 +87,31 @@ def set_session_cookie(settings, resp: falcon.Response, token: str) -> None:
 
 def clear_session_cookie(resp: falcon.Response) -> None:
     resp.unset_cookie(COOKIE, path="/", same_site="Strict")
+
+
+def presented_api_token(req: falcon.Request, origin: str) -> str:
+    """The API token of an `Authorization` header, as twine, uv and PyPI's clients send it:
+    Basic with the username `__token__`, or Bearer / Token."""
+    scheme, _, value = (req.get_header("Authorization") or "").partition(" ")
+    scheme, value = scheme.lower(), value.strip()
+    if scheme in ("bearer", "token") and value:
+        return value
+    if scheme == "basic":
+        try:
+            username, _, password = base64.b64decode(value, validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            username, password = "", ""
+        if username == "__token__" and password:
+            return password
+        if username:
+            raise refused(f"Username/Password authentication is no longer supported. Migrate to"
+                          f" API Tokens instead. See {origin}/account")
+    raise refused("Invalid or non-existent authentication information.")
+
+
+def refused(message: str) -> Problem:
+    """403 with the message as the reason phrase too, which twine prints."""
+    return Problem(f"403 {message}", "upload_forbidden", message)
 
 
 def _presented_token(req: falcon.Request) -> tuple[str | None, bool]:

@@ -10,6 +10,7 @@ from marshmallow import Schema
 
 PUBLIC = "public"    # anyone
 SESSION = "session"  # a logged-in account
+API_TOKEN = "api-token"  # an API token; the resource decides what it may do
 
 
 @dataclass(frozen=True)

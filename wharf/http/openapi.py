@@ -5,7 +5,7 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from wharf.http.endpoint import PUBLIC, Endpoint
+from wharf.http.endpoint import API_TOKEN, PUBLIC, Endpoint
 from wharf.http.routes import ROUTES
 
 PROBLEM = {
@@ -24,6 +24,9 @@ def build_spec(site_name: str) -> dict:
                    plugins=[MarshmallowPlugin()])
     spec.components.schema("Problem", PROBLEM)
     spec.components.security_scheme("session", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme("api_token", {
+        "type": "http", "scheme": "basic",
+        "description": "username `__token__`, the API token as password (or Bearer)"})
     for path, resource in ROUTES:
         operations = {method.lower(): _operation(path, endpoint)
                       for method, endpoint in resource.endpoints.items()}
@@ -38,7 +41,7 @@ def _operation(path: str, endpoint: Endpoint) -> dict:
         operation["parameters"] = [{"name": p, "in": "path", "required": True,
                                     "schema": {"type": "string"}} for p in params]
     if endpoint.auth != PUBLIC:
-        operation["security"] = [{"session": []}]
+        operation["security"] = [{"api_token" if endpoint.auth == API_TOKEN else "session": []}]
     success: dict = {"description": "OK"}
     if endpoint.returns is not None:
         success["content"] = {"application/json": {"schema": endpoint.returns}}

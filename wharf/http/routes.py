@@ -12,13 +12,24 @@ from wharf.http.pages.emails import AddEmailPage, PrimaryEmailPage, RemoveEmailP
 from wharf.http.pages.login import LoginPage, LogoutPage, RecoveryCodeStepPage, TotpStepPage
 from wharf.http.pages.signup import EmailVerificationPage, SignupPage
 from wharf.http.pages.static import StaticFiles
+from wharf.http.pages.tokens import TokenMintPage, TokenRevokePage
 from wharf.http.pages.two_factor import (
     RecoveryCodesPage,
     TotpConfirmationPage,
     TotpEnrolmentPage,
     TotpRemovalPage,
 )
-from wharf.http.resources import account, projects, security_keys, session, two_factor
+from wharf.http.resources import (
+    account,
+    disclosures,
+    projects,
+    security_keys,
+    session,
+    simple,
+    tokens,
+    two_factor,
+    uploads,
+)
 
 ROUTES = [
     ("/api/accounts", account.AccountsResource),
@@ -41,8 +52,16 @@ ROUTES = [
     ("/api/account/webauthn/begin", security_keys.KeyRegistrationResource),
     ("/api/account/webauthn/complete", security_keys.KeyRegistrationCompletionResource),
     ("/api/account/webauthn/{key_id}", security_keys.SecurityKeyResource),
+    ("/api/account/tokens", tokens.TokensResource),
+    ("/api/account/tokens/{token_id}", tokens.TokenResource),
+    ("/api/token", tokens.OwnTokenResource),
     ("/api/account/sessions", account.SessionsResource),
     ("/api/account/sessions/{session_id}", account.SessionItemResource),
+    ("/_/secrets/disclose-token", disclosures.DisclosureResource),
+    ("/legacy/", uploads.LegacyUploadResource),
+    ("/simple/", simple.SimpleIndexResource),
+    ("/simple/{project}/", simple.SimpleProjectResource),
+    ("/files/{sha256}/{filename}", simple.FileResource),
     ("/api/projects", projects.ProjectsResource),
     ("/api/projects/{name}", projects.ProjectResource),
     ("/api/projects/{name}/roles", projects.RolesResource),
@@ -68,5 +87,7 @@ PAGES = [
     ("/account/totp/remove", TotpRemovalPage),
     ("/account/recovery-codes", RecoveryCodesPage),
     ("/account/sessions/end", EndSessionPage),
+    ("/account/tokens", TokenMintPage),
+    ("/account/tokens/revoke", TokenRevokePage),
     ("/static/{name}", StaticFiles),
 ]

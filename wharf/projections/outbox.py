@@ -10,6 +10,7 @@ from functools import singledispatch
 from uuid import NAMESPACE_OID, uuid5
 
 from wharf.domain.account import Account
+from wharf.domain.api_token import LEAKED, ApiToken
 from wharf.domain.security_keys import WEBAUTHN
 from wharf.domain.two_factor import TOTP, TwoFactor
 from wharf.projections.database import Database, stamp
@@ -49,45 +50,60 @@ def _(event: Account.PasswordChanged, cur) -> None:
 
 @process.register
 def _(event: TwoFactor.TotpEnabled, cur) -> None:
-    _queue(cur, event, "two-factor-added", params={"method": TOTP, "label": event.label},
-           account_id=account_of(cur, event.originator_id))
+    _to_owner(cur, event, "two-factor-added", method=TOTP, label=event.label)
 
 
 @process.register
 def _(event: TwoFactor.TotpDisabled, cur) -> None:
-    _queue(cur, event, "two-factor-removed", params={"method": TOTP, "label": event.label},
-           account_id=account_of(cur, event.originator_id))
+    _to_owner(cur, event, "two-factor-removed", method=TOTP, label=event.label)
 
 
 @process.register
 def _(event: TwoFactor.SecurityKeyAdded, cur) -> None:
-    _queue(cur, event, "two-factor-added", params={"method": WEBAUTHN, "label": event.label},
-           account_id=account_of(cur, event.originator_id))
+    _to_owner(cur, event, "two-factor-added", method=WEBAUTHN, label=event.label)
 
 
 @process.register
 def _(event: TwoFactor.SecurityKeyRemoved, cur) -> None:
-    _queue(cur, event, "two-factor-removed", params={"method": WEBAUTHN, "label": event.label},
-           account_id=account_of(cur, event.originator_id))
+    _to_owner(cur, event, "two-factor-removed", method=WEBAUTHN, label=event.label)
 
 
 @process.register
 def _(event: TwoFactor.PossibleCloneDetected, cur) -> None:
-    _queue(cur, event, "possible-clone", params={"label": event.label, "ip": event.ip},
-           account_id=account_of(cur, event.originator_id))
+    _to_owner(cur, event, "possible-clone", label=event.label, ip=event.ip)
 
 
 @process.register
 def _(event: TwoFactor.RecoveryCodesGenerated, cur) -> None:
-    _queue(cur, event, "recovery-codes-generated", params={"count": len(event.digests)},
-           account_id=account_of(cur, event.originator_id))
+    _to_owner(cur, event, "recovery-codes-generated", count=len(event.digests))
 
 
 @process.register
 def _(event: TwoFactor.RecoveryCodeUsed, cur) -> None:
-    _queue(cur, event, "recovery-code-used", params={"remaining": event.remaining,
-                                                     "ip": event.ip},
-           account_id=account_of(cur, event.originator_id))
+    _to_owner(cur, event, "recovery-code-used", remaining=event.remaining, ip=event.ip)
+
+
+@process.register
+def _(event: ApiToken.Issued, cur) -> None:
+    _queue(cur, event, "api-token-added", params={"description": event.description,
+                                                  "ip": event.ip},
+           account_id=event.account_id)
+
+
+@process.register
+def _(event: ApiToken.Revoked, cur) -> None:
+    if event.reason != LEAKED:
+        return
+    token = cur.execute("SELECT account_id, description FROM api_tokens WHERE id = ?",
+                        (str(event.originator_id),)).fetchone()
+    _queue(cur, event, "api-token-leaked", params={"description": token["description"],
+                                                   "url": event.url},
+           account_id=token["account_id"])
+
+
+def _to_owner(cur, event, template: str, **params) -> None:
+    """A message about a TwoFactor aggregate's change, to the account that owns it."""
+    _queue(cur, event, template, params=params, account_id=account_of(cur, event.originator_id))
 
 
 def _queue(cur, event, template: str, *, params: dict, recipient: str | None = None,

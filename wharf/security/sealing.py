@@ -13,22 +13,26 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
 class Sealer:
-    def __init__(self, secret_key: bytes, purpose: bytes):
+    """Seals with the current secret; opens with it or any retired one still listed."""
+
+    def __init__(self, secret_key: bytes, purpose: bytes, previous: tuple[bytes, ...] = ()):
         if not secret_key:
             raise ValueError("a server secret key is required")
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                   info=b"wharf:seal:" + purpose).derive(secret_key)
-        self._aead = AESGCM(key)
+        self._aeads = [AESGCM(HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                                   info=b"wharf:seal:" + purpose).derive(key))
+                       for key in (secret_key, *previous)]
         self._purpose = purpose
 
     def seal(self, plaintext: str) -> str:
         nonce = os.urandom(12)
-        sealed = self._aead.encrypt(nonce, plaintext.encode(), self._purpose)
+        sealed = self._aeads[0].encrypt(nonce, plaintext.encode(), self._purpose)
         return base64.b64encode(nonce + sealed).decode()
 
     def open(self, sealed: str) -> str:
         raw = base64.b64decode(sealed)
-        try:
-            return self._aead.decrypt(raw[:12], raw[12:], self._purpose).decode()
-        except InvalidTag:
-            raise ValueError("sealed with another key") from None
+        for aead in self._aeads:
+            try:
+                return aead.decrypt(raw[:12], raw[12:], self._purpose).decode()
+            except InvalidTag:
+                continue
+        raise ValueError("sealed with another key")

@@ -27,25 +27,28 @@ def new_nonce() -> str:
 
 
 class VerificationTokens:
-    def __init__(self, secret_key: bytes):
+    def __init__(self, secret_key: bytes, previous: tuple[bytes, ...] = ()):
         if not secret_key:
             raise ValueError("a server secret key is required")
-        self._key = hashlib.sha256(b"wharf:email-verification:" + secret_key).digest()
+        self._keys = [hashlib.sha256(b"wharf:email-verification:" + key).digest()
+                      for key in (secret_key, *previous)]
 
     def issue(self, account_id: UUID, nonce: str) -> str:
         body = account_id.bytes + bytes.fromhex(nonce)
-        return _b64(body + self._mac(body))
+        return _b64(body + self._mac(self._keys[0], body))
 
     def open(self, token: str) -> tuple[UUID, str]:
         """Return (account id, nonce) of a genuine token; the aggregate decides if it is live."""
         raw = _unb64(token)
         body, mac = raw[:32], raw[32:]
-        if len(raw) != 64 or not hmac.compare_digest(mac, self._mac(body)):
+        if len(raw) != 64 or not any(hmac.compare_digest(mac, self._mac(key, body))
+                                     for key in self._keys):
             raise InvalidToken("this verification link is invalid")
         return UUID(bytes=body[:16]), body[16:].hex()
 
-    def _mac(self, body: bytes) -> bytes:
-        return hmac.new(self._key, body, hashlib.sha256).digest()
+    @staticmethod
+    def _mac(key: bytes, body: bytes) -> bytes:
+        return hmac.new(key, body, hashlib.sha256).digest()
 
 
 def _b64(raw: bytes) -> str:

@@ -15,7 +15,9 @@ LABELS = {
     "username": "Username", "email": "Email address", "password": "Password",
     "current_password": "Current password", "new_password": "New password",
     "code": "Code", "label": "Name for this app", "token": "Verification link",
-    "ticket": "Log-in ticket", "session_id": "Session",
+    "ticket": "Log-in ticket", "session_id": "Session", "description": "Description",
+    "projects": "Projects", "expires_in_days": "Expires after (days)", "scope": "Scope",
+    "token_id": "Token",
 }
 FAILURES = (errors.DomainError, ValidationError)
 

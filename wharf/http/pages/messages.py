@@ -16,6 +16,7 @@ DONE = {
     "totp-enabled": "Your authenticator app is set up.",
     "totp-removed": "Your authenticator app was removed. Every other session was ended.",
     "session-ended": "The session was ended.",
+    "token-revoked": "The API token was revoked: it no longer works.",
     "security-key-added": "Your security key was added.",
     "security-key-renamed": "Your security key was renamed.",
     "security-key-removed": "Your security key was removed. Every other session was ended.",

@@ -1,0 +1,128 @@
+"""Uploading with a token through POST /legacy/, and reading it back from the simple index."""
+
+import hashlib
+import io
+import zipfile
+
+import pytest
+import requests
+
+from tests.integration.test_api_tokens import mint, project
+from tests.integration.test_two_factor import enrolled
+from wharf.domain.project import Project
+
+JSON = "application/vnd.pypi.simple.v1+json"
+
+
+def wheel(name: str = "sampleproject", version: str = "1.0") -> tuple[str, bytes]:
+    filename = f"{name}-{version}-py3-none-any.whl"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(f"{name}/__init__.py", "ANSWER = 42\n")
+    return filename, buffer.getvalue()
+
+
+def upload(api, token: str, filename: str, content: bytes, name: str = "sampleproject",
+           version: str = "1.0", **fields):
+    form = {":action": "file_upload", "protocol_version": "1", "name": name,
+            "version": version, "filetype": "bdist_wheel", "pyversion": "py3",
+            "metadata_version": "2.1", "requires_python": ">=3.9",
+            "sha256_digest": hashlib.sha256(content).hexdigest(), **fields}
+    prepared = requests.Request("POST", "http://localhost/legacy/", data=form,
+                                files={"content": (filename, content)},
+                                auth=("__token__", token)).prepare()
+    return api.call("POST", "/legacy/", body=prepared.body, headers=dict(prepared.headers))
+
+
+@pytest.fixture
+def owner(api, clock) -> str:
+    session, _, _ = enrolled(api, clock)
+    project(api, session, "sampleproject")
+    return session
+
+
+@pytest.fixture
+def token(api, owner) -> str:
+    return mint(api, owner).json["token"]
+
+
+def test_an_upload_is_recorded_listed_and_served(api, token):
+    filename, content = wheel()
+
+    answer = upload(api, token, filename, content)
+
+    assert answer.status_code == 200, answer.text
+    sha256 = hashlib.sha256(content).hexdigest()
+    page = api.call("GET", "/simple/sampleproject/")
+    assert f'href="/files/{sha256}/{filename}#sha256={sha256}"' in page.text
+    assert 'data-requires-python="&gt;=3.9"' in page.text
+    listing = api.call("GET", "/simple/sampleproject/", headers={"Accept": JSON}).json
+    assert listing["files"][0]["hashes"] == {"sha256": sha256}
+    assert "sampleproject" in api.call("GET", "/simple/").text
+    served = api.call("GET", f"/files/{sha256}/{filename}")
+    assert served.content == content and "immutable" in served.headers["Cache-Control"]
+    [added] = [e for e in (api.wiring.app.mapper.to_domain_event(n) for n in
+                           api.wiring.app.recorder.select_notifications(1, 1000))
+               if isinstance(e, Project.FileAdded)]
+    assert (added.filename, added.size, added.sha256) == (filename, len(content), sha256)
+    assert added.token_id is not None
+
+
+def test_the_token_records_where_it_was_last_used(api, owner, token):
+    upload(api, token, *wheel())
+
+    [listed] = api.call("GET", "/api/account/tokens", owner).json["tokens"]
+    assert listed["last_used_at"] is not None and listed["last_used_ip"] == "192.0.2.10"
+
+
+def test_a_file_name_is_used_once(api, token):
+    filename, content = wheel()
+    upload(api, token, filename, content)
+
+    again = upload(api, token, filename, content)
+
+    assert again.status_code == 400 and "File already exists" in again.status
+
+
+def test_a_wrong_digest_is_refused_and_nothing_is_stored(api, token, settings):
+    filename, content = wheel()
+
+    refused = upload(api, token, filename, content, sha256_digest="0" * 64)
+
+    assert refused.status_code == 400 and "digest" in refused.status
+    assert [p for p in settings.files_dir.rglob("*") if p.is_file()] == []
+
+
+def test_a_new_name_creates_the_project_with_the_uploader_as_owner(api, token):
+    filename, content = wheel("brand_new", "0.1")
+
+    assert upload(api, token, filename, content, name="brand-new", version="0.1"
+                  ).status_code == 200
+
+    assert api.call("GET", "/api/projects/brand-new").json["maintainers"] == ["alice"]
+
+
+def test_metadata_that_does_not_match_the_file_is_refused(api, token):
+    filename, content = wheel(version="1.0")
+
+    refused = upload(api, token, filename, content, version="2.0")
+
+    assert refused.status_code == 400 and "Version in filename" in refused.status
+
+
+def test_a_password_is_no_upload_credential(api, token):
+    filename, content = wheel()
+    prepared = requests.Request("POST", "http://localhost/legacy/", data={"name": "x"},
+                                files={"content": (filename, content)},
+                                auth=("alice", "password")).prepare()
+
+    refused = api.call("POST", "/legacy/", body=prepared.body, headers=dict(prepared.headers))
+
+    assert refused.status_code == 403 and "no longer supported" in refused.status
+
+
+def test_the_simple_index_answers_only_what_it_knows(api):
+    assert api.call("GET", "/simple/nothing-here/").status_code == 404
+    assert api.call("GET", "/simple/Nothing_Here/").status_code == 301
+    assert api.call("GET", "/simple/", headers={"Accept": "image/png"}).status_code == 406
+    assert api.call("GET", f"/files/{'0' * 64}/x.whl").status_code == 404

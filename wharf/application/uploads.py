@@ -1,0 +1,99 @@
+"""Uploads: the decision whether a token may upload to a project, and recording the file.
+
+The decision reads the views (one statement), which every command updates before it answers,
+so a token revoked on one worker is refused by the next request on any other.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from wharf.application.base import Commands, retrying
+from wharf.domain.claim import Claim, claim_id
+from wharf.domain.errors import Forbidden, InvalidInput
+from wharf.domain.origin import Origin
+from wharf.domain.releases import UPLOAD_ROLES
+from wharf.projections.api_tokens import ApiTokens
+from wharf.security import api_tokens
+from wharf.security.api_tokens import TokenKeys, TokenRefused
+
+FILE = "file"  # the claim kind that keeps a file name to one upload, forever
+
+
+@dataclass(frozen=True)
+class Uploader:
+    """A token that passed every check for one project (which may not exist yet)."""
+    token_id: UUID
+    account_id: UUID
+    account_wide: bool
+
+
+class UploadAuthority:
+    def __init__(self, tokens: ApiTokens, keys: TokenKeys, prefix: str, require_2fa: bool):
+        self._tokens = tokens
+        self._keys = keys
+        self._prefix = prefix
+        self._require_2fa = require_2fa
+
+    def identify(self, token: str) -> tuple[UUID, UUID]:
+        """(token id, account id) of a live, genuine token, whatever it may be used for."""
+        parsed, row = self._genuine(token, "")
+        return parsed.token_id, UUID(row["account_id"])
+
+    def decide(self, token: str, project_key: str, now: datetime) -> Uploader:
+        """Checks in a fixed order, each with its own message: the token, its signature, its
+        caveats, the owner's role on the project, their verified email, their second factor."""
+        parsed, row = self._genuine(token, project_key)
+        user = row["username"]
+        project_id = UUID(row["project_id"]) if row["project_id"] else None
+        api_tokens.check_caveats(parsed.caveats, now=now, user_id=UUID(row["account_id"]),
+                                 project_key=project_key, project_id=project_id)
+        if project_id is not None and row["role"] not in UPLOAD_ROLES:
+            raise TokenRefused(f"The user '{user}' isn't allowed to upload to project"
+                               f" '{project_key}'.")
+        if project_id is None and row["project_ids"] is not None:
+            raise TokenRefused(f"Invalid API Token: a token scoped to projects cannot create the"
+                               f" new project '{project_key}'")
+        if not row["email_verified"]:
+            raise TokenRefused(f"User '{user}' does not have a verified primary email address."
+                               f" Please add a verified primary email before attempting to"
+                               f" upload.")
+        if self._require_2fa and not row["two_factor_methods"]:
+            raise TokenRefused(f"User '{user}' does not have two-factor authentication enabled."
+                               f" Please enable two-factor authentication before attempting to"
+                               f" upload.")
+        return Uploader(parsed.token_id, UUID(row["account_id"]), row["project_ids"] is None)
+
+    def _genuine(self, token: str, project_key: str):
+        parsed = api_tokens.parse(token, self._prefix)
+        row = self._tokens.for_upload(parsed.token_id, project_key)
+        if row is None:
+            raise TokenRefused("Invalid API Token: the token is not known")
+        if row["revoked_at"]:
+            raise TokenRefused("Invalid API Token: the token has been revoked")
+        key = self._keys.key(parsed.token_id, row["key_id"])
+        if key is None:
+            raise TokenRefused("Invalid API Token: the token's signing key has been retired")
+        api_tokens.verify_signature(parsed, key)
+        return parsed, row
+
+
+class UploadCommands(Commands):
+    @retrying
+    def add_file(self, origin: Origin, uploader: Uploader, distribution, stored) -> None:
+        """Record an uploaded (and already stored) file; a new name creates the project."""
+        if self._find(claim_id(FILE, distribution.filename)) is not None:
+            raise InvalidInput("File already exists. A file name can be used only once, even"
+                               " after its file is removed.")
+        holder = self._holder("project", distribution.normalized_name)
+        created = []
+        if holder is None:
+            if not uploader.account_wide:
+                raise Forbidden("a token scoped to projects cannot create a project")
+            created = self._new_project(origin, distribution.name)
+            project = created[0]
+        else:
+            project = self._find(holder)
+        project.add_file(origin, distribution, stored, uploader.token_id)
+        file_claim = Claim.create(origin, FILE, distribution.filename, project.id)
+        self._save(project, file_claim, *created[1:])

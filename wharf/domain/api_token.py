@@ -1,0 +1,80 @@
+"""An API token: issued once to an account, scoped to it or to some of its projects, revoked
+for good. The secret itself is never here: only the id of the server secret it derives from.
+"""
+
+from datetime import datetime
+from uuid import UUID
+
+from wharf.domain.base import WharfAggregate
+from wharf.domain.errors import InvalidInput, NotFound
+from wharf.domain.origin import Origin
+
+# Why a token stopped working (Revoked.reason).
+BY_USER, BY_ITSELF, ROLE_LOST, LEAKED = "user", "self", "role_lost", "leaked"
+
+
+class ApiToken(WharfAggregate):
+    TOPIC = "wharf:api-token"
+
+    # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.
+
+    class Created(WharfAggregate.Created):
+        TOPIC = "wharf:api-token:created"  # the base of Issued, never recorded itself
+
+    class Issued(Created):
+        TOPIC = "wharf:api-token:issued"
+        account_id: UUID
+        description: str
+        project_ids: list[UUID] | None  # None: the whole account
+        project_names: list[str]  # normalised, as when issued
+        not_before: datetime | None
+        expires_at: datetime | None
+        key_id: str  # which server secret the token's key derives from
+
+        def apply(self, token: "ApiToken") -> None:
+            token.account_id = self.account_id
+            token.description = self.description
+            token.project_ids = self.project_ids
+            token.project_names = self.project_names
+            token.revoked = False
+
+    class Revoked(WharfAggregate.Event):
+        TOPIC = "wharf:api-token:revoked"
+        reason: str
+        url: str | None = None  # where a leaked token was found
+
+        def apply(self, token: "ApiToken") -> None:
+            token.revoked = True
+
+    @classmethod
+    def issue(cls, origin: Origin, token_id: UUID, description: str,
+              projects: list[tuple[UUID, str]] | None, not_before: datetime | None,
+              expires_at: datetime | None, key_id: str) -> "ApiToken":
+        if not_before and expires_at and expires_at <= not_before:
+            raise InvalidInput("a token must expire after it becomes valid")
+        if expires_at and expires_at <= origin.at:
+            raise InvalidInput("a token's expiry must be in the future")
+        return cls._open(cls.Issued, origin, token_id, account_id=origin.actor_id,
+                         description=description,
+                         project_ids=[p[0] for p in projects] if projects is not None else None,
+                         project_names=[p[1] for p in projects or ()],
+                         not_before=not_before, expires_at=expires_at, key_id=key_id)
+
+    @property
+    def account_wide(self) -> bool:
+        return self.project_ids is None
+
+    def revoke(self, origin: Origin, reason: str, url: str | None = None) -> None:
+        if reason in (BY_USER, BY_ITSELF) and origin.actor_id != self.account_id:
+            raise NotFound("no such token")
+        if self.revoked:
+            raise NotFound("this token is already revoked")
+        self._record(self.Revoked, origin, reason=reason, url=url)
+
+
+def check_description(description: str) -> str:
+    description = description.strip()
+    if not 1 <= len(description) <= 100:
+        raise InvalidInput("a token's description must be 1 to 100 characters")
+    return description
+

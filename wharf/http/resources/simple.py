@@ -1,0 +1,61 @@
+"""The simple repository API that pip reads (PEP 503 HTML, PEP 691 JSON) and the files."""
+
+import falcon
+
+from wharf.domain.errors import InvalidInput
+from wharf.domain.names import project_key
+from wharf.http.endpoint import PUBLIC, Endpoint
+from wharf.http.resources import Resource
+from wharf.uploads.simple_index import JSON, choose_media_type, index_page, project_page
+
+IMMUTABLE = ["public", "max-age=31536000", "immutable"]  # a file's bytes never change
+
+
+def _negotiated(req: falcon.Request, resp: falcon.Response) -> str:
+    media_type = choose_media_type(req.get_header("Accept"))
+    if media_type is None:
+        raise falcon.HTTPNotAcceptable(description="this index speaks PEP 691 JSON and HTML")
+    resp.content_type = media_type if media_type == JSON else f"{media_type}; charset=utf-8"
+    resp.vary = ["Accept"]
+    return media_type
+
+
+class SimpleIndexResource(Resource):
+    endpoints = {"GET": Endpoint(PUBLIC, "Every project with files (PEP 503 / PEP 691)")}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.text = index_page(_negotiated(req, resp), self.wiring.files.project_names())
+
+
+class SimpleProjectResource(Resource):
+    endpoints = {"GET": Endpoint(PUBLIC, "A project's files with their sha256 and"
+                                 " Requires-Python (PEP 503 / PEP 691)", errors=(404,))}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, project: str) -> None:
+        try:
+            normalized = project_key(project)
+        except InvalidInput:
+            raise falcon.HTTPNotFound(description="no such project") from None
+        if normalized != project:
+            raise falcon.HTTPMovedPermanently(f"/simple/{normalized}/")
+        rows = self.wiring.files.of_project(normalized)
+        if not rows:
+            raise falcon.HTTPNotFound(description="no such project")
+        files = [{**row, "url": f"/files/{row['sha256']}/{row['filename']}",
+                  "upload_time": row["uploaded_at"]} for row in rows]
+        versions = list(dict.fromkeys(row["version"] for row in rows))
+        resp.text = project_page(_negotiated(req, resp), normalized, files, versions)
+
+
+class FileResource(Resource):
+    endpoints = {"GET": Endpoint(PUBLIC, "A distribution file, cached forever", errors=(404,))}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, sha256: str,
+               filename: str) -> None:
+        row = self.wiring.files.by_filename(filename)
+        if row is None or row["sha256"] != sha256:
+            raise falcon.HTTPNotFound(description="no such file")
+        resp.content_type = "application/octet-stream"
+        resp.cache_control = IMMUTABLE
+        resp.content_length = row["size"]
+        resp.stream = self.wiring.file_store.open(sha256)

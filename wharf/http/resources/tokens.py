@@ -1,0 +1,67 @@
+"""API tokens: mint (shown once), list, revoke, and a token revoking itself."""
+
+from uuid import UUID
+
+import falcon
+
+from wharf.domain.errors import NotFound
+from wharf.http import schemas
+from wharf.http.auth import origin_of, refused
+from wharf.http.endpoint import API_TOKEN, SESSION, Endpoint
+from wharf.http.resources import Resource
+from wharf.security.api_tokens import TokenRefused
+
+CHANGE_ERRORS = (400, 401, 403, 404, 409)
+
+
+class TokensResource(Resource):
+    endpoints = {
+        "GET": Endpoint(SESSION, "My live API tokens (never their secrets)", 200, None,
+                        schemas.TokenList, (401,)),
+        "POST": Endpoint(SESSION, "Mint an API token (sudo window, verified primary email),"
+                         " for the whole account or some of my projects; shown once", 201,
+                         schemas.NewToken, schemas.TokenCreated, CHANGE_ERRORS),
+    }
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        tokens = self.wiring.api_tokens.active_for_account(req.context.session.account_id)
+        resp.media = schemas.dump(schemas.TokenList, {"tokens": tokens})
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        data = self.load(req, schemas.NewToken)
+        minted = self.app.mint_token(origin_of(req), data["description"], data["projects"],
+                                     data["not_before"], data["expires_at"])
+        resp.status = falcon.HTTP_201
+        resp.media = schemas.dump(schemas.TokenCreated, {"id": str(minted.token_id),
+                                                         "token": minted.token})
+
+
+class TokenResource(Resource):
+    endpoints = {
+        "DELETE": Endpoint(SESSION, "Revoke one of my API tokens (sudo window)", 204,
+                           errors=CHANGE_ERRORS),
+    }
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, token_id: str) -> None:
+        try:
+            target = UUID(token_id)
+        except ValueError:
+            raise NotFound("no such token") from None
+        self.app.revoke_token(origin_of(req), target)
+        resp.status = falcon.HTTP_204
+
+
+class OwnTokenResource(Resource):
+    endpoints = {
+        "DELETE": Endpoint(API_TOKEN, "An API token revokes itself (send it as Bearer)", 204,
+                           errors=(403,)),
+    }
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response) -> None:
+        try:
+            token_id, account_id = self.wiring.upload_authority.identify(req.context.api_token)
+        except TokenRefused as refusal:
+            raise refused(str(refusal)) from None
+        origin = origin_of(req).acting_as(account_id)
+        self.app.revoke_own_token(origin, token_id)
+        resp.status = falcon.HTTP_204

@@ -1,0 +1,1 @@
+"""Package uploads and the simple index: pure parts, free of HTTP, SQL and event sourcing."""
