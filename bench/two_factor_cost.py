@@ -172,9 +172,9 @@ def main() -> None:
             with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     report(samples)
-    print(f"  {elapsed:.1f} s of measuring. (c): one account logs in every sample, gaining two events"
-          " (its TwoFactor one);\n  a snapshot every 200 events bounds what each load replays."
-          " (d): 9 failures on record for the address, 4 for the account.")
+    print(f"  {elapsed:.1f} s of measuring. (c): one account logs in every sample, gaining two"
+          " events (its TwoFactor one);\n  a snapshot every 200 events bounds what each load"
+          " replays. (d): 9 failures on record for the address, 4 for the account.")
 
 
 if __name__ == "__main__":

@@ -20,13 +20,13 @@ SCHEMA = [
 # Everything an upload's decision needs, in one statement: the token, its owner's standing
 # (verified primary email, second factors) and their role on the project being uploaded to.
 FOR_UPLOAD = (
-    "SELECT t.id, t.account_id, t.key_id, t.project_ids, t.revoked_at, a.username,"
-    " (SELECT e.verified FROM account_emails e WHERE e.account_id = t.account_id"
-    "  AND e.is_primary = 1) AS email_verified,"
-    " (SELECT COUNT(*) FROM two_factor_methods m WHERE m.account_id = t.account_id)"
+    "SELECT t.account_id, t.key_id, t.project_ids, t.revoked_at, a.username,"
+    " e.verified AS email_verified,"
+    " EXISTS (SELECT 1 FROM two_factor_methods m WHERE m.account_id = t.account_id)"
     "  AS two_factor_methods,"
     " p.id AS project_id, r.role"
     " FROM api_tokens t JOIN accounts a ON a.id = t.account_id"
+    " LEFT JOIN account_emails e ON e.account_id = t.account_id AND e.is_primary = 1"
     " LEFT JOIN projects p ON p.normalized_name = ?"
     " LEFT JOIN project_roles r ON r.project_id = p.id AND r.account_id = t.account_id"
     " WHERE t.id = ?")

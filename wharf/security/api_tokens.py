@@ -9,6 +9,7 @@ NOTE: caveat forms are PyPI's and are forever: JSON arrays whose fields are only
   [3, user id]   and PyPI's legacy v1 dicts. A caveat of any other form fails the token.
 """
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -68,8 +69,10 @@ class TokenKeys:
     def __init__(self, secret: bytes, previous: tuple[bytes, ...] = ()):
         self.current = fingerprint(secret)
         self._secrets = {fingerprint(s): s for s in (*previous, secret)}
+        # A token's key never changes, so the hot path derives it once per process.
+        self.key = functools.lru_cache(maxsize=4096)(self._derive)
 
-    def key(self, token_id: UUID, key_id: str) -> bytes | None:
+    def _derive(self, token_id: UUID, key_id: str) -> bytes | None:
         secret = self._secrets.get(key_id)
         if secret is None:
             return None

@@ -7,6 +7,8 @@ its digests match what the uploader sent.
 
 import falcon
 
+from wharf.domain.errors import InvalidInput
+from wharf.domain.names import project_key
 from wharf.http.auth import origin_of, refused
 from wharf.http.endpoint import API_TOKEN, Endpoint
 from wharf.http.errors import Problem
@@ -32,8 +34,8 @@ class LegacyUploadResource(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         authority, token = self.wiring.upload_authority, req.context.api_token
         try:
-            authority.identify(token)
             if not (req.content_type or "").startswith(MULTIPART):
+                authority.identify(token)  # a bad token is named before a bad body
                 raise UploadRefused(f"Send the upload as {MULTIPART}.")
             uploader, distribution, stored = self._receive(req, authority, token)
         except TokenRefused as refusal:
@@ -54,12 +56,25 @@ class LegacyUploadResource(Resource):
             if part.name != "content":
                 fields.setdefault(part.name, part.get_text() or "")
                 continue
+            # The token is judged first (one statement), then the form against the file name.
+            key = _project_key(fields)
+            if key is None:
+                authority.identify(token)
+                validate_upload(fields, part.filename or "")  # says what is wrong with the name
+            uploader = authority.decide(token, key, req.context.now)
             distribution = validate_upload(fields, part.filename or "")
-            uploader = authority.decide(token, distribution.normalized_name, req.context.now)
             if self.wiring.files.by_filename(distribution.filename):
                 raise UploadRefused("File already exists. A file name can be used only once,"
                                     " even after its file is removed.")
             stored = self.wiring.file_store.put(part.stream, self.wiring.settings.max_upload_bytes,
                                                 check=distribution.check_digests)
             return uploader, distribution, stored
+        authority.identify(token)
         raise UploadRefused("Upload payload does not have a file.")
+
+
+def _project_key(fields: dict[str, str]) -> str | None:
+    try:
+        return project_key(fields.get("name", ""))
+    except InvalidInput:
+        return None
