@@ -51,8 +51,12 @@ def database(deployment, postgres_url):
 
 
 @pytest.fixture(scope="module")
-def projections(deployment) -> Process:
-    """The projection process: keeps views caught up and delivers the outbox."""
+def projections(deployment, request) -> Process:
+    """The projection process: keeps views caught up and delivers the outbox. In a module
+    using `localhost_web` it starts after that server, sharing its WHARF_ORIGIN, which is the
+    origin of the links it puts in emails."""
+    if "localhost_web" in request.fixturenames:
+        request.getfixturevalue("localhost_web")
     return deployment.start_projections()
 
 
@@ -79,11 +83,15 @@ def two_servers(deployment, projections) -> tuple[Api, Api]:
 
 
 @pytest.fixture(scope="module")
-def localhost_web(deployment, projections) -> Api:
+def localhost_web(deployment) -> Api:
     """One gunicorn server (two workers) at http://localhost:PORT, WHARF_ORIGIN set to that:
-    the origin a browser needs for WebAuthn (RP id "localhost")."""
+    the origin a browser needs for WebAuthn (RP id "localhost"). As in a real deployment, every
+    process started after it gets the same WHARF_ORIGIN, so emailed links lead to it."""
+    assert not any(p.name == "projections" for p in deployment._processes), \
+        "the projection process started before localhost_web: its links would miss the server"
     server = deployment.start_server(workers=2, host="localhost")
     deployment.wait_until_ready(server)
+    deployment.environ["WHARF_ORIGIN"] = server.url
     return Api(server.url)
 
 

@@ -285,3 +285,13 @@ def test_the_account_page_lists_keys_and_the_log_in_page_offers_one(api):
     assert "Blue key" in page and 'data-webauthn-action="remove"' in page
     assert "needs JavaScript" in page and '<script src="/static/webauthn.js"' in page
     assert 'data-webauthn-action="login"' in second_step
+
+
+def test_registration_options_name_the_user_as_browsers_require(api):
+    token = verified_user(api, "alice")
+
+    options = api.call("POST", "/api/account/webauthn/begin", token).json["publicKey"]
+
+    assert options["user"]["name"] == options["user"]["displayName"] == "alice"
+    assert options["rp"] == {"id": "localhost", "name": "Wharf"}
+    assert options["authenticatorSelection"]["userVerification"] == "discouraged"

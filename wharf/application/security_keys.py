@@ -22,7 +22,7 @@ CEREMONY_LIFETIME = timedelta(minutes=5)
 CREDENTIAL = "security-key"  # the claim kind that keeps a credential id to one account
 REFUSALS = {
     "possible_clone": "this security key's signature counter went backwards, which suggests "
-                      "a cloned key: the log-in was refused and your account's owner emailed",
+                      "a cloned key: the log-in was refused and the account owner was emailed",
     "backup_eligibility_changed": "this security key's backup eligibility changed, which a "
                                   "genuine key never does: the log-in was refused",
 }

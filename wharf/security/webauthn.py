@@ -60,7 +60,7 @@ class RelyingParty:
                      existing: list[str]) -> tuple[dict, str]:
         """Creation options for the browser (JSON) and the challenge to keep server-side."""
         options, state = self._server.register_begin(
-            {"id": user_id.bytes, "name": username, "display_name": username},
+            {"id": user_id.bytes, "name": username, "displayName": username},
             [_descriptor(c) for c in existing], user_verification=self._uv)
         return dict(options["publicKey"]), state["challenge"]
 
