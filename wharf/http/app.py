@@ -19,6 +19,7 @@ def _json_handler() -> falcon.media.JSONHandler:
 
 
 def create_app(wiring: Wiring) -> falcon.App:
+    wiring.app.passwords.warm_up()
     app = falcon.App(middleware=[Authentication(wiring), PageHeaders()])
     handler = _json_handler()
     app.resp_options.media_handlers.update(

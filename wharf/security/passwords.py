@@ -5,7 +5,7 @@ on the common-passwords list shipped by the `zxcvbn` package (30,000 passwords f
 password corpora), compared case-insensitively, offline.
 """
 
-from functools import cache
+from functools import cache, cached_property
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -39,7 +39,16 @@ class Passwords:
 
     def __init__(self, hasher: PasswordHasher | None = None):
         self._hasher = hasher or PasswordHasher()
-        self._dummy_hash = self._hasher.hash("wharf-dummy-password")
+
+    @cached_property
+    def _dummy_hash(self) -> str:
+        # Made when first needed, so processes that never verify a password (set-up, the CLI,
+        # the projection process) skip a full argon2 hash; web processes make it at start-up
+        # (`warm_up`), so the first unknown username costs what every later one does.
+        return self._hasher.hash("wharf-dummy-password")
+
+    def warm_up(self) -> None:
+        self._dummy_hash  # noqa: B018 - computed and kept
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
