@@ -126,3 +126,14 @@ def test_the_simple_index_answers_only_what_it_knows(api):
     assert api.call("GET", "/simple/Nothing_Here/").status_code == 301
     assert api.call("GET", "/simple/", headers={"Accept": "image/png"}).status_code == 406
     assert api.call("GET", f"/files/{'0' * 64}/x.whl").status_code == 404
+
+
+def test_the_form_is_not_read_without_a_genuine_token_and_its_fields_are_bounded(api, token):
+    filename, content = wheel()
+    huge = {f"field{i}": "x" * (1024 * 1024 - 100) for i in range(5)}
+
+    anonymous = upload(api, "pypi-not-a-token", filename, content, **huge)
+    bloated = upload(api, token, filename, content, **huge)
+
+    assert anonymous.status_code == 403 and "malformed" in anonymous.status
+    assert bloated.status_code == 400 and "at most" in bloated.status

@@ -7,8 +7,6 @@ its digests match what the uploader sent.
 
 import falcon
 
-from wharf.domain.errors import InvalidInput
-from wharf.domain.names import project_key
 from wharf.http.auth import origin_of, refused
 from wharf.http.endpoint import API_TOKEN, Endpoint
 from wharf.http.errors import Problem
@@ -18,6 +16,7 @@ from wharf.uploads.distributions import UploadRefused, validate_upload
 from wharf.uploads.storage import FileTooLarge
 
 MULTIPART = "multipart/form-data"
+MAX_FIELDS_BYTES = 4 * 1024 * 1024  # metadata, README included; the file itself is streamed
 
 
 def invalid(message: str, status: int = 400) -> Problem:
@@ -34,8 +33,8 @@ class LegacyUploadResource(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         authority, token = self.wiring.upload_authority, req.context.api_token
         try:
+            authority.identify(token)  # nobody gets the body read without a genuine token
             if not (req.content_type or "").startswith(MULTIPART):
-                authority.identify(token)  # a bad token is named before a bad body
                 raise UploadRefused(f"Send the upload as {MULTIPART}.")
             uploader, distribution, stored = self._receive(req, authority, token)
         except TokenRefused as refusal:
@@ -52,29 +51,22 @@ class LegacyUploadResource(Resource):
     def _receive(self, req: falcon.Request, authority, token: str):
         """Read the form: metadata fields first, then the file, checked before it is stored."""
         fields: dict[str, str] = {}
+        text_bytes = 0
         for part in req.get_media():
             if part.name != "content":
-                fields.setdefault(part.name, part.get_text() or "")
+                text = part.get_text() or ""
+                text_bytes += len(text)
+                if text_bytes > MAX_FIELDS_BYTES:
+                    raise UploadRefused(f"The form's fields must be at most {MAX_FIELDS_BYTES}"
+                                        f" bytes in all.")
+                fields.setdefault(part.name, text)
                 continue
-            # The token is judged first (one statement), then the form against the file name.
-            key = _project_key(fields)
-            if key is None:
-                authority.identify(token)
-                validate_upload(fields, part.filename or "")  # says what is wrong with the name
-            uploader = authority.decide(token, key, req.context.now)
             distribution = validate_upload(fields, part.filename or "")
+            uploader = authority.decide(token, distribution.normalized_name, req.context.now)
             if self.wiring.files.by_filename(distribution.filename):
                 raise UploadRefused("File already exists. A file name can be used only once,"
                                     " even after its file is removed.")
             stored = self.wiring.file_store.put(part.stream, self.wiring.settings.max_upload_bytes,
                                                 check=distribution.check_digests)
             return uploader, distribution, stored
-        authority.identify(token)
         raise UploadRefused("Upload payload does not have a file.")
-
-
-def _project_key(fields: dict[str, str]) -> str | None:
-    try:
-        return project_key(fields.get("name", ""))
-    except InvalidInput:
-        return None
