@@ -1,15 +1,15 @@
 """The account settings page, and the pattern its forms share: act, then redirect back."""
 
-from uuid import UUID
 
 import falcon
 from marshmallow import Schema
 
-from wharf.domain.errors import NotFound, WeakPassword, WrongPassword
+from wharf.domain.errors import WeakPassword, WrongPassword
 from wharf.domain.two_factor import TOTP
 from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import PUBLIC, SESSION, Endpoint
+from wharf.http.ids import id_of
 from wharf.http.pages import Page
 from wharf.http.pages.failures import FAILURES, Failure, failure_of
 from wharf.http.pages.forms import validated
@@ -106,8 +106,5 @@ class EndSessionPage(AccountAction):
     done = "session-ended"
 
     def act(self, req: falcon.Request, data: dict) -> None:
-        try:
-            target = UUID(data.get("session_id", ""))
-        except ValueError:
-            raise NotFound("no such active session") from None
-        self.app.end_session(origin_of(req), target, reason="revoked")
+        self.app.end_session(origin_of(req), id_of(data.get("session_id"), "active session"),
+                             reason="revoked")

@@ -1,14 +1,14 @@
 """The API token forms of the settings page: mint one (shown once) and revoke one."""
 
 from datetime import timedelta
-from uuid import UUID
 
 import falcon
 from marshmallow import Schema, fields, validate
 
-from wharf.domain.errors import InvalidInput, NotFound
+from wharf.domain.errors import InvalidInput
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import SESSION, Endpoint
+from wharf.http.ids import id_of
 from wharf.http.pages.account import AccountAction, AccountPages
 from wharf.http.pages.failures import FAILURES, failure_of
 from wharf.http.pages.forms import validated
@@ -52,8 +52,4 @@ class TokenRevokePage(AccountAction):
     done = "token-revoked"
 
     def act(self, req: falcon.Request, data: dict) -> None:
-        try:
-            token_id = UUID(data.get("token_id", ""))
-        except ValueError:
-            raise NotFound("no such token") from None
-        self.app.revoke_token(origin_of(req), token_id)
+        self.app.revoke_token(origin_of(req), id_of(data.get("token_id"), "token"))

@@ -1,13 +1,12 @@
 """The logged-in account: profile, password, email addresses and sessions."""
 
-from uuid import UUID
 
 import falcon
 
-from wharf.domain.errors import NotFound
 from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import PUBLIC, SESSION, Endpoint
+from wharf.http.ids import id_of
 from wharf.http.resources import Resource
 
 
@@ -111,9 +110,6 @@ class SessionItemResource(Resource):
     }
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, session_id: str) -> None:
-        try:
-            target = UUID(session_id)
-        except ValueError:
-            raise NotFound("no such active session") from None
-        self.app.end_session(origin_of(req), target, reason="revoked")
+        self.app.end_session(origin_of(req), id_of(session_id, "active session"),
+                             reason="revoked")
         resp.status = falcon.HTTP_204

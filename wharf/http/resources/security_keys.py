@@ -1,13 +1,12 @@
 """Security keys (WebAuthn): register, list, rename and remove them, and log in with one."""
 
-from uuid import UUID
 
 import falcon
 
-from wharf.domain.errors import NotFound
 from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import PUBLIC, SESSION, Endpoint
+from wharf.http.ids import id_of
 from wharf.http.resources import Resource
 from wharf.http.resources.session import LOGIN_ERRORS, start_session
 
@@ -66,11 +65,11 @@ class SecurityKeyResource(Resource):
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response, key_id: str) -> None:
         label = self.load(req, schemas.Label)["label"]
-        self.app.rename_security_key(origin_of(req), _key(key_id), label)
+        self.app.rename_security_key(origin_of(req), id_of(key_id, "security key"), label)
         resp.status = falcon.HTTP_204
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, key_id: str) -> None:
-        self.app.remove_security_key(origin_of(req), _key(key_id))
+        self.app.remove_security_key(origin_of(req), id_of(key_id, "security key"))
         resp.status = falcon.HTTP_204
 
 
@@ -99,9 +98,3 @@ class KeyLoginCompletionResource(Resource):
                                                 data["credential"])
         start_session(self.wiring.settings, req, resp, new)
 
-
-def _key(key_id: str) -> UUID:
-    try:
-        return UUID(key_id)
-    except ValueError:
-        raise NotFound("no such security key") from None

@@ -1,13 +1,12 @@
 """API tokens: mint (shown once), list, revoke, and a token revoking itself."""
 
-from uuid import UUID
 
 import falcon
 
-from wharf.domain.errors import NotFound
 from wharf.http import schemas
 from wharf.http.auth import origin_of, refused
 from wharf.http.endpoint import API_TOKEN, SESSION, Endpoint
+from wharf.http.ids import id_of
 from wharf.http.resources import Resource
 from wharf.security.api_tokens import TokenRefused
 
@@ -43,11 +42,7 @@ class TokenResource(Resource):
     }
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, token_id: str) -> None:
-        try:
-            target = UUID(token_id)
-        except ValueError:
-            raise NotFound("no such token") from None
-        self.app.revoke_token(origin_of(req), target)
+        self.app.revoke_token(origin_of(req), id_of(token_id, "token"))
         resp.status = falcon.HTTP_204
 
 
