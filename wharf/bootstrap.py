@@ -12,6 +12,7 @@ from wharf.mail import Renderer, transport_for
 from wharf.projections import (
     accounts,
     api_tokens,
+    audit_chain,
     auth_failures,
     files,
     outbox,
@@ -27,7 +28,7 @@ from wharf.uploads.storage import FileStore, LocalFiles
 
 # Order matters: a view may read an earlier view's rows of the same event (outbox, two_factor).
 VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, auth_failures.VIEW,
-         api_tokens.VIEW, files.VIEW, outbox.VIEW]
+         api_tokens.VIEW, files.VIEW, outbox.VIEW, audit_chain.VIEW]
 
 
 def utc_now() -> datetime:

@@ -10,6 +10,7 @@ from wharf.bootstrap import bootstrap, initialise, utc_now
 from wharf.domain.errors import DomainError
 from wharf.domain.origin import cli_origin
 from wharf.mail import deliver_pending
+from wharf.projections import audit_chain
 from wharf.settings import ensure_secret_key, from_environ
 
 log = logging.getLogger("wharf.projections")
@@ -32,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     run = verbs.add_parser("run", help="keep views caught up and deliver email, until stopped")
     run.add_argument("--interval", type=float, default=0.2, help="seconds between polls")
     verbs.add_parser("catch-up", help="apply pending events and deliver pending email once")
+    audit = commands.add_parser("audit", help="the log's hash chain").add_subparsers(
+        dest="audit_command", required=True)
+    audit.add_parser("head", help="print the chain's head, to keep outside Wharf")
+    audit.add_parser("verify", help="walk the chain; name the first altered, missing or moved"
+                     " entry").add_argument("--head", help="the head kept outside Wharf")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
@@ -59,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "admin":
             account_id = wiring.app.unlock(cli_origin(utc_now()), args.username)
             print(f"wharf: {args.username} ({account_id}) may log in again")
+        elif args.command == "audit":
+            return _audit(wiring, args)
         elif args.projections_command == "catch-up":
             _pass(wiring)
         else:
@@ -70,6 +78,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         wiring.close()
+    return 0
+
+
+def _audit(wiring, args) -> int:
+    wiring.projector.catch_up()  # chain what is already in the log
+    if args.audit_command == "head":
+        position, digest = audit_chain.head(wiring.db)
+        print(f"{position} {digest}")
+        return 0
+    verdict = audit_chain.verify(wiring.db, wiring.app.recorder, args.head)
+    if not verdict.ok:
+        print(f"wharf: the log fails its hash chain: {verdict.problem}", file=sys.stderr)
+        return 1
+    print(f"wharf: {verdict.checked} entries hold together; head {verdict.head}")
     return 0
 
 

@@ -29,6 +29,7 @@ class View:
     schema: list[str]
     tables: list[str]
     process: Callable  # (event, cursor) -> None
+    raw: bool = False  # process gets the stored notification instead of the domain event
 
 
 class Projector:
@@ -73,7 +74,7 @@ class Projector:
                     event = self._mapper.to_domain_event(notification)
                     for name, view in self._views.items():
                         if positions[name] < notification.id:
-                            view.process(event, cur)
+                            view.process(notification if view.raw else event, cur)
                 if notifications:
                     start = notifications[-1].id
                     applied += len(notifications)

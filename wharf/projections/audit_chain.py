@@ -1,0 +1,85 @@
+"""Tamper evidence: a hash chain over the ordered log, kept beside the views.
+
+Each entry's hash covers the previous hash and the event's stored bytes (position, aggregate,
+version, topic, state), so changing, deleting or reordering a stored event breaks the chain
+from there on. Whoever can write the store could rebuild the chain too, so keep the head
+(`wharf audit head`) somewhere else and give it to `wharf audit verify --head`.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from wharf.projections.database import Database
+from wharf.projections.projector import View
+
+GENESIS = "0" * 64
+BATCH = 1000
+
+SCHEMA = ["CREATE TABLE IF NOT EXISTS audit_chain ("
+          " position BIGINT PRIMARY KEY, hash TEXT NOT NULL)"]
+
+
+def link(previous: str, notification) -> str:
+    digest = hashlib.sha256(bytes.fromhex(previous))
+    for part in (str(notification.id), str(notification.originator_id),
+                 str(notification.originator_version), notification.topic):
+        digest.update(len(part).to_bytes(4, "big") + part.encode())
+    digest.update(bytes(notification.state))
+    return digest.hexdigest()
+
+
+def process(notification, cur) -> None:
+    row = cur.execute("SELECT hash FROM audit_chain ORDER BY position DESC LIMIT 1").fetchone()
+    cur.execute("INSERT INTO audit_chain (position, hash) VALUES (?, ?)",
+                (notification.id, link(row["hash"] if row else GENESIS, notification)))
+
+
+VIEW = View("audit_chain", SCHEMA, ["audit_chain"], process, raw=True)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    checked: int
+    head: str
+    problem: str | None = None
+
+
+def head(db: Database) -> tuple[int, str]:
+    row = db.query_one("SELECT position, hash FROM audit_chain ORDER BY position DESC LIMIT 1")
+    return (row["position"], row["hash"]) if row else (0, GENESIS)
+
+
+def verify(db: Database, recorder, expected_head: str | None = None) -> Verdict:
+    """Walk the chain and the log together, up to the chain's head (later events are not
+    chained yet); name the first entry where they part."""
+    previous, checked, after = GENESIS, 0, 0
+    while True:
+        chain = db.query("SELECT position, hash FROM audit_chain WHERE position > ?"
+                         " ORDER BY position LIMIT ?", (after, BATCH))
+        events = recorder.select_notifications(after, BATCH, inclusive_of_start=False)
+        for entry, event in zip(chain, events, strict=False):
+            if event.id != entry["position"]:
+                return Verdict(False, checked, previous, _gap(entry["position"], event.id))
+            previous = link(previous, event)
+            if previous != entry["hash"]:
+                return Verdict(False, checked, previous,
+                               f"entry {event.id} was altered or moved: its hash does not"
+                               f" follow from the entries before it")
+            checked, after = checked + 1, event.id
+        if len(chain) > len(events):
+            return Verdict(False, checked, previous,
+                           f"entry {chain[len(events)]['position']} is missing from the log")
+        if len(chain) < BATCH:
+            break
+    if expected_head is not None and expected_head != previous:
+        return Verdict(False, checked, previous,
+                       "the chain holds together but does not end at the head kept outside:"
+                       " the log and the chain were rewritten")
+    return Verdict(True, checked, previous)
+
+
+def _gap(chained: int, stored: int) -> str:
+    if stored > chained:
+        return f"entry {chained} is missing from the log"
+    return f"entry {stored} is in the log but was never chained: it was put there behind Wharf"
