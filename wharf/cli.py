@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from wharf.bootstrap import bootstrap, initialise, utc_now
+from wharf.bootstrap import VIEWS, bootstrap, initialise, utc_now
 from wharf.domain.errors import DomainError
 from wharf.domain.origin import cli_origin
 from wharf.mail import deliver_pending
@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     run = verbs.add_parser("run", help="keep views caught up and deliver email, until stopped")
     run.add_argument("--interval", type=float, default=0.2, help="seconds between polls")
     verbs.add_parser("catch-up", help="apply pending events and deliver pending email once")
+    verbs.add_parser("rebuild", help="rebuild views from the log and report where the live"
+                     " ones differed").add_argument("name", nargs="?", help="one view")
     audit = commands.add_parser("audit", help="the log's hash chain").add_subparsers(
         dest="audit_command", required=True)
     audit.add_parser("head", help="print the chain's head, to keep outside Wharf")
@@ -69,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             return _audit(wiring, args)
         elif args.projections_command == "catch-up":
             _pass(wiring)
+        elif args.projections_command == "rebuild":
+            return _rebuild(wiring, args.name)
         else:
             _run_forever(wiring, args.interval)
     except DomainError as error:
@@ -79,6 +83,44 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         wiring.close()
     return 0
+
+
+def _rebuild(wiring, only: str | None) -> int:
+    names = [view.name for view in VIEWS if only in (None, view.name)]
+    if not names:
+        print(f"wharf: no view named {only}; views: {', '.join(v.name for v in VIEWS)}",
+              file=sys.stderr)
+        return 2
+    differed = 0
+    for name in names:
+        differences = wiring.projector.rebuild(name, _progress_bar(name))
+        print(file=sys.stderr)
+        for table, (only_live, only_rebuilt) in differences.items():
+            differed += 1
+            print(f"wharf: {table}: {len(only_live)} rows only in the live view,"
+                  f" {len(only_rebuilt)} only in the rebuilt one")
+            for sign, rows in (("-", only_live), ("+", only_rebuilt)):
+                for row in rows[:5]:  # a row's key only: view rows can hold token hashes
+                    print(f"  {sign} {_key_of(dict(row))}")
+    print(f"wharf: rebuilt {len(names)} views; "
+          + (f"{differed} tables differed and are now as the log says" if differed
+             else "they equal the live ones"))
+    return 1 if differed else 0
+
+
+def _key_of(row: dict) -> str:
+    key = next((k for k in ("id", "filename", "email_key", "position", "name") if k in row),
+               next(iter(row)))
+    return f"{key}={row[key]}"
+
+
+def _progress_bar(name: str):
+    def show(done: int, of: int) -> None:
+        filled = 30 * done // max(of, 1)
+        print(f"\r{name:>14} [{'#' * filled}{' ' * (30 - filled)}] {done}/{of}", end="",
+              file=sys.stderr, flush=True)
+
+    return show
 
 
 def _audit(wiring, args) -> int:

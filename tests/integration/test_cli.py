@@ -73,3 +73,26 @@ def test_commands_refuse_to_run_without_a_secret_key(tmp_path, command):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "WHARF_SECRET_KEY" in result.stderr
+
+
+def test_rebuild_reports_where_a_view_strayed_from_the_log_and_repairs_it(settings, clock):
+    assert wharf(settings, "init").returncode == 0
+    wiring = bootstrap(settings, clock, passwords=fast_passwords())
+    try:
+        alice = Api(wiring).register("alice")
+        clean = wharf(settings, "projections", "rebuild")
+        with wiring.db.transaction() as cur:
+            cur.execute("UPDATE accounts SET username = 'mallory' WHERE id = ?", (alice,))
+        strayed = wharf(settings, "projections", "rebuild", "accounts")
+        unknown = wharf(settings, "projections", "rebuild", "nonsense")
+
+        assert clean.returncode == 0 and "they equal the live ones" in clean.stdout
+        assert "audit_chain [" in clean.stderr  # the progress bar
+        assert strayed.returncode == 1
+        assert "accounts: 1 rows only in the live view, 1 only in the rebuilt one" in \
+            strayed.stdout
+        assert f"id={alice}" in strayed.stdout and "mallory" not in strayed.stdout
+        assert wiring.accounts.by_id(alice)["username"] == "alice"
+        assert unknown.returncode == 2 and "no view named nonsense" in unknown.stderr
+    finally:
+        wiring.close()

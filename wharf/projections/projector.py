@@ -7,6 +7,7 @@ views lock; each view's rows and its tracking position are written in one transa
 event is applied once whichever process gets there first.
 """
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Callable
@@ -85,6 +86,30 @@ class Projector:
                             (start, start))
         return applied
 
+    def rebuild(self, name: str, progress: Callable[[int, int], None] = lambda done, of: None,
+                ) -> dict[str, tuple[list, list]]:
+        """Rebuild one view from the log in one transaction (readers keep the live rows until it
+        commits); return, per table, the rows only the live view had and those only the
+        rebuilt one has (nothing when they agree)."""
+        view = self._views[name]
+        with self._db.transaction(lock=True) as cur:
+            live = {table: _rows(cur, table) for table in view.tables}
+            for table in view.tables:
+                cur.execute(f"DELETE FROM {table}")
+            position, last = 0, self._recorder.max_notification_id() or 0
+            while notifications := self._recorder.select_notifications(
+                    position, BATCH, inclusive_of_start=False):
+                for notification in notifications:
+                    view.process(notification if view.raw
+                                 else self._mapper.to_domain_event(notification), cur)
+                position = notifications[-1].id
+                progress(position, max(last, position))
+            cur.execute("UPDATE projection_tracking SET position = ? WHERE name = ?",
+                        (position, name))
+            rebuilt = {table: _rows(cur, table) for table in view.tables}
+        return {table: (_minus(live[table], rebuilt[table]), _minus(rebuilt[table], live[table]))
+                for table in view.tables if live[table] != rebuilt[table]}
+
     def reset(self, name: str) -> None:
         """Empty one view and rewind it, so the next catch-up rebuilds it from the log."""
         view = self._views[name]
@@ -92,3 +117,12 @@ class Projector:
             for table in view.tables:
                 cur.execute(f"DELETE FROM {table}")
             cur.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?", (name,))
+
+
+def _rows(cur, table: str) -> list[tuple]:
+    return sorted(tuple(sorted(row.items())) for row in
+                  cur.execute(f"SELECT * FROM {table}").fetchall())
+
+
+def _minus(rows: list[tuple], others: list[tuple]) -> list[tuple]:
+    return sorted((Counter(rows) - Counter(others)).elements())
