@@ -10,7 +10,7 @@ import falcon
 from wharf.domain.origin import Origin
 from wharf.http.client import client_ip, user_agent
 from wharf.http.endpoint import API_TOKEN, PUBLIC, SESSION
-from wharf.http.errors import Problem
+from wharf.http.errors import Problem, refused
 from wharf.security.tokens import token_hash
 
 COOKIE = "wharf_session"
@@ -107,11 +107,6 @@ def presented_api_token(req: falcon.Request, origin: str) -> str:
             raise refused(f"Username/Password authentication is no longer supported. Migrate to"
                           f" API Tokens instead. See {origin}/account")
     raise refused("Invalid or non-existent authentication information.")
-
-
-def refused(message: str) -> Problem:
-    """403 with the message as the reason phrase too, which twine prints."""
-    return Problem(f"403 {message}", "upload_forbidden", message)
 
 
 def _presented_token(req: falcon.Request) -> tuple[str | None, bool]:

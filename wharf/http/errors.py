@@ -6,6 +6,9 @@ import falcon
 from marshmallow import ValidationError
 
 from wharf.domain import errors
+from wharf.security.api_tokens import TokenRefused
+from wharf.uploads.errors import UploadRefused
+from wharf.uploads.storage import FileTooLarge
 
 log = logging.getLogger("wharf.http")
 
@@ -50,6 +53,20 @@ def _domain_error(req, resp, error: errors.DomainError, params) -> None:
     raise Problem(status, error.code, error.detail, headers=headers)
 
 
+def refused(message: str) -> Problem:
+    """403 for an API token, with the message as the reason phrase too: twine prints that."""
+    return Problem(f"403 {message}", "upload_forbidden", message)
+
+
+def _token_refused(req, resp, error: TokenRefused, params) -> None:
+    raise refused(str(error))
+
+
+def _upload_refused(req, resp, error: UploadRefused | FileTooLarge, params) -> None:
+    status = 413 if isinstance(error, FileTooLarge) else 400
+    raise Problem(f"{status} {error}", "invalid_upload", str(error))
+
+
 def _validation_error(req, resp, error: ValidationError, params) -> None:
     messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
     raise Problem(falcon.HTTP_400, "invalid_request", "the request body is not valid",
@@ -79,4 +96,6 @@ def install(app: falcon.App) -> None:
     app.add_error_handler(falcon.HTTPError, _http_error)
     app.add_error_handler(ValidationError, _validation_error)
     app.add_error_handler(errors.DomainError, _domain_error)
+    app.add_error_handler(TokenRefused, _token_refused)
+    app.add_error_handler((UploadRefused, FileTooLarge), _upload_refused)
     app.set_error_serializer(serialize_problem)

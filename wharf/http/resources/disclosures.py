@@ -2,7 +2,7 @@
 
 import falcon
 
-from wharf.domain.origin import Origin
+from wharf.http.auth import origin_of
 from wharf.http.body import read_bounded
 from wharf.http.endpoint import PUBLIC, Endpoint
 from wharf.http.errors import Problem
@@ -33,6 +33,5 @@ class DisclosureResource(Resource):
                 token_id, _ = self.wiring.upload_authority.identify(report.token)
             except TokenRefused:
                 continue  # not one of ours, or already dead: nothing to do, nothing to say
-            origin = Origin(None, req.context.ip, req.context.user_agent, req.context.now)
-            self.app.revoke_leaked_token(origin, token_id, report.url)
+            self.app.revoke_leaked_token(origin_of(req), token_id, report.url)
         resp.status = falcon.HTTP_204

@@ -4,11 +4,10 @@
 import falcon
 
 from wharf.http import schemas
-from wharf.http.auth import origin_of, refused
+from wharf.http.auth import origin_of
 from wharf.http.endpoint import API_TOKEN, SESSION, Endpoint
 from wharf.http.ids import id_of
 from wharf.http.resources import Resource
-from wharf.security.api_tokens import TokenRefused
 
 CHANGE_ERRORS = (400, 401, 403, 404, 409)
 
@@ -53,10 +52,7 @@ class OwnTokenResource(Resource):
     }
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response) -> None:
-        try:
-            token_id, account_id = self.wiring.upload_authority.identify(req.context.api_token)
-        except TokenRefused as refusal:
-            raise refused(str(refusal)) from None
+        token_id, account_id = self.wiring.upload_authority.identify(req.context.api_token)
         origin = origin_of(req).acting_as(account_id)
         self.app.revoke_own_token(origin, token_id)
         resp.status = falcon.HTTP_204

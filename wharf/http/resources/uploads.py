@@ -7,20 +7,13 @@ its digests match what the uploader sent.
 
 import falcon
 
-from wharf.http.auth import origin_of, refused
+from wharf.http.auth import origin_of
 from wharf.http.endpoint import API_TOKEN, Endpoint
-from wharf.http.errors import Problem
 from wharf.http.resources import Resource
-from wharf.security.api_tokens import TokenRefused
 from wharf.uploads.distributions import UploadRefused, validate_upload
-from wharf.uploads.storage import FileTooLarge
 
 MULTIPART = "multipart/form-data"
 MAX_FIELDS_BYTES = 4 * 1024 * 1024  # metadata, README included; the file itself is streamed
-
-
-def invalid(message: str, status: int = 400) -> Problem:
-    return Problem(f"{status} {message}", "invalid_upload", message)
 
 
 class LegacyUploadResource(Resource):
@@ -32,17 +25,10 @@ class LegacyUploadResource(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         authority, token = self.wiring.upload_authority, req.context.api_token
-        try:
-            authority.identify(token)  # nobody gets the body read without a genuine token
-            if not (req.content_type or "").startswith(MULTIPART):
-                raise UploadRefused(f"Send the upload as {MULTIPART}.")
-            uploader, distribution, stored = self._receive(req, authority, token)
-        except TokenRefused as refusal:
-            raise refused(str(refusal)) from None
-        except UploadRefused as refusal:
-            raise invalid(refusal.message) from None
-        except FileTooLarge as refusal:
-            raise invalid(str(refusal), 413) from None
+        authority.identify(token)  # nobody gets the body read without a genuine token
+        if not (req.content_type or "").startswith(MULTIPART):
+            raise UploadRefused(f"Send the upload as {MULTIPART}.")
+        uploader, distribution, stored = self._receive(req, authority, token)
         origin = origin_of(req).acting_as(uploader.account_id)
         self.app.add_file(origin, uploader, distribution, stored)
         resp.content_type = falcon.MEDIA_TEXT
