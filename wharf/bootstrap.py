@@ -13,6 +13,7 @@ from wharf.projections import (
     accounts,
     api_tokens,
     audit_chain,
+    audit_log,
     auth_failures,
     files,
     outbox,
@@ -26,9 +27,10 @@ from wharf.security.passwords import Passwords
 from wharf.settings import Settings
 from wharf.uploads.storage import FileStore, LocalFiles
 
-# Order matters: a view may read an earlier view's rows of the same event (outbox, two_factor).
+# Order matters: a view may read an earlier view's rows of the same event (outbox,
+# two_factor, audit_log).
 VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, auth_failures.VIEW,
-         api_tokens.VIEW, files.VIEW, outbox.VIEW, audit_chain.VIEW]
+         api_tokens.VIEW, files.VIEW, outbox.VIEW, audit_log.VIEW, audit_chain.VIEW]
 
 
 def utc_now() -> datetime:
@@ -49,6 +51,7 @@ class Wiring:
     two_factor: two_factor.TwoFactorMethods
     api_tokens: api_tokens.ApiTokens
     files: files.Files
+    audit_log: audit_log.AuditLog
     upload_authority: UploadAuthority
     file_store: FileStore
     renderer: Renderer
@@ -103,7 +106,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                   accounts=accounts.Accounts(db), sessions=sessions.Sessions(db),
                   projects=projects.Projects(db), outbox=outbox.Outbox(db),
                   two_factor=two_factor.TwoFactorMethods(db), api_tokens=app.api_tokens,
-                  files=files.Files(db),
+                  files=files.Files(db), audit_log=audit_log.AuditLog(db),
                   upload_authority=UploadAuthority(app.api_tokens, app.token_keys,
                                                    settings.token_prefix,
                                                    settings.uploads_require_2fa),

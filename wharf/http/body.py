@@ -2,7 +2,7 @@
 
 import falcon
 import orjson
-from marshmallow import Schema
+from marshmallow import Schema, fields
 
 from wharf.http.errors import Problem
 
@@ -40,4 +40,17 @@ def load(req: falcon.Request, schema: type[Schema], max_bytes: int) -> dict:
                       "the request body is not valid JSON") from None
     if not isinstance(data, dict):
         raise Problem(falcon.HTTP_400, "malformed_json", "the request body must be a JSON object")
+    return schema().load(data)
+
+
+def query(req: falcon.Request, schema: type[Schema]) -> dict:
+    """The query string, validated like a body: unknown parameters are refused, a list
+    parameter may be repeated (`name=a&name=b`), any other must come once."""
+    lists = {name for name, field in schema._declared_fields.items()
+             if isinstance(field, fields.List)}
+    data = {}
+    for name, value in req.params.items():
+        if isinstance(value, list) and name not in lists:
+            raise Problem(falcon.HTTP_400, "invalid_input", f"give '{name}' once")
+        data[name] = value if isinstance(value, list) or name not in lists else [value]
     return schema().load(data)

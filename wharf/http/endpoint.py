@@ -22,3 +22,5 @@ class Endpoint:
     returns: type[Schema] | None = None
     errors: tuple[int, ...] = ()
     alternative: tuple[int, type[Schema]] | None = None  # a second success answer
+    query: type[Schema] | None = None  # the query string's parameters
+    media: tuple[str, ...] = ("application/json",)  # what a success answer may be

@@ -37,14 +37,20 @@ def build_spec(site_name: str) -> dict:
 def _operation(path: str, endpoint: Endpoint) -> dict:
     operation: dict = {"summary": endpoint.summary, "responses": {}}
     params = re.findall(r"{(\w+)}", path)
-    if params:
-        operation["parameters"] = [{"name": p, "in": "path", "required": True,
-                                    "schema": {"type": "string"}} for p in params]
+    parameters = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+                  for p in params]
+    if endpoint.query is not None:
+        parameters.append({"in": "query", "schema": endpoint.query})
+    if parameters:
+        operation["parameters"] = parameters
     if endpoint.auth != PUBLIC:
         operation["security"] = [{"api_token" if endpoint.auth == API_TOKEN else "session": []}]
     success: dict = {"description": "OK"}
     if endpoint.returns is not None:
         success["content"] = {"application/json": {"schema": endpoint.returns}}
+    elif endpoint.media != Endpoint.media:
+        success["content"] = {media.split(";")[0]: {"schema": {"type": "string"}}
+                              for media in endpoint.media}
     operation["responses"][str(endpoint.status)] = success
     if endpoint.alternative is not None:
         status, schema = endpoint.alternative

@@ -22,6 +22,7 @@ from wharf.http.pages.two_factor import (
 from wharf.http.resources import (
     account,
     disclosures,
+    history,
     projects,
     security_keys,
     session,
@@ -57,6 +58,8 @@ ROUTES = [
     ("/api/token", tokens.OwnTokenResource),
     ("/api/account/sessions", account.SessionsResource),
     ("/api/account/sessions/{session_id}", account.SessionItemResource),
+    ("/api/account/events", history.AccountHistory),
+    ("/api/account/events/export", history.AccountHistoryExport),
     ("/_/secrets/disclose-token", disclosures.DisclosureResource),
     ("/legacy/", uploads.LegacyUploadResource),
     ("/simple/", simple.SimpleIndexResource),
@@ -66,6 +69,10 @@ ROUTES = [
     ("/api/projects/{name}", projects.ProjectResource),
     ("/api/projects/{name}/roles", projects.RolesResource),
     ("/api/projects/{name}/roles/{username}", projects.RoleResource),
+    ("/api/projects/{name}/events", history.ProjectHistory),
+    ("/api/projects/{name}/events/export", history.ProjectHistoryExport),
+    ("/api/admin/events", history.AdminHistory),
+    ("/api/admin/events/export", history.AdminHistoryExport),
 ]
 
 PAGES = [

@@ -67,6 +67,11 @@ class Accounts:
     def __init__(self, db: Database):
         self._db = db
 
+    def id_by_username(self, username: str) -> str | None:
+        row = self._db.query_one("SELECT id FROM accounts WHERE username_key = ?",
+                                 (username.lower(),))
+        return row["id"] if row else None
+
     def by_id(self, account_id) -> dict | None:
         """The account with its addresses and second factors, in one statement (one snapshot).
 

@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 
 from wharf.projections.database import Database
-from wharf.projections.projector import View
+from wharf.projections.projector import STORED, View
 
 GENESIS = "0" * 64
 BATCH = 1000
@@ -34,7 +34,7 @@ def process(notification, cur) -> None:
                 (notification.id, link(row["hash"] if row else GENESIS, notification)))
 
 
-VIEW = View("audit_chain", SCHEMA, ["audit_chain"], process, raw=True)
+VIEW = View("audit_chain", SCHEMA, ["audit_chain"], process, takes=STORED)
 
 
 @dataclass(frozen=True)

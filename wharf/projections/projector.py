@@ -24,13 +24,27 @@ TRACKING_SCHEMA = [
 ]
 
 
+# What a view's `process` is given, besides the cursor.
+EVENT = "event"  # process(event, cur): the domain event
+STORED = "stored"  # process(notification, cur): the stored bytes, as the log holds them
+POSITIONED = "positioned"  # process(event, cur, position): the event and its place in the log
+
+
 @dataclass(frozen=True)
 class View:
     name: str
     schema: list[str]
     tables: list[str]
-    process: Callable  # (event, cursor) -> None
-    raw: bool = False  # process gets the stored notification instead of the domain event
+    process: Callable
+    takes: str = EVENT
+
+    def apply(self, notification, event, cur) -> None:
+        if self.takes == STORED:
+            self.process(notification, cur)
+        elif self.takes == POSITIONED:
+            self.process(event, cur, notification.id)
+        else:
+            self.process(event, cur)
 
 
 class Projector:
@@ -75,7 +89,7 @@ class Projector:
                     event = self._mapper.to_domain_event(notification)
                     for name, view in self._views.items():
                         if positions[name] < notification.id:
-                            view.process(notification if view.raw else event, cur)
+                            view.apply(notification, event, cur)
                 if notifications:
                     start = notifications[-1].id
                     applied += len(notifications)
@@ -100,8 +114,7 @@ class Projector:
             while notifications := self._recorder.select_notifications(
                     position, BATCH, inclusive_of_start=False):
                 for notification in notifications:
-                    view.process(notification if view.raw
-                                 else self._mapper.to_domain_event(notification), cur)
+                    view.apply(notification, self._mapper.to_domain_event(notification), cur)
                 position = notifications[-1].id
                 progress(position, max(last, position))
             cur.execute("UPDATE projection_tracking SET position = ? WHERE name = ?",

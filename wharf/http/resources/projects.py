@@ -30,18 +30,10 @@ class ProjectResource(Resource):
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
-        project = self._find(name)
+        project = find_project(self.wiring, name)
         maintainers = sorted(r["username"] for r in project["roles"])
         resp.media = schemas.dump(schemas.ProjectView, {**project, "maintainers": maintainers})
 
-    def _find(self, name: str) -> dict:
-        try:
-            project = self.wiring.projects.by_normalized_name(project_key(name))
-        except InvalidInput:
-            project = None
-        if project is None:
-            raise NotFound("no such project")
-        return project
 
 
 class RolesResource(ProjectResource):
@@ -53,7 +45,7 @@ class RolesResource(ProjectResource):
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
-        project, session = self._find(name), req.context.session
+        project, session = find_project(self.wiring, name), req.context.session
         members = {r["account_id"] for r in project["roles"]}
         if str(session.account_id) not in members and not session.is_admin:
             raise Forbidden("only people with a role on this project can see its roles")
@@ -84,3 +76,14 @@ class RoleResource(Resource):
                   username: str) -> None:
         self.app.remove_role(origin_of(req), name, username)
         resp.status = falcon.HTTP_204
+
+
+def find_project(wiring, name: str) -> dict:
+    """The project of a name in a path, with its roles; an invalid name is simply not found."""
+    try:
+        project = wiring.projects.by_normalized_name(project_key(name))
+    except InvalidInput:
+        project = None
+    if project is None:
+        raise NotFound("no such project")
+    return project

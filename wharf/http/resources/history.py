@@ -1,0 +1,154 @@
+"""The audit log, read: an account's security history, a project's history for its Owners,
+the admin's log over everything; each as pages of JSON or as a streamed JSONL/CSV export."""
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+
+import falcon
+
+from wharf.domain.errors import Forbidden, NotFound
+from wharf.domain.project import OWNER
+from wharf.http import body, schemas
+from wharf.http.endpoint import SESSION, Endpoint
+from wharf.http.resources import Resource
+from wharf.http.resources.projects import find_project
+from wharf.projections.audit_log import Filters, Viewer
+from wharf.projections.database import stamp
+
+COLUMNS = ["id", "time", "name", "actor", "account", "project", "ip", "user_agent",
+           "two_factor_method", "token_id", "details"]
+MEDIA = {"jsonl": "application/jsonl; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+ERRORS = (400, 401, 403, 404)
+
+
+class History(Resource):
+    """A history. `scope` refuses whoever may not read it, before anything else is looked at,
+    and says which entries it holds; `narrowed` adds a caller's own filters."""
+    query_schema: type = schemas.HistoryQuery
+
+    def scope(self, req: falcon.Request, **path) -> dict:
+        raise NotImplementedError
+
+    def narrowed(self, params: dict) -> dict:
+        return {}
+
+    def filters(self, req: falcon.Request, **path) -> tuple[dict, Filters, Viewer]:
+        scope = self.scope(req, **path)
+        params = body.query(req, self.query_schema)
+        since = params["since"] or req.context.now - self.wiring.settings.history_window
+        filters = Filters(since=since, until=params["until"], names=tuple(params["name"]),
+                          **scope, **self.narrowed(params))
+        session = req.context.session
+        return params, filters, Viewer(str(session.account_id), session.is_admin)
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, **path) -> None:
+        params, filters, viewer = self.filters(req, **path)
+        page = self.wiring.audit_log.page(filters, viewer, params["limit"], params["cursor"])
+        resp.set_header("Cache-Control", "no-store")
+        resp.media = schemas.dump(schemas.HistoryPage, {
+            "events": page.entries, "next_cursor": page.next_cursor,
+            "since": stamp(filters.since), "until": stamp(filters.until)})
+
+
+class Export(History):
+    def on_get(self, req: falcon.Request, resp: falcon.Response, **path) -> None:
+        params, filters, viewer = self.filters(req, **path)
+        entries = self.wiring.audit_log.stream(filters, viewer)
+        kind = params["format"]
+        resp.content_type = MEDIA[kind]
+        resp.set_header("Cache-Control", "no-store")
+        resp.set_header("Content-Disposition", f'attachment; filename="wharf-events.{kind}"')
+        resp.stream = _jsonl(entries) if kind == "jsonl" else _csv(entries)
+
+
+def _jsonl(entries: Iterator[dict]) -> Iterator[bytes]:
+    for entry in entries:
+        yield json.dumps(entry, sort_keys=True).encode() + b"\n"
+
+
+def _csv(entries: Iterator[dict]) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for entry in entries:
+        writer.writerow([_cell(entry[column]) for column in COLUMNS])
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def _cell(value) -> str:
+    if isinstance(value, dict):
+        value = value.get("username") or value.get("name") or value.get("id") \
+            if "id" in value else json.dumps(value, sort_keys=True)
+    text = "" if value is None else str(value)
+    # A spreadsheet runs a cell that starts like a formula (OWASP "CSV injection"); user agents
+    # and labels are chosen by whoever sends them.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class AccountHistory(History):
+    endpoints = {"GET": Endpoint(SESSION, "Your security history, newest first", 200, None,
+                                 schemas.HistoryPage, (400, 401), query=schemas.HistoryQuery)}
+
+    def scope(self, req, **path) -> dict:
+        return {"account_id": str(req.context.session.account_id)}
+
+
+class AccountHistoryExport(Export, AccountHistory):
+    query_schema = schemas.HistoryExportQuery
+    endpoints = {"GET": Endpoint(SESSION, "Your security history as JSON Lines or CSV", 200,
+                                 errors=(400, 401), query=schemas.HistoryExportQuery,
+                                 media=tuple(MEDIA.values()))}
+
+
+class ProjectHistory(History):
+    endpoints = {"GET": Endpoint(SESSION, "Everything done to a project (its Owners and admins)",
+                                 200, None, schemas.HistoryPage, ERRORS,
+                                 query=schemas.HistoryQuery)}
+
+    def scope(self, req, name: str) -> dict:
+        project = find_project(self.wiring, name)
+        session = req.context.session
+        roles = {r["account_id"]: r["role"] for r in project["roles"]}
+        if roles.get(str(session.account_id)) != OWNER and not session.is_admin:
+            raise Forbidden("only the project's Owners can read its history")
+        return {"project_id": project["id"]}
+
+
+class ProjectHistoryExport(Export, ProjectHistory):
+    query_schema = schemas.HistoryExportQuery
+    endpoints = {"GET": Endpoint(SESSION, "A project's history as JSON Lines or CSV (Owners)",
+                                 200, errors=ERRORS, query=schemas.HistoryExportQuery,
+                                 media=tuple(MEDIA.values()))}
+
+
+class AdminHistory(History):
+    query_schema = schemas.AdminHistoryQuery
+    endpoints = {"GET": Endpoint(SESSION, "The whole log (admins)", 200, None,
+                                 schemas.HistoryPage, ERRORS, query=schemas.AdminHistoryQuery)}
+
+    def scope(self, req, **path) -> dict:
+        if not req.context.session.is_admin:
+            raise Forbidden("only admins can read the whole log")
+        return {}
+
+    def narrowed(self, params: dict) -> dict:
+        narrowed = {"ip": params["ip"]}
+        if params["account"] is not None:
+            narrowed["involving"] = self.wiring.accounts.id_by_username(params["account"])
+            if narrowed["involving"] is None:
+                raise NotFound(f"no account named {params['account']}")
+        if params["project"] is not None:
+            narrowed["project_id"] = find_project(self.wiring, params["project"])["id"]
+        return narrowed
+
+
+class AdminHistoryExport(Export, AdminHistory):
+    query_schema = schemas.AdminHistoryExportQuery
+    endpoints = {"GET": Endpoint(SESSION, "The whole log as JSON Lines or CSV (admins)", 200,
+                                 errors=ERRORS, query=schemas.AdminHistoryExportQuery,
+                                 media=tuple(MEDIA.values()))}

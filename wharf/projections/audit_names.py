@@ -1,0 +1,243 @@
+"""The audit log's public vocabulary: which stored event shows up under which public name
+(`account:login:success`, ...), about which account and project, with which details.
+
+This is the one table of public names. Details are chosen field by field, never copied
+wholesale, so a secret an event holds (a password hash, a sealed TOTP seed, a challenge, a
+recovery code digest) cannot reach a reader. An event class that is plumbing rather than
+something a person did (claims, challenges, enrolment drafts) is listed in INTERNAL.
+NOTE: a public name, once published, is never renamed: exports and alerts depend on it.
+"""
+
+import json
+from dataclasses import dataclass, field
+from functools import singledispatch
+from uuid import UUID
+
+from wharf.domain.account import Account
+from wharf.domain.api_token import LEAKED, ApiToken
+from wharf.domain.claim import Claim
+from wharf.domain.project import Project
+from wharf.domain.security_keys import WEBAUTHN
+from wharf.domain.two_factor import RECOVERY_CODE, TOTP, TwoFactor
+from wharf.domain.unknown_username import UnknownUsername
+from wharf.projections.database import stamp
+from wharf.projections.two_factor import account_of
+
+NAMES = {
+    "account:create": "an account was registered",
+    "account:admin:grant": "the account was made an administrator",
+    "account:email:add": "an email address was added",
+    "account:email:sent": "a verification link was emailed",
+    "account:email:verified": "an email address was verified",
+    "account:email:primary:change": "another address became the primary one",
+    "account:email:remove": "an email address was removed",
+    "account:login:success": "a log-in succeeded (with the second factor used)",
+    "account:login:failure": "a log-in failed (with the reason)",
+    "account:login:two_factor_required": "the password was right; a second factor was asked",
+    "account:unlock": "an administrator let a locked account try again",
+    "account:reauthenticate:success": "the password was confirmed for a sensitive change",
+    "account:reauthenticate:failure": "a password confirmation failed",
+    "account:session:end": "a session ended (log-out, revoked, or ended by a change)",
+    "account:password:change": "the password was changed (other sessions ended)",
+    "account:two_factor:method_added": "a TOTP app or security key was added",
+    "account:two_factor:method_removed": "a TOTP app or security key was removed",
+    "account:two_factor:method_renamed": "a security key was renamed",
+    "account:two_factor:security_key_refused": "a security key's answer was refused",
+    "account:two_factor:possible_clone": "a security key's counter went backwards",
+    "account:recovery_codes:generated": "recovery codes were generated",
+    "account:recovery_codes:regenerated": "recovery codes were replaced",
+    "account:recovery_codes:used": "a recovery code was used",
+    "account:api_token:added": "an API token was made",
+    "account:api_token:removed": "an API token was revoked",
+    "account:api_token:removed_leak": "an API token found in public was revoked",
+    "project:create": "a project was created",
+    "project:role:add": "someone was given a role",
+    "project:role:change": "someone's role changed",
+    "project:role:remove": "someone's role was removed",
+    "project:api_token:added": "an API token scoped to the project was made",
+    "project:api_token:removed": "an API token scoped to the project was revoked",
+    "project:release:add": "a release was created by its first file",
+    "file:add": "a file was uploaded",
+}
+
+INTERNAL = (
+    Claim.Created, Claim.Taken, Claim.Released, UnknownUsername.Created,
+    Account.PasswordRehashed, TwoFactor.Created, TwoFactor.TotpEnrolmentStarted,
+    TwoFactor.TotpCodeAccepted, TwoFactor.SecurityKeyChallengeIssued,
+    TwoFactor.SecurityKeyUsed,  # the log-in it completes names the key
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    account_id: UUID | str | None = None  # the account it is about
+    project_id: UUID | str | None = None  # the project it is about
+    details: dict = field(default_factory=dict)
+    two_factor_method: str | None = None
+    token_id: UUID | None = None
+
+
+@singledispatch
+def entries(event, cur) -> list[Entry]:
+    """The public entries one stored event makes; `cur` reads the views it depends on."""
+    if isinstance(event, INTERNAL):
+        return []
+    raise TypeError(f"{type(event).__qualname__} has no public name: add it to audit_names")
+
+
+def _account(name: str, **details) -> callable:
+    """An entry about the account the event belongs to, with these details."""
+    return lambda event, cur: [Entry(name, event.originator_id, details={
+        key: getter(event) for key, getter in details.items()})]
+
+
+def _field(name: str):
+    return lambda event: getattr(event, name)
+
+
+for event_class, describe in {
+    Account.Registered: _account("account:create", username=_field("username")),
+    Account.AdminGranted: _account("account:admin:grant"),
+    Account.EmailAdded: _account("account:email:add", email=_field("email"),
+                                 primary=_field("primary")),
+    Account.EmailVerificationSent: _account("account:email:sent", email=_field("email")),
+    Account.EmailVerified: _account("account:email:verified", email=_field("email_key")),
+    Account.PrimaryEmailChanged: _account("account:email:primary:change",
+                                          email=_field("email_key")),
+    Account.EmailRemoved: _account("account:email:remove", email=_field("email_key")),
+    Account.LoginFailed: _account("account:login:failure", reason=_field("reason")),
+    Account.LoginTicketIssued: _account("account:login:two_factor_required",
+                                        methods=_field("methods")),
+    Account.Unlocked: _account("account:unlock"),
+    Account.Reauthenticated: _account("account:reauthenticate:success"),
+    Account.ReauthenticationFailed: _account("account:reauthenticate:failure"),
+    Account.SessionEnded: _account("account:session:end",
+                                   session_id=lambda e: str(e.session_id),
+                                   reason=_field("reason")),
+    Account.PasswordChanged: _account("account:password:change",
+                                      sessions_ended=lambda e: len(e.ended_session_ids)),
+}.items():
+    entries.register(event_class, describe)
+
+
+@entries.register
+def _(event: Account.LoggedIn, cur) -> list[Entry]:
+    return [Entry("account:login:success", event.originator_id,
+                  details={"session_id": str(event.session_id),
+                           "two_factor_label": event.two_factor_label},
+                  two_factor_method=event.two_factor_method)]
+
+
+@entries.register
+def _(event: UnknownUsername.LoginFailed, cur) -> list[Entry]:
+    return [Entry("account:login:failure", details={"reason": event.reason})]
+
+
+def _two_factor(name: str, method: str | None = None, **details):
+    """An entry about the account whose second factors these are."""
+    def describe(event, cur) -> list[Entry]:
+        values = {key: getter(event) for key, getter in details.items()}
+        if method:
+            values = {"method": method, **values}
+        return [Entry(name, account_of(cur, event.originator_id), details=values)]
+    return describe
+
+
+for event_class, describe in {
+    TwoFactor.TotpEnabled: _two_factor("account:two_factor:method_added", TOTP,
+                                       label=_field("label"), replaced=_field("replaced")),
+    TwoFactor.TotpDisabled: _two_factor("account:two_factor:method_removed", TOTP,
+                                        label=_field("label")),
+    TwoFactor.SecurityKeyAdded: _two_factor("account:two_factor:method_added", WEBAUTHN,
+                                            key_id=lambda e: str(e.key_id),
+                                            label=_field("label"), aaguid=_field("aaguid")),
+    TwoFactor.SecurityKeyRenamed: _two_factor("account:two_factor:method_renamed", WEBAUTHN,
+                                              key_id=lambda e: str(e.key_id),
+                                              label=_field("label")),
+    TwoFactor.SecurityKeyRemoved: _two_factor("account:two_factor:method_removed", WEBAUTHN,
+                                              key_id=lambda e: str(e.key_id),
+                                              label=_field("label")),
+    TwoFactor.SecurityKeyRefused: _two_factor(
+        "account:two_factor:security_key_refused", WEBAUTHN, reason=_field("reason"),
+        ceremony=lambda e: e.ceremony.partition(":")[0]),
+    TwoFactor.PossibleCloneDetected: _two_factor(
+        "account:two_factor:possible_clone", WEBAUTHN, key_id=lambda e: str(e.key_id),
+        label=_field("label"), stored_sign_count=_field("stored_sign_count"),
+        presented_sign_count=_field("presented_sign_count")),
+}.items():
+    entries.register(event_class, describe)
+
+
+@entries.register
+def _(event: TwoFactor.RecoveryCodesGenerated, cur) -> list[Entry]:
+    name = "account:recovery_codes:regenerated" if event.regenerated \
+        else "account:recovery_codes:generated"
+    return [Entry(name, account_of(cur, event.originator_id),
+                  details={"count": len(event.digests)})]
+
+
+@entries.register
+def _(event: TwoFactor.RecoveryCodeUsed, cur) -> list[Entry]:
+    return [Entry("account:recovery_codes:used", account_of(cur, event.originator_id),
+                  details={"remaining": event.remaining}, two_factor_method=RECOVERY_CODE)]
+
+
+@entries.register
+def _(event: ApiToken.Issued, cur) -> list[Entry]:
+    details = {"description": event.description,
+               "projects": event.project_names if event.project_ids is not None else None,
+               "not_before": stamp(event.not_before), "expires_at": stamp(event.expires_at)}
+    token = event.originator_id
+    return [Entry("account:api_token:added", event.account_id, details=details, token_id=token),
+            *(Entry("project:api_token:added", project_id=project,
+                    details={"description": event.description}, token_id=token)
+              for project in event.project_ids or ())]
+
+
+@entries.register
+def _(event: ApiToken.Revoked, cur) -> list[Entry]:
+    token = cur.execute("SELECT account_id, description, project_ids FROM api_tokens"
+                        " WHERE id = ?", (str(event.originator_id),)).fetchone()
+    name = "account:api_token:removed_leak" if event.reason == LEAKED \
+        else "account:api_token:removed"
+    details = {"description": token["description"], "reason": event.reason, "url": event.url}
+    projects = json.loads(token["project_ids"]) if token["project_ids"] else []
+    return [Entry(name, token["account_id"], details=details, token_id=event.originator_id),
+            *(Entry("project:api_token:removed", project_id=project,
+                    details={"description": token["description"], "reason": event.reason},
+                    token_id=event.originator_id) for project in projects)]
+
+
+@entries.register
+def _(event: Project.Created, cur) -> list[Entry]:
+    return [Entry("project:create", event.owner_id, event.originator_id,
+                  details={"name": event.name})]
+
+
+def _role(name: str):
+    def describe(event, cur) -> list[Entry]:
+        details = {"username": event.username}
+        if hasattr(event, "role"):
+            details["role"] = event.role
+        return [Entry(name, event.account_id, event.originator_id, details=details)]
+    return describe
+
+
+entries.register(Project.RoleGranted, _role("project:role:add"))
+entries.register(Project.RoleChanged, _role("project:role:change"))
+entries.register(Project.RoleRemoved, _role("project:role:remove"))
+
+
+@entries.register
+def _(event: Project.ReleaseAdded, cur) -> list[Entry]:
+    return [Entry("project:release:add", event.actor_id, event.originator_id,
+                  details={"version": event.version}, token_id=event.token_id)]
+
+
+@entries.register
+def _(event: Project.FileAdded, cur) -> list[Entry]:
+    return [Entry("file:add", event.actor_id, event.originator_id,
+                  details={"version": event.version, "filename": event.filename,
+                           "packagetype": event.packagetype, "size": event.size,
+                           "sha256": event.sha256}, token_id=event.token_id)]
