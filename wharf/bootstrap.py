@@ -23,6 +23,7 @@ from wharf.projections import (
 )
 from wharf.projections.database import Database, PostgresDatabase, SQLiteDatabase
 from wharf.projections.projector import Projector
+from wharf.projections.replay import Replay
 from wharf.security.passwords import Passwords
 from wharf.settings import Settings
 from wharf.uploads.storage import FileStore, LocalFiles
@@ -52,6 +53,7 @@ class Wiring:
     api_tokens: api_tokens.ApiTokens
     files: files.Files
     audit_log: audit_log.AuditLog
+    replay: Replay
     upload_authority: UploadAuthority
     file_store: FileStore
     renderer: Renderer
@@ -107,6 +109,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                   projects=projects.Projects(db), outbox=outbox.Outbox(db),
                   two_factor=two_factor.TwoFactorMethods(db), api_tokens=app.api_tokens,
                   files=files.Files(db), audit_log=audit_log.AuditLog(db),
+                  replay=Replay(app, settings.uploads_require_2fa),
                   upload_authority=UploadAuthority(app.api_tokens, app.token_keys,
                                                    settings.token_prefix,
                                                    settings.uploads_require_2fa),

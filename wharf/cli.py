@@ -1,10 +1,12 @@
-"""The `wharf` command: init, serve, admin grant, projections run / catch-up."""
+"""The `wharf` command: init, serve, admin, projections, audit, replay."""
 
 import argparse
+import json
 import logging
 import os
 import sys
 import time
+from datetime import datetime
 
 from wharf.bootstrap import VIEWS, bootstrap, initialise, utc_now
 from wharf.domain.errors import DomainError
@@ -40,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_parser("head", help="print the chain's head, to keep outside Wharf")
     audit.add_parser("verify", help="walk the chain; name the first altered, missing or moved"
                      " entry").add_argument("--head", help="the head kept outside Wharf")
+    replay = commands.add_parser("replay", help="the state at a past moment, from the log alone"
+                                 " (JSON): roles, 2FA, sessions, tokens, who could upload")
+    replay.add_argument("--as-of", required=True, type=_moment,
+                        help="ISO 8601 with a time zone, e.g. 2026-06-01T12:00:00Z")
+    replay.add_argument("--account", help="one account (username) and its projects")
+    replay.add_argument("--project", help="one project and who could upload to it")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
@@ -69,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wharf: {args.username} ({account_id}) may log in again")
         elif args.command == "audit":
             return _audit(wiring, args)
+        elif args.command == "replay":
+            state = wiring.replay.at(args.as_of, args.account, args.project)
+            print(json.dumps(state, indent=2))
         elif args.projections_command == "catch-up":
             _pass(wiring)
         elif args.projections_command == "rebuild":
@@ -85,6 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-06-01T12:00:00Z")
+    return moment
+
+
 def _rebuild(wiring, only: str | None) -> int:
     names = [view.name for view in VIEWS if only in (None, view.name)]
     if not names:
@@ -95,13 +116,15 @@ def _rebuild(wiring, only: str | None) -> int:
     for name in names:
         differences = wiring.projector.rebuild(name, _progress_bar(name))
         print(file=sys.stderr)
-        for table, (only_live, only_rebuilt) in differences.items():
+        for table, difference in differences.items():
             differed += 1
-            print(f"wharf: {table}: {len(only_live)} rows only in the live view,"
-                  f" {len(only_rebuilt)} only in the rebuilt one")
-            for sign, rows in (("-", only_live), ("+", only_rebuilt)):
-                for row in rows[:5]:  # a row's key only: view rows can hold token hashes
-                    print(f"  {sign} {_key_of(dict(row))}")
+            (live, live_sample), (rebuilt, rebuilt_sample) = (difference.only_live,
+                                                              difference.only_rebuilt)
+            print(f"wharf: {table}: {live} rows only in the live view,"
+                  f" {rebuilt} only in the rebuilt one")
+            for sign, rows in (("-", live_sample), ("+", rebuilt_sample)):
+                for row in rows:  # a row's key only: view rows can hold token hashes
+                    print(f"  {sign} {_key_of(row)}")
     print(f"wharf: rebuilt {len(names)} views; "
           + (f"{differed} tables differed and are now as the log says" if differed
              else "they equal the live ones"))

@@ -36,6 +36,8 @@ class ApiToken(WharfAggregate):
             token.description = self.description
             token.project_ids = self.project_ids
             token.project_names = self.project_names
+            token.not_before = self.not_before
+            token.expires_at = self.expires_at
             token.revoked = False
 
     class Revoked(WharfAggregate.Event):

@@ -73,6 +73,7 @@ ROUTES = [
     ("/api/projects/{name}/events/export", history.ProjectHistoryExport),
     ("/api/admin/events", history.AdminHistory),
     ("/api/admin/events/export", history.AdminHistoryExport),
+    ("/api/admin/replay", history.AdminReplay),
 ]
 
 PAGES = [

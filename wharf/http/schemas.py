@@ -306,6 +306,22 @@ class HistoryPage(Schema):
     until = fields.String(allow_none=True)
 
 
+class ReplayQuery(Schema):
+    as_of = fields.AwareDateTime(required=True, metadata={"description": "the moment to see"})
+    account = fields.String(load_default=None, validate=validate.Length(1, USERNAME))
+    project = fields.String(load_default=None, validate=validate.Length(1, 100))
+
+
+class ReplayState(Schema):
+    as_of = fields.String()
+    accounts = fields.List(fields.Dict(), metadata={
+        "description": "each with its 2FA methods, live sessions, unrevoked tokens and scopes,"
+                       " and why it could not upload at all (blocked), if it could not"})
+    projects = fields.List(fields.Dict(), metadata={
+        "description": "each with its roles and could_upload: who could upload with which"
+                       " tokens"})
+
+
 @cache
 def _instance(schema: type[Schema]) -> Schema:
     return schema()

@@ -7,7 +7,6 @@ views lock; each view's rows and its tracking position are written in one transa
 event is applied once whichever process gets there first.
 """
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Callable
@@ -101,14 +100,14 @@ class Projector:
         return applied
 
     def rebuild(self, name: str, progress: Callable[[int, int], None] = lambda done, of: None,
-                ) -> dict[str, tuple[list, list]]:
+                ) -> dict[str, "Difference"]:
         """Rebuild one view from the log in one transaction (readers keep the live rows until it
-        commits); return, per table, the rows only the live view had and those only the
-        rebuilt one has (nothing when they agree)."""
+        commits); return, per table that differed, what only the live view had and what only the
+        rebuilt one has. The comparison runs in SQL, against a copy of the live rows."""
         view = self._views[name]
         with self._db.transaction(lock=True) as cur:
-            live = {table: _rows(cur, table) for table in view.tables}
             for table in view.tables:
+                cur.execute(f"CREATE TEMPORARY TABLE live_{table} AS SELECT * FROM {table}")
                 cur.execute(f"DELETE FROM {table}")
             position, last = 0, self._recorder.max_notification_id() or 0
             while notifications := self._recorder.select_notifications(
@@ -119,9 +118,14 @@ class Projector:
                 progress(position, max(last, position))
             cur.execute("UPDATE projection_tracking SET position = ? WHERE name = ?",
                         (position, name))
-            rebuilt = {table: _rows(cur, table) for table in view.tables}
-        return {table: (_minus(live[table], rebuilt[table]), _minus(rebuilt[table], live[table]))
-                for table in view.tables if live[table] != rebuilt[table]}
+            differences = {}
+            for table in view.tables:
+                difference = Difference(_except(cur, f"live_{table}", table),
+                                        _except(cur, table, f"live_{table}"))
+                cur.execute(f"DROP TABLE live_{table}")
+                if difference:
+                    differences[table] = difference
+        return differences
 
     def reset(self, name: str) -> None:
         """Empty one view and rewind it, so the next catch-up rebuilds it from the log."""
@@ -132,10 +136,16 @@ class Projector:
             cur.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?", (name,))
 
 
-def _rows(cur, table: str) -> list[tuple]:
-    return sorted(tuple(sorted(row.items())) for row in
-                  cur.execute(f"SELECT * FROM {table}").fetchall())
+@dataclass(frozen=True)
+class Difference:
+    only_live: tuple[int, list[dict]]  # how many rows, and the first few
+    only_rebuilt: tuple[int, list[dict]]
+
+    def __bool__(self) -> bool:
+        return bool(self.only_live[0] or self.only_rebuilt[0])
 
 
-def _minus(rows: list[tuple], others: list[tuple]) -> list[tuple]:
-    return sorted((Counter(rows) - Counter(others)).elements())
+def _except(cur, table: str, other: str, sample: int = 5) -> tuple[int, list[dict]]:
+    rows = f"SELECT * FROM {table} EXCEPT SELECT * FROM {other}"
+    count = cur.execute(f"SELECT COUNT(*) AS n FROM ({rows}) AS d").fetchone()["n"]
+    return count, cur.execute(f"{rows} LIMIT {sample}").fetchall() if count else []

@@ -152,3 +152,17 @@ class AdminHistoryExport(Export, AdminHistory):
     endpoints = {"GET": Endpoint(SESSION, "The whole log as JSON Lines or CSV (admins)", 200,
                                  errors=ERRORS, query=schemas.AdminHistoryExportQuery,
                                  media=tuple(MEDIA.values()))}
+
+
+class AdminReplay(Resource):
+    endpoints = {"GET": Endpoint(SESSION, "The state at a past moment, from the log alone: roles,"
+                                 " 2FA, sessions, tokens, who could upload (admins)", 200, None,
+                                 schemas.ReplayState, ERRORS, query=schemas.ReplayQuery)}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if not req.context.session.is_admin:
+            raise Forbidden("only admins can replay the log")
+        params = body.query(req, schemas.ReplayQuery)
+        resp.set_header("Cache-Control", "no-store")
+        resp.media = schemas.dump(schemas.ReplayState, self.wiring.replay.at(
+            params["as_of"], params["account"], params["project"]))
