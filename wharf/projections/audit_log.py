@@ -38,7 +38,7 @@ INSERT = ("INSERT INTO audit_log (position, entry, occurred_at, name, account_id
           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
-def rows(event, position: int, cur) -> list[tuple]:
+def rows(event, cur, position: int) -> list[tuple]:
     return [(position, number, stamp(event.timestamp), entry.name, _text(entry.account_id),
              _text(entry.project_id), _text(event.actor_id), event.ip, event.user_agent,
              entry.two_factor_method, _text(entry.token_id),
@@ -46,12 +46,7 @@ def rows(event, position: int, cur) -> list[tuple]:
             for number, entry in enumerate(entries(event, cur))]
 
 
-def process(event, cur, position: int) -> None:
-    for row in rows(event, position, cur):
-        cur.execute(INSERT, row)
-
-
-VIEW = View("audit_log", SCHEMA, ["audit_log"], process, takes=POSITIONED)
+VIEW = View("audit_log", SCHEMA, ["audit_log"], rows, takes=POSITIONED, appends=INSERT)
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,9 @@ class SQLiteCursor:
         self._cursor.execute(sql, params)
         return self
 
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        self._cursor.executemany(sql, rows)
+
     def fetchone(self) -> dict | None:
         row = self._cursor.fetchone()
         return dict(row) if row is not None else None
@@ -128,6 +131,9 @@ class PostgresCursor:
     def execute(self, sql: str, params=()) -> "PostgresCursor":
         self._cursor.execute(_to_pyformat(sql), params)
         return self
+
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        self._cursor.executemany(_to_pyformat(sql), rows)
 
     def fetchone(self) -> dict | None:
         return self._cursor.fetchone()

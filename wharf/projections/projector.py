@@ -36,14 +36,34 @@ class View:
     tables: list[str]
     process: Callable
     takes: str = EVENT
+    # An append-only view names its INSERT here; its process then returns the rows to insert,
+    # and the projector writes a whole batch of them with one executemany.
+    appends: str | None = None
 
-    def apply(self, notification, event, cur) -> None:
+    def apply(self, notification, event, cur):
         if self.takes == STORED:
-            self.process(notification, cur)
-        elif self.takes == POSITIONED:
-            self.process(event, cur, notification.id)
-        else:
-            self.process(event, cur)
+            return self.process(notification, cur)
+        if self.takes == POSITIONED:
+            return self.process(event, cur, notification.id)
+        return self.process(event, cur)
+
+
+class _Appends:
+    """The rows append-only views produced during one batch, written together at its end."""
+
+    def __init__(self):
+        self._rows: dict[str, list] = {}  # INSERT statement -> rows
+
+    def apply(self, view: View, notification, event, cur) -> None:
+        rows = view.apply(notification, event, cur)
+        if view.appends:
+            self._rows.setdefault(view.appends, []).extend(rows)
+
+    def flush(self, cur) -> None:
+        for insert, rows in self._rows.items():
+            if rows:
+                cur.executemany(insert, rows)
+        self._rows.clear()
 
 
 class Projector:
@@ -81,6 +101,7 @@ class Projector:
             start = min(positions.values(), default=0)
             if until is not None and start >= until:
                 return 0
+            appends = _Appends()
             while True:
                 notifications = self._recorder.select_notifications(
                     start, BATCH, inclusive_of_start=False)
@@ -88,7 +109,8 @@ class Projector:
                     event = self._mapper.to_domain_event(notification)
                     for name, view in self._views.items():
                         if positions[name] < notification.id:
-                            view.apply(notification, event, cur)
+                            appends.apply(view, notification, event, cur)
+                appends.flush(cur)
                 if notifications:
                     start = notifications[-1].id
                     applied += len(notifications)
@@ -110,10 +132,13 @@ class Projector:
                 cur.execute(f"CREATE TEMPORARY TABLE live_{table} AS SELECT * FROM {table}")
                 cur.execute(f"DELETE FROM {table}")
             position, last = 0, self._recorder.max_notification_id() or 0
+            appends = _Appends()
             while notifications := self._recorder.select_notifications(
                     position, BATCH, inclusive_of_start=False):
                 for notification in notifications:
-                    view.apply(notification, self._mapper.to_domain_event(notification), cur)
+                    appends.apply(view, notification, self._mapper.to_domain_event(notification),
+                                  cur)
+                appends.flush(cur)
                 position = notifications[-1].id
                 progress(position, max(last, position))
             cur.execute("UPDATE projection_tracking SET position = ? WHERE name = ?",
