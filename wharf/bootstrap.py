@@ -80,6 +80,7 @@ def event_store_env(settings: Settings, *, create_tables: bool) -> dict[str, str
         "POSTGRES_USER": params.get("user", "postgres"),
         "POSTGRES_PASSWORD": params.get("password", ""),
         "POSTGRES_SCHEMA": settings.database_schema,
+        "POSTGRES_CONNECT_TIMEOUT": "5",  # then the request is told to retry (503)
         "POSTGRES_POOL_SIZE": "2",
         "POSTGRES_MAX_OVERFLOW": "4",
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",  # projections must never see ids out of order

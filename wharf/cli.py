@@ -4,8 +4,9 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
-import time
+import threading
 from datetime import datetime
 
 from wharf.bootstrap import VIEWS, bootstrap, initialise, utc_now
@@ -16,6 +17,8 @@ from wharf.projections import audit_chain
 from wharf.settings import ensure_secret_key, from_environ
 
 log = logging.getLogger("wharf.projections")
+PROJECTIONS_LEASE = "wharf:projections"
+STANDBY_POLL = 1.0  # seconds between a standby's attempts to take the lead
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,16 +164,36 @@ def _audit(wiring, args) -> int:
 
 
 def _run_forever(wiring, interval: float) -> None:
-    """Keep going through passing failures (a store or mail outage): log, back off, retry."""
-    delay = interval
-    while True:
-        try:
-            _pass(wiring)
-            delay = interval
-        except Exception:
-            log.exception("projection pass failed; retrying in %.1f s", delay)
-            delay = min(delay * 2, 30.0)
-        time.sleep(delay)
+    """Lead the projections while no other process on the store does (standing by until it
+    dies); keep going through passing failures (a store or mail outage): log, back off, retry.
+    SIGTERM finishes the current pass, hands the lead back and exits."""
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
+    lease, leading, delay = None, None, interval
+    try:
+        while not stopping.is_set():
+            try:
+                if lease is not None and not lease.alive():
+                    lease.release()
+                    lease = None
+                    log.warning("lost the lead of the projections (the store forgot the lock)")
+                if lease is None:
+                    lease = wiring.db.lease(PROJECTIONS_LEASE)
+                if (lease is not None) != leading:
+                    leading = lease is not None
+                    log.info("leading the projections" if leading else
+                             "standing by: another process leads the projections")
+                if lease is not None:
+                    _pass(wiring)
+                delay = interval if lease is not None else STANDBY_POLL
+            except Exception:
+                log.exception("projection pass failed; retrying in %.1f s", delay)
+                delay = min(delay * 2, 30.0)
+            stopping.wait(delay)
+    finally:
+        if lease is not None:
+            lease.release()
+            log.info("stopped; the projections are free for another process to lead")
 
 
 def _pass(wiring) -> None:

@@ -1,8 +1,11 @@
 """Every error leaves as an RFC 9457 problem document with a stable `code`, mapped here once."""
 
 import logging
+import sqlite3
 
 import falcon
+import psycopg
+from eventsourcing import persistence
 from marshmallow import ValidationError
 
 from wharf.domain import errors
@@ -11,6 +14,12 @@ from wharf.uploads.errors import UploadRefused
 from wharf.uploads.storage import FileTooLarge
 
 log = logging.getLogger("wharf.http")
+
+# The store could not be reached or stopped answering (a restart, a failover, a full pool):
+# nothing was decided, so the client may retry. Never a 500, and never "allowed".
+STORE_UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError,
+                     persistence.OperationalError, persistence.InterfaceError)
+RETRY_AFTER = "5"
 
 STATUS = [  # most specific first
     (errors.RateLimited, falcon.HTTP_429),
@@ -49,7 +58,7 @@ def _domain_error(req, resp, error: errors.DomainError, params) -> None:
     if isinstance(error, errors.RateLimited):
         headers = {"Retry-After": str(error.retry_after)}
     elif isinstance(error, errors.LimiterUnavailable):
-        headers = {"Retry-After": "5"}
+        headers = {"Retry-After": RETRY_AFTER}
     raise Problem(status, error.code, error.detail, headers=headers)
 
 
@@ -81,7 +90,21 @@ def _http_error(req, resp, error: falcon.HTTPError, params) -> None:
     raise Problem(error.status, code, error.description or reason, headers=error.headers)
 
 
+def store_unavailable() -> Problem:
+    return Problem(falcon.HTTP_503, "store_unavailable",
+                   "the store is unavailable; try again shortly",
+                   headers={"Retry-After": RETRY_AFTER})
+
+
+def _store_unavailable(req, resp, error: Exception, params) -> None:
+    log.warning("store unavailable on %s %s: %s", req.method, req.path,
+                type(error).__name__)
+    raise store_unavailable()
+
+
 def _unexpected(req, resp, error: Exception, params) -> None:
+    if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+        _store_unavailable(req, resp, error, params)
     log.exception("unexpected error on %s %s", req.method, req.path)
     raise Problem(falcon.HTTP_500, "internal_error", "something went wrong on our side")
 
@@ -98,4 +121,5 @@ def install(app: falcon.App) -> None:
     app.add_error_handler(errors.DomainError, _domain_error)
     app.add_error_handler(TokenRefused, _token_refused)
     app.add_error_handler((UploadRefused, FileTooLarge), _upload_refused)
+    app.add_error_handler(STORE_UNAVAILABLE, _store_unavailable)
     app.set_error_serializer(serialize_problem)

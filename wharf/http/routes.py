@@ -22,6 +22,7 @@ from wharf.http.pages.two_factor import (
 from wharf.http.resources import (
     account,
     disclosures,
+    health,
     history,
     projects,
     security_keys,
@@ -33,6 +34,8 @@ from wharf.http.resources import (
 )
 
 ROUTES = [
+    ("/api/health", health.Liveness),
+    ("/api/ready", health.Readiness),
     ("/api/accounts", account.AccountsResource),
     ("/api/session", session.SessionResource),
     ("/api/session/reauthenticate", session.ReauthenticationResource),

@@ -322,6 +322,11 @@ class ReplayState(Schema):
                        " tokens"})
 
 
+class Health(Schema):
+    status = fields.String()
+    lag = fields.Integer(metadata={"description": "events in the log not yet in every view"})
+
+
 @cache
 def _instance(schema: type[Schema]) -> Schema:
     return schema()

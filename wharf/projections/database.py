@@ -21,6 +21,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 VIEWS_LOCK_KEY = 0x5748_4152_4601  # "WHARF\x01"
+STORE_TIMEOUT = 5  # seconds
 
 
 class Database:
@@ -34,6 +35,11 @@ class Database:
         """A mutex named `name`, shared by every process on the store, held for a `with`."""
         raise NotImplementedError
 
+    def lease(self, name: str) -> "Lease | None":  # pragma: no cover - interface
+        """Become the one holder of `name` among every process and host on this store, until
+        released or until this process dies; None while another holds it."""
+        raise NotImplementedError
+
     def query_one(self, sql: str, params=()) -> dict | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
@@ -45,6 +51,24 @@ class Database:
         with self.transaction(lock=True) as cur:
             for statement in statements:
                 cur.execute(statement)
+
+
+class Lease:
+    def __init__(self, alive, release):
+        self._alive, self._release = alive, release
+
+    def alive(self) -> bool:
+        """Still held: False once the store forgot it (its connection broke)."""
+        try:
+            return self._alive()
+        except (OSError, psycopg.Error):
+            return False
+
+    def release(self) -> None:
+        try:
+            self._release()
+        except (OSError, psycopg.Error):
+            pass  # a broken connection has released it already
 
 
 class SQLiteCursor:
@@ -112,6 +136,16 @@ class SQLiteDatabase(Database):
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def lease(self, name: str) -> Lease | None:
+        handle = open(self._locks / f"lease-{hashlib.sha256(name.encode()).hexdigest()[:16]}",
+                      "a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return None
+        return Lease(lambda: True, handle.close)  # closing the file drops the lock
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
@@ -148,10 +182,12 @@ class PostgresCursor:
 
 class PostgresDatabase(Database):
     def __init__(self, conninfo: str, schema: str, max_size: int = 4):
+        self._conninfo = conninfo
+        # A request waits at most STORE_TIMEOUT for a connection, then is told to retry (503).
         self._pool = ConnectionPool(
-            conninfo, min_size=1, max_size=max_size, open=True,
+            conninfo, min_size=1, max_size=max_size, open=True, timeout=STORE_TIMEOUT,
             kwargs={"row_factory": dict_row, "options": f"-c search_path={schema}",
-                    "autocommit": True},
+                    "autocommit": True, "connect_timeout": STORE_TIMEOUT},
         )
 
     @contextmanager
@@ -173,6 +209,17 @@ class PostgresDatabase(Database):
                 yield
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 1))", (name,))
+
+    def lease(self, name: str) -> Lease | None:
+        """A session-level advisory lock on a connection of its own: PostgreSQL drops it when
+        that connection closes, so a holder that dies (even by kill -9) frees it at once."""
+        conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=STORE_TIMEOUT)
+        held = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 2))",
+                            (name,)).fetchone()[0]
+        if not held:
+            conn.close()
+            return None
+        return Lease(lambda: conn.execute("SELECT 1").fetchone() is not None, conn.close)
 
     def close(self) -> None:
         self._pool.close()

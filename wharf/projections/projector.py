@@ -88,6 +88,10 @@ class Projector:
         row = self._db.query_one("SELECT MIN(position) AS p FROM projection_tracking")
         return row["p"] or 0
 
+    def lag(self) -> int:
+        """How many events of the log some view has not applied yet."""
+        return (self._recorder.max_notification_id() or 0) - self.position()
+
     def catch_up(self, until: int | None = None) -> int:
         """Apply every event not yet in the views; return how many were applied.
 
