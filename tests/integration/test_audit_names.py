@@ -1,6 +1,7 @@
 """Every stored event has a public name or is plumbing, and no secret reaches an entry."""
 
 import json
+from pathlib import Path
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -52,3 +53,9 @@ def test_no_secret_an_event_holds_reaches_the_audit_log(wiring):
     text = json.dumps(wiring.db.query("SELECT * FROM audit_log"))
 
     assert secrets and not [secret for secret in secrets if str(secret) in text]
+
+
+def test_the_readme_lists_every_public_name():
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+
+    assert [name for name in NAMES if f"| `{name}` |" not in readme] == []

@@ -9,6 +9,7 @@ from wharf.http.pages.account import (
     ReauthenticationPage,
 )
 from wharf.http.pages.emails import AddEmailPage, PrimaryEmailPage, RemoveEmailPage
+from wharf.http.pages.history import AccountHistoryPage, ProjectHistoryPage
 from wharf.http.pages.login import LoginPage, LogoutPage, RecoveryCodeStepPage, TotpStepPage
 from wharf.http.pages.signup import EmailVerificationPage, SignupPage
 from wharf.http.pages.static import StaticFiles
@@ -100,5 +101,7 @@ PAGES = [
     ("/account/sessions/end", EndSessionPage),
     ("/account/tokens", TokenMintPage),
     ("/account/tokens/revoke", TokenRevokePage),
+    ("/account/history", AccountHistoryPage),
+    ("/projects/{name}/history", ProjectHistoryPage),
     ("/static/{name}", StaticFiles),
 ]

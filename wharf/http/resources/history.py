@@ -37,11 +37,15 @@ class History(Resource):
     def filters(self, req: falcon.Request, **path) -> tuple[dict, Filters, Viewer]:
         scope = self.scope(req, **path)
         params = body.query(req, self.query_schema)
+        return params, *self.filtered(req, scope, params)
+
+    def filtered(self, req: falcon.Request, scope: dict, params: dict) -> tuple[Filters, Viewer]:
+        """The caller's query within `scope`, and who reads (the HTML pages share this)."""
         since = params["since"] or req.context.now - self.wiring.settings.history_window
         filters = Filters(since=since, until=params["until"], names=tuple(params["name"]),
                           **scope, **self.narrowed(params))
         session = req.context.session
-        return params, filters, Viewer(str(session.account_id), session.is_admin)
+        return filters, Viewer(str(session.account_id), session.is_admin)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, **path) -> None:
         params, filters, viewer = self.filters(req, **path)

@@ -1,0 +1,145 @@
+"""The history pages: your security history and a project's history, as a person reads them."""
+
+import re
+from html import unescape
+
+import pytest
+
+from tests.integration.browser import Browser, alert, logged_in
+from tests.integration.test_api_tokens import project
+from tests.integration.test_page_security import INLINE
+from tests.integration.test_two_factor import enrolled
+from wharf.domain.origin import cli_origin
+
+PAGE_IP, BOB_IP, STRANGER_IP = "198.51.100.7", "203.0.113.9", "192.0.2.66"
+PROJECT = "/projects/SampleProject/history"
+
+
+def entries(page: str) -> list[tuple[str, str]]:
+    """The (time, public name) of each row of the page's table."""
+    return re.findall(r'<time datetime="([^"]+)">.*?<code>([a-z_:]+)</code>', page, re.S)
+
+
+def names(page: str) -> list[str]:
+    return [name for _, name in entries(page)]
+
+
+def well_formed(page: str) -> None:
+    """No inline script or style, and every control has a <label for> of its own."""
+    assert not re.search(INLINE, page, re.I)
+    for control in re.findall(r'<(?:input|select) id="([^"]+)"', page):
+        assert f'<label for="{control}">' in page, control
+
+
+def as_session(api, token: str) -> Browser:
+    browser = Browser(api)
+    browser.cookie = token  # the session an API log-in made, as the browser's cookie
+    return browser
+
+
+def test_a_user_sees_their_own_history_and_no_one_elses(api):
+    alice = logged_in(Browser(api))
+    api.user("bob")
+    api.call("POST", "/api/session", json={"username": "alice", "password": "wrong"},
+             remote_addr=STRANGER_IP)
+
+    result = alice.get("/account/history")
+
+    assert result.status_code == 200 and result.headers["Cache-Control"] == "no-store"
+    page = result.text
+    assert names(page) == ["account:login:failure", "account:login:success",
+                           "account:email:sent", "account:email:add", "account:create"]
+    assert "a log-in failed (with the reason)" in page and "reason: password" in page
+    assert "someone not logged in" in page and STRANGER_IP in page and PAGE_IP in page
+    assert "bob" not in page and "192.0.2.10" not in page
+    assert '<time datetime="2026-06-01T12:00:00.000Z">2026-06-01 12:00 UTC</time>' in page
+    assert 'id="since" name="since" type="date" value="2026-05-18"' in page  # 14 days back
+    assert '<caption id="entries-caption">Your security history, newest first</caption>' in page
+    well_formed(page)
+    assert '<a href="/account/history">' in alice.get("/account").text
+
+
+def test_older_entries_visits_every_entry_once_and_the_export_holds_them(api):
+    alice = logged_in(Browser(api))
+    for _ in range(3):
+        alice.post("/account/reauthenticate", {"password": "wrong"})
+    everything = entries(alice.get("/account/history").text)
+    seen, path = [], "/account/history?limit=2&name="  # an empty field, as a form sends it
+    while path:
+        page = alice.get(path).text
+        seen += entries(page)
+        link = re.search(r'<a href="(\?[^"]+)" rel="next">Older entries</a>', page)
+        path = link and "/account/history" + unescape(link.group(1))
+
+    assert seen == everything and len(everything) > 6
+    exported = alice.get(unescape(re.search(r'<a href="([^"]+)">CSV</a>', page).group(1)))
+    assert exported.status_code == 200 and exported.text.count("\n") == len(everything) + 1
+
+
+def test_a_filter_by_name_narrows_and_nothing_matching_says_so(api):
+    alice = logged_in(Browser(api))
+
+    page = alice.get("/account/history", params={"name": "account:login:success"}).text
+    assert names(page) == ["account:login:success"]
+    assert '<option value="account:login:success" selected>' in page
+    empty = alice.get("/account/history", params={"name": "project:create"}).text
+    assert names(empty) == [] and "No entries match these filters." in empty
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"name": "account:nonsense"}, "unknown event name 'account:nonsense'"),
+    ({"since": "yesterday"}, "Since: give a date such as 2026-05-18"),
+    ({"since": "2026-06-01", "until": "2026-05-01"}, "'until' must be later than 'since'"),
+    ({"cursor": "nonsense"}, "invalid cursor"),
+])
+def test_a_bad_filter_shows_the_form_again_with_the_reason(api, params, message):
+    result = logged_in(Browser(api)).get("/account/history", params=params)
+
+    assert result.status_code == 400 and message in alert(result.text)
+    assert '<select id="name" name="name">' in result.text and entries(result.text) == []
+    if "since" in params:
+        assert f'id="since" name="since" type="date" value="{params["since"]}"' in result.text
+
+
+@pytest.fixture
+def people(api, clock) -> dict:
+    """alice Owns SampleProject, bob Maintains it and made a token for it, dave is an admin."""
+    alice, _, _ = enrolled(api, clock, "alice")
+    project(api, alice, "SampleProject")
+    bob, _, _ = enrolled(api, clock, "bob")
+    api.call("POST", "/api/projects/sampleproject/roles", alice,
+             json={"username": "bob", "role": "Maintainer"})
+    minted = api.call("POST", "/api/account/tokens", bob, remote_addr=BOB_IP,
+                      json={"description": "bob's CI", "projects": ["sampleproject"]})
+    assert minted.status_code == 201, minted.json
+    api.register("dave")
+    api.wiring.app.grant_admin(cli_origin(clock()), "dave")
+    return {"alice": alice, "bob": bob, "carol": api.user("carol"), "dave": api.log_in("dave")}
+
+
+def test_owners_read_a_project_history_and_only_admins_see_every_address(api, people):
+    result = as_session(api, people["alice"]).get(PROJECT)
+    admin = as_session(api, people["dave"]).get(PROJECT).text
+
+    assert result.status_code == 200
+    page = result.text
+    assert "<h1>History of SampleProject</h1>" in page
+    assert names(page) == ["project:api_token:added", "project:role:add", "project:create"]
+    assert "<td>bob</td>" in page and "<td>hidden</td>" in page and BOB_IP not in page
+    assert "description: bob&#39;s CI" in page
+    assert "/api/projects/SampleProject/events/export?format=csv" in page
+    well_formed(page)
+    assert names(admin) == names(page) and BOB_IP in admin and "<td>hidden</td>" not in admin
+    assert "Wharf (command line)" in as_session(api, people["dave"]).get("/account/history").text
+
+
+def test_anyone_else_is_refused_as_the_api_refuses(api, people):
+    for who in ("bob", "carol"):
+        refused = as_session(api, people[who]).get(PROJECT)
+        assert refused.status_code == 403, who
+        assert "only the project's Owners can read its history" in alert(refused.text)
+        assert "project:create" not in refused.text
+    missing = as_session(api, people["alice"]).get("/projects/nothing/history")
+    assert missing.status_code == 404 and "no such project" in alert(missing.text)
+    anonymous = api.call("GET", PROJECT)
+    assert anonymous.status_code == 303 and anonymous.headers["Location"] == "/login"
