@@ -9,6 +9,7 @@ import sys
 import threading
 from datetime import datetime
 
+from wharf import logs
 from wharf.bootstrap import VIEWS, bootstrap, initialise, utc_now
 from wharf.domain.errors import DomainError
 from wharf.domain.origin import cli_origin
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--account", help="one account (username) and its projects")
     replay.add_argument("--project", help="one project and who could upload to it")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure()
 
     settings = from_environ()
     if args.command == "init":
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         # on the host; Wharf does not use it.
         os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", args.bind,
                                   "--workers", str(args.workers), "--no-control-socket",
+                                  "--config", "python:wharf.http.gunicorn_conf",
                                   "wharf.http.app:get_app()"])
     wiring = bootstrap(settings)
     try:

@@ -33,6 +33,7 @@ class Settings:
     max_upload_bytes: int = 100 * 1024 * 1024
     history_window: timedelta = timedelta(days=14)  # what a history shows unless asked
     ready_max_lag: int = 100  # events the views may trail the log by and still be ready
+    metrics_token: str = field(default="", repr=False)  # unset: /metrics is refused
 
     @property
     def uses_postgres(self) -> bool:
@@ -85,6 +86,7 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         max_upload_bytes=int(env.get("WHARF_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)),
         history_window=timedelta(days=int(env.get("WHARF_HISTORY_DAYS", 14))),
         ready_max_lag=int(env.get("WHARF_READY_MAX_LAG", 100)),
+        metrics_token=env.get("WHARF_METRICS_TOKEN", ""),
     )
     key = env.get("WHARF_SECRET_KEY")
     return _with_secret(settings, key.encode() if key else None)

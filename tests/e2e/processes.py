@@ -130,6 +130,7 @@ class Deployment:
             environ = {"WHARF_ORIGIN": url} if host else {}
             command = [sys.executable, "-m", "gunicorn", "--bind", f"fd://{fd}",
                        "--workers", str(workers), "--graceful-timeout", "3",
+                       "--config", "python:wharf.http.gunicorn_conf",
                        # else every server on this host shares ~/.gunicorn/gunicorn.ctl
                        "--no-control-socket", "wharf.http.app:get_app()"]
             process = self._start(f"gunicorn-{port}", command, pass_fds=(fd,),
@@ -151,7 +152,8 @@ class Deployment:
         """Lines where a gunicorn master or worker reported an error or a traceback."""
         return [f"{p.name}: {line}" for p in self._processes if p.name.startswith("gunicorn")
                 for line in p.log_tail(lines=10_000).splitlines()
-                if "Traceback" in line or "[ERROR]" in line or "[CRITICAL]" in line]
+                if "Traceback" in line or '"level":"error"' in line
+                or '"level":"critical"' in line]
 
     def _start(self, name: str, command: list[str], pass_fds=(),
                environ: dict[str, str] | None = None) -> Process:

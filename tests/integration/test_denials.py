@@ -27,7 +27,7 @@ def test_every_route_method_declares_who_may_call_it():
 
 def test_the_public_surface_is_exactly_what_we_mean_to_be_public():
     assert PUBLIC_ENDPOINTS == {
-        ("/api/health", "GET"), ("/api/ready", "GET"),
+        ("/api/health", "GET"), ("/api/ready", "GET"), ("/metrics", "GET"),
         ("/api/accounts", "POST"), ("/api/session", "POST"), ("/api/session/totp", "POST"),
         ("/api/session/recovery-code", "POST"), ("/api/session/webauthn/begin", "POST"),
         ("/api/session/webauthn/complete", "POST"),

@@ -64,7 +64,8 @@ def test_a_lease_whose_connection_dies_is_no_longer_held(settings, wiring):
     with psycopg.connect(settings.database_url, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_locks"
                       " WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
-                      " AND objid = (hashtextextended('wharf:test', 2) & 4294967295)::oid")
+                      " AND objid = (hashtextextended(%s, 2) & 4294967295)::oid",
+                      (f"wharf:{settings.database_schema}:wharf:test",))
 
     assert not lease.alive()
     successor = wiring.db.lease("wharf:test")

@@ -5,9 +5,11 @@ import functools
 import falcon
 import orjson
 
+from wharf import logs
 from wharf.bootstrap import Wiring, bootstrap
 from wharf.http import errors
 from wharf.http.auth import Authentication
+from wharf.http.observability import Observability
 from wharf.http.openapi import OpenApiResource, build_spec
 from wharf.http.pages.render import PageHeaders, error_serializer
 from wharf.http.routes import PAGES, ROUTES
@@ -20,7 +22,7 @@ def _json_handler() -> falcon.media.JSONHandler:
 
 def create_app(wiring: Wiring) -> falcon.App:
     wiring.app.passwords.warm_up()
-    app = falcon.App(middleware=[Authentication(wiring), PageHeaders()])
+    app = falcon.App(middleware=[Observability(), Authentication(wiring), PageHeaders()])
     handler = _json_handler()
     app.resp_options.media_handlers.update(
         {falcon.MEDIA_JSON: handler, "application/problem+json": handler})
@@ -36,4 +38,5 @@ def create_app(wiring: Wiring) -> falcon.App:
 
 def get_app() -> falcon.App:
     """Gunicorn's entry point: `gunicorn 'wharf.http.app:get_app()'`."""
+    logs.configure()
     return create_app(bootstrap(from_environ()))

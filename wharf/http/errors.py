@@ -97,7 +97,7 @@ def store_unavailable() -> Problem:
 
 
 def _store_unavailable(req, resp, error: Exception, params) -> None:
-    log.warning("store unavailable on %s %s: %s", req.method, req.path,
+    log.warning("store unavailable on %s %s: %s", req.method, req.uri_template,
                 type(error).__name__)
     raise store_unavailable()
 
@@ -105,7 +105,7 @@ def _store_unavailable(req, resp, error: Exception, params) -> None:
 def _unexpected(req, resp, error: Exception, params) -> None:
     if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
         _store_unavailable(req, resp, error, params)
-    log.exception("unexpected error on %s %s", req.method, req.path)
+    log.exception("unexpected error on %s %s", req.method, req.uri_template)
     raise Problem(falcon.HTTP_500, "internal_error", "something went wrong on our side")
 
 

@@ -25,6 +25,7 @@ from wharf.http.resources import (
     disclosures,
     health,
     history,
+    metrics,
     projects,
     security_keys,
     session,
@@ -37,6 +38,7 @@ from wharf.http.resources import (
 ROUTES = [
     ("/api/health", health.Liveness),
     ("/api/ready", health.Readiness),
+    ("/metrics", metrics.MetricsResource),
     ("/api/accounts", account.AccountsResource),
     ("/api/session", session.SessionResource),
     ("/api/session/reauthenticate", session.ReauthenticationResource),

@@ -20,7 +20,6 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-VIEWS_LOCK_KEY = 0x5748_4152_4601  # "WHARF\x01"
 STORE_TIMEOUT = 5  # seconds
 
 
@@ -183,6 +182,9 @@ class PostgresCursor:
 class PostgresDatabase(Database):
     def __init__(self, conninfo: str, schema: str, max_size: int = 4):
         self._conninfo = conninfo
+        # Advisory locks are per database, so their names carry the schema: two Wharfs in two
+        # schemas of one database never wait for each other.
+        self._scope = f"wharf:{schema}:"
         # A request waits at most STORE_TIMEOUT for a connection, then is told to retry (503).
         self._pool = ConnectionPool(
             conninfo, min_size=1, max_size=max_size, open=True, timeout=STORE_TIMEOUT,
@@ -194,7 +196,8 @@ class PostgresDatabase(Database):
     def transaction(self, *, lock: bool = False) -> Iterator[PostgresCursor]:
         with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             if lock:
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", (VIEWS_LOCK_KEY,))
+                cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                            (self._scope + "views",))
             yield PostgresCursor(cur)
 
     def query(self, sql: str, params=()) -> list[dict]:
@@ -204,18 +207,19 @@ class PostgresDatabase(Database):
     @contextmanager
     def exclusive(self, name: str) -> Iterator[None]:
         with self._pool.connection() as conn:
-            conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 1))", (name,))
+            conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 1))", (self._scope + name,))
             try:
                 yield
             finally:
-                conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 1))", (name,))
+                conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 1))",
+                             (self._scope + name,))
 
     def lease(self, name: str) -> Lease | None:
         """A session-level advisory lock on a connection of its own: PostgreSQL drops it when
         that connection closes, so a holder that dies (even by kill -9) frees it at once."""
         conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=STORE_TIMEOUT)
         held = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 2))",
-                            (name,)).fetchone()[0]
+                            (self._scope + name,)).fetchone()[0]
         if not held:
             conn.close()
             return None

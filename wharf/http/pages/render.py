@@ -78,6 +78,7 @@ def error_serializer(settings):
     """Page routes get an HTML error page; the JSON API keeps its problem documents."""
 
     def serialize(req: falcon.Request, resp: falcon.Response, error: falcon.HTTPError) -> None:
+        req.context.problem_code = getattr(error, "code", None)  # counted by reason
         if not getattr(req.context, "page", False):
             serialize_problem(req, resp, error)
             return
