@@ -137,8 +137,9 @@ class Deployment:
                                   environ=environ)
         return Server(process, url)
 
-    def start_projections(self) -> Process:
-        return self._start("projections", wharf_command("projections", "run", "--interval", "0.1"))
+    def start_projections(self, name: str = "projections") -> Process:
+        """A projection process; give each of several its own `name` (its log file's)."""
+        return self._start(name, wharf_command("projections", "run", "--interval", "0.1"))
 
     def wait_until_ready(self, *servers: Server) -> None:
         for server in servers:
