@@ -134,6 +134,19 @@ def test_an_owner_without_a_role_email_or_second_factor_is_refused(api, maintain
     assert "two-factor authentication" in refusal(api, bob_token, "bobs-project")
 
 
+def test_a_token_outside_its_validity_cannot_even_revoke_itself(api, clock, maintainer):
+    expiring = mint(api, maintainer, description="short",
+                    expires_at=(clock() + timedelta(hours=1)).isoformat()).json["token"]
+    later = mint(api, maintainer, description="later",
+                 not_before=(clock() + timedelta(days=1)).isoformat()).json["token"]
+    clock.advance(hours=2)
+
+    for token, why in ((expiring, "expired"), (later, "not yet valid")):
+        refused = api.call("DELETE", "/api/token", token)
+        assert refused.status_code == 403 and why in refused.status, refused.status
+    assert len(api.call("GET", "/api/account/tokens", maintainer).json["tokens"]) == 2
+
+
 def test_a_revoked_token_fails_at_once_and_can_revoke_itself(api, maintainer):
     first = mint(api, maintainer, description="one").json
     second = mint(api, maintainer, description="two").json["token"]

@@ -36,9 +36,19 @@ class UploadAuthority:
         self._require_2fa = require_2fa
 
     def identify(self, token: str) -> tuple[UUID, UUID]:
-        """(token id, account id) of a live, genuine token, whatever it may be used for."""
+        """(token id, account id) of a live, genuine token, valid now or not (a leak report
+        revokes an expired token too)."""
         parsed, row = self._genuine(token, "")
         return parsed.token_id, UUID(row["account_id"])
+
+    def authenticate(self, token: str, now: datetime) -> tuple[UUID, UUID]:
+        """(token id, account id) of a genuine token valid now for its user, before the project
+        it will be used for is known: every caveat but the project's holds."""
+        parsed, row = self._genuine(token, "")
+        account_id = UUID(row["account_id"])
+        api_tokens.check_caveats(parsed.caveats, now=now, user_id=account_id, project_key=None,
+                                 project_id=None)
+        return parsed.token_id, account_id
 
     def decide(self, token: str, project_key: str, now: datetime) -> Uploader:
         """Checks in a fixed order, each with its own message: the token, its signature, its

@@ -112,9 +112,12 @@ def verify_signature(parsed: ParsedToken, key: bytes) -> None:
         raise TokenRefused("Invalid API Token: the token's signature does not match") from None
 
 
-def check_caveats(caveats: list, *, now: datetime, user_id: UUID, project_key: str,
+def check_caveats(caveats: list, *, now: datetime, user_id: UUID, project_key: str | None,
                   project_id: UUID | None) -> None:
+    """Refuse unless every caveat holds; with no `project_key`, the project's are not asked."""
     moment = int(now.timestamp())
+    if project_key is None:
+        caveats = [c for c in caveats if not isinstance(c, ProjectNames | ProjectIds)]
     for caveat in caveats:
         if caveat is None:
             raise TokenRefused("Invalid API Token: the token carries a caveat Wharf does not"

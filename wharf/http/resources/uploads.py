@@ -25,7 +25,7 @@ class LegacyUploadResource(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         authority, token = self.wiring.upload_authority, req.context.api_token
-        authority.identify(token)  # nobody gets the body read without a genuine token
+        authority.authenticate(token, req.context.now)  # no body is read for a token unfit now
         if not (req.content_type or "").startswith(MULTIPART):
             raise UploadRefused(f"Send the upload as {MULTIPART}.")
         uploader, distribution, stored = self._receive(req, authority, token)
