@@ -132,3 +132,21 @@ def test_the_replay_command_prints_the_state_as_json(api, story, settings):
     assert done.returncode == 0, done.stderr
     assert uploaders(json.loads(done.stdout))["bob"] == [story["bob_token"]]
     assert naive.returncode == 2 and "time zone" in naive.stderr
+
+
+def test_a_rebuild_finds_and_mends_an_altered_append_only_view(api, story):
+    with api.wiring.db.transaction() as cur:
+        cur.execute("UPDATE audit_log SET ip = '203.0.113.66' WHERE entry = 0 AND position ="
+                    " (SELECT MAX(position) FROM audit_log)")
+        cur.execute("DELETE FROM audit_chain WHERE position = 3")
+    expected_history = api.wiring.db.query("SELECT COUNT(*) AS n FROM audit_log")
+
+    log_difference = api.wiring.projector.rebuild("audit_log")["audit_log"]
+    chain_difference = api.wiring.projector.rebuild("audit_chain")["audit_chain"]
+
+    assert log_difference.only_live[0] == log_difference.only_rebuilt[0] == 1
+    assert log_difference.only_live[1][0]["ip"] == "203.0.113.66"
+    assert chain_difference.only_live[0] == 0 and chain_difference.only_rebuilt[0] == 1
+    assert api.wiring.projector.rebuild("audit_log") == {}
+    assert api.wiring.projector.rebuild("audit_chain") == {}
+    assert api.wiring.db.query("SELECT COUNT(*) AS n FROM audit_log") == expected_history

@@ -28,13 +28,20 @@ def link(previous: str, notification) -> str:
     return digest.hexdigest()
 
 
-def process(notification, cur) -> None:
-    row = cur.execute("SELECT hash FROM audit_chain ORDER BY position DESC LIMIT 1").fetchone()
-    cur.execute("INSERT INTO audit_chain (position, hash) VALUES (?, ?)",
-                (notification.id, link(row["hash"] if row else GENESIS, notification)))
+def process(notification, cur) -> list[tuple]:
+    """The entry of one stored event. The hash before it was made earlier in this transaction
+    (its row may not be written yet: rows go in a batch at a time) or is the last one stored."""
+    previous = cur.memo.get("audit_chain")
+    if previous is None:
+        row = cur.execute("SELECT hash FROM audit_chain WHERE position < ?"
+                          " ORDER BY position DESC LIMIT 1", (notification.id,)).fetchone()
+        previous = row["hash"] if row else GENESIS
+    cur.memo["audit_chain"] = link(previous, notification)
+    return [(notification.id, cur.memo["audit_chain"])]
 
 
-VIEW = View("audit_chain", SCHEMA, ["audit_chain"], process, takes=STORED)
+VIEW = View("audit_chain", SCHEMA, ["audit_chain"], process, takes=STORED,
+            appends=("position", "hash"))
 
 
 @dataclass(frozen=True)

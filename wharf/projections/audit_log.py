@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+import orjson
+
 from wharf.domain.errors import InvalidInput
-from wharf.projections.audit_names import NAMES, entries
+from wharf.projections.audit_names import NAMES, TOPICS, entries
 from wharf.projections.database import Database, stamp
 from wharf.projections.projector import POSITIONED, View
 
@@ -33,20 +35,20 @@ SCHEMA = [
     "CREATE INDEX IF NOT EXISTS audit_log_by_time ON audit_log (occurred_at, position, entry)",
 ]
 
-INSERT = ("INSERT INTO audit_log (position, entry, occurred_at, name, account_id, project_id,"
-          " actor_id, ip, user_agent, two_factor_method, token_id, details)"
-          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+COLUMNS = ("position", "entry", "occurred_at", "name", "account_id", "project_id", "actor_id",
+           "ip", "user_agent", "two_factor_method", "token_id", "details")
 
 
 def rows(event, cur, position: int) -> list[tuple]:
     return [(position, number, stamp(event.timestamp), entry.name, _text(entry.account_id),
              _text(entry.project_id), _text(event.actor_id), event.ip, event.user_agent,
              entry.two_factor_method, _text(entry.token_id),
-             json.dumps(entry.details, sort_keys=True))
+             orjson.dumps(entry.details, option=orjson.OPT_SORT_KEYS).decode())
             for number, entry in enumerate(entries(event, cur))]
 
 
-VIEW = View("audit_log", SCHEMA, ["audit_log"], rows, takes=POSITIONED, appends=INSERT)
+VIEW = View("audit_log", SCHEMA, ["audit_log"], rows, takes=POSITIONED, appends=COLUMNS,
+            topics=TOPICS)
 
 
 @dataclass(frozen=True)

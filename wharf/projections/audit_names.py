@@ -140,7 +140,7 @@ def _two_factor(name: str, method: str | None = None, **details):
         values = {key: getter(event) for key, getter in details.items()}
         if method:
             values = {"method": method, **values}
-        return [Entry(name, account_of(cur, event.originator_id), details=values)]
+        return [Entry(name, _owner(cur, event.originator_id), details=values)]
     return describe
 
 
@@ -173,13 +173,13 @@ for event_class, describe in {
 def _(event: TwoFactor.RecoveryCodesGenerated, cur) -> list[Entry]:
     name = "account:recovery_codes:regenerated" if event.regenerated \
         else "account:recovery_codes:generated"
-    return [Entry(name, account_of(cur, event.originator_id),
+    return [Entry(name, _owner(cur, event.originator_id),
                   details={"count": len(event.digests)})]
 
 
 @entries.register
 def _(event: TwoFactor.RecoveryCodeUsed, cur) -> list[Entry]:
-    return [Entry("account:recovery_codes:used", account_of(cur, event.originator_id),
+    return [Entry("account:recovery_codes:used", _owner(cur, event.originator_id),
                   details={"remaining": event.remaining}, two_factor_method=RECOVERY_CODE)]
 
 
@@ -189,6 +189,10 @@ def _(event: ApiToken.Issued, cur) -> list[Entry]:
                "projects": event.project_names if event.project_ids is not None else None,
                "not_before": stamp(event.not_before), "expires_at": stamp(event.expires_at)}
     token = event.originator_id
+    _known(cur, "tokens")[str(token)] = {
+        "account_id": str(event.account_id), "description": event.description,
+        "project_ids": json.dumps([str(p) for p in event.project_ids])
+        if event.project_ids is not None else None}
     return [Entry("account:api_token:added", event.account_id, details=details, token_id=token),
             *(Entry("project:api_token:added", project_id=project,
                     details={"description": event.description}, token_id=token)
@@ -197,8 +201,9 @@ def _(event: ApiToken.Issued, cur) -> list[Entry]:
 
 @entries.register
 def _(event: ApiToken.Revoked, cur) -> list[Entry]:
-    token = cur.execute("SELECT account_id, description, project_ids FROM api_tokens"
-                        " WHERE id = ?", (str(event.originator_id),)).fetchone()
+    token = _known(cur, "tokens").get(str(event.originator_id)) or cur.execute(
+        "SELECT account_id, description, project_ids FROM api_tokens WHERE id = ?",
+        (str(event.originator_id),)).fetchone()
     name = "account:api_token:removed_leak" if event.reason == LEAKED \
         else "account:api_token:removed"
     details = {"description": token["description"], "reason": event.reason, "url": event.url}
@@ -241,3 +246,26 @@ def _(event: Project.FileAdded, cur) -> list[Entry]:
                   details={"version": event.version, "filename": event.filename,
                            "packagetype": event.packagetype, "size": event.size,
                            "sha256": event.sha256}, token_id=event.token_id)]
+
+
+@entries.register
+def _(event: TwoFactor.Created, cur) -> list[Entry]:
+    _known(cur, "two_factor")[str(event.originator_id)] = str(event.account_id)
+    return []
+
+
+def _owner(cur, two_factor_id) -> str:
+    """The account whose second factors these are: seen earlier in this transaction (a rebuild
+    sees every Created first), else from the two_factor view."""
+    return _known(cur, "two_factor").get(str(two_factor_id)) or account_of(cur, two_factor_id)
+
+
+def _known(cur, kind: str) -> dict:
+    """What this transaction has seen of facts that never change (whose a TwoFactor is, what a
+    token was issued for), so a rebuild need not ask the store for each."""
+    return cur.memo.setdefault(f"audit_log:{kind}", {})
+
+
+# The stored events the audit log reads (entries, or facts it remembers), so a rebuild need not
+# read or decode the others.
+TOPICS = tuple(sorted(c.TOPIC for c in entries.registry if c is not object))

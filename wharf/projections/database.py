@@ -73,13 +73,15 @@ class Lease:
 class SQLiteCursor:
     def __init__(self, cursor: sqlite3.Cursor):
         self._cursor = cursor
+        self.memo = {}  # what a view carries from one event to the next in this transaction
 
     def execute(self, sql: str, params=()) -> "SQLiteCursor":
         self._cursor.execute(sql, params)
         return self
 
-    def executemany(self, sql: str, rows: list[tuple]) -> None:
-        self._cursor.executemany(sql, rows)
+    def append(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        self._cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)})"
+                                 f" VALUES ({', '.join('?' * len(columns))})", rows)
 
     def fetchone(self) -> dict | None:
         row = self._cursor.fetchone()
@@ -160,13 +162,17 @@ def _to_pyformat(sql: str) -> str:
 class PostgresCursor:
     def __init__(self, cursor: psycopg.Cursor):
         self._cursor = cursor
+        self.memo = {}  # what a view carries from one event to the next in this transaction
 
     def execute(self, sql: str, params=()) -> "PostgresCursor":
         self._cursor.execute(_to_pyformat(sql), params)
         return self
 
-    def executemany(self, sql: str, rows: list[tuple]) -> None:
-        self._cursor.executemany(_to_pyformat(sql), rows)
+    def append(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Many rows at once, by COPY: no statement per row."""
+        with self._cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def fetchone(self) -> dict | None:
         return self._cursor.fetchone()

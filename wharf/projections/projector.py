@@ -36,9 +36,10 @@ class View:
     tables: list[str]
     process: Callable
     takes: str = EVENT
-    # An append-only view names its INSERT here; its process then returns the rows to insert,
-    # and the projector writes a whole batch of them with one executemany.
-    appends: str | None = None
+    # An append-only view (one table) names the columns it fills; its process then returns the
+    # rows to add, and the projector writes a whole batch of them at once (COPY on PostgreSQL).
+    appends: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()  # the only events it makes rows of; empty: any event
 
     def apply(self, notification, event, cur):
         if self.takes == STORED:
@@ -52,17 +53,18 @@ class _Appends:
     """The rows append-only views produced during one batch, written together at its end."""
 
     def __init__(self):
-        self._rows: dict[str, list] = {}  # INSERT statement -> rows
+        self._rows: dict[tuple[str, tuple[str, ...]], list] = {}  # (table, columns) -> rows
 
-    def apply(self, view: View, notification, event, cur) -> None:
+    def apply(self, view: View, notification, event, cur, into: str | None = None) -> None:
+        """Apply one event to one view; `into` sends an append-only view's rows elsewhere."""
         rows = view.apply(notification, event, cur)
         if view.appends:
-            self._rows.setdefault(view.appends, []).extend(rows)
+            self._rows.setdefault((into or view.tables[0], view.appends), []).extend(rows)
 
     def flush(self, cur) -> None:
-        for insert, rows in self._rows.items():
+        for (table, columns), rows in self._rows.items():
             if rows:
-                cur.executemany(insert, rows)
+                cur.append(table, columns, rows)
         self._rows.clear()
 
 
@@ -127,34 +129,55 @@ class Projector:
 
     def rebuild(self, name: str, progress: Callable[[int, int], None] = lambda done, of: None,
                 ) -> dict[str, "Difference"]:
-        """Rebuild one view from the log in one transaction (readers keep the live rows until it
-        commits); return, per table that differed, what only the live view had and what only the
-        rebuilt one has. The comparison runs in SQL, against a copy of the live rows."""
+        """Rebuild one view from the log in one transaction and compare it, in SQL, with the live
+        one; leave the log's version and return, per table that differed, what only the live
+        view had and what only the rebuilt one has. Readers see the live rows until it commits.
+
+        An append-only view is rebuilt into a bare copy (no index to keep up) which replaces the
+        live rows only where they differ; any other is replayed over its emptied tables, against
+        a copy of the live rows.
+        """
         view = self._views[name]
         with self._db.transaction(lock=True) as cur:
-            for table in view.tables:
-                cur.execute(f"CREATE TEMPORARY TABLE live_{table} AS SELECT * FROM {table}")
-                cur.execute(f"DELETE FROM {table}")
-            position, last = 0, self._recorder.max_notification_id() or 0
-            appends = _Appends()
-            while notifications := self._recorder.select_notifications(
-                    position, BATCH, inclusive_of_start=False):
-                for notification in notifications:
-                    appends.apply(view, notification, self._mapper.to_domain_event(notification),
-                                  cur)
-                appends.flush(cur)
-                position = notifications[-1].id
-                progress(position, max(last, position))
+            pairs = [(table, f"rebuilt_{table}") if view.appends else (f"live_{table}", table)
+                     for table in view.tables]
+            for live, rebuilt in pairs:
+                copied = rebuilt if view.appends else live
+                source = live if view.appends else rebuilt
+                cur.execute(f"CREATE TEMPORARY TABLE {copied} AS SELECT * FROM {source}"
+                            + (" WHERE 1 = 0" if view.appends else ""))
+                if not view.appends:
+                    cur.execute(f"DELETE FROM {source}")
+            position = self._replay(view, cur, progress, pairs[0][1] if view.appends else None)
             cur.execute("UPDATE projection_tracking SET position = ? WHERE name = ?",
                         (position, name))
             differences = {}
-            for table in view.tables:
-                difference = Difference(_except(cur, f"live_{table}", table),
-                                        _except(cur, table, f"live_{table}"))
-                cur.execute(f"DROP TABLE live_{table}")
+            for (live, rebuilt), table in zip(pairs, view.tables, strict=True):
+                difference = Difference(_except(cur, live, rebuilt), _except(cur, rebuilt, live))
                 if difference:
                     differences[table] = difference
+                if difference and view.appends:
+                    cur.execute(f"DELETE FROM {table}")
+                    cur.execute(f"INSERT INTO {table} SELECT * FROM {rebuilt}")
+                cur.execute(f"DROP TABLE {rebuilt if view.appends else live}")
         return differences
+
+    def _replay(self, view: View, cur, progress: Callable[[int, int], None],
+                into: str | None) -> int:
+        """Apply the whole log (the view's topics of it) to one view; return the position
+        reached: the log's end when the replay began, or later."""
+        position, last = 0, self._recorder.max_notification_id() or 0
+        appends = _Appends()
+        while notifications := self._recorder.select_notifications(
+                position, BATCH, topics=view.topics, inclusive_of_start=False):
+            for notification in notifications:
+                appends.apply(view, notification, self._mapper.to_domain_event(notification),
+                              cur, into)
+            appends.flush(cur)
+            position = notifications[-1].id
+            progress(position, max(last, position))
+        progress(max(last, position), max(last, position))
+        return max(last, position)  # events between that a view's topics skip make no rows
 
     def reset(self, name: str) -> None:
         """Empty one view and rewind it, so the next catch-up rebuilds it from the log."""
