@@ -24,6 +24,8 @@ class Request:
     body: dict | None = None
     token: str | None = None
     expect: int = 200
+    data: bytes | None = None  # a raw body instead of `body`; say its type in `headers`
+    headers: dict[str, str] | None = None  # sent as they are, after the ones made here
 
 
 class UnexpectedStatus(Exception):
@@ -38,6 +40,9 @@ def send(port: int, request: Request) -> tuple[int, bytes]:
         headers["Content-Type"] = "application/json"
     if request.token:
         headers["Authorization"] = f"Bearer {request.token}"
+    if request.data is not None:
+        payload = request.data
+    headers.update(request.headers or {})
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         conn.request(request.method, request.path, body=payload, headers=headers)

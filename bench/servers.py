@@ -60,12 +60,13 @@ class Server:
 
 
 def start_gunicorn(name: str, app: str, environ: dict[str, str], log_dir: Path,
-                   ready_path: str, extra_args: tuple[str, ...] = ()) -> Server:
+                   ready_path: str, extra_args: tuple[str, ...] = (),
+                   workers: int = WORKERS) -> Server:
     """The same command line for every server; returns once `ready_path` answers 200."""
     port = free_port()
     log_path = log_dir / f"{name}.log"
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(WORKERS), *extra_args, app]
+               "--workers", str(workers), *extra_args, app]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, env=environ, stdout=log, stderr=subprocess.STDOUT)
     server = Server(name, port, process, log_path)
@@ -81,3 +82,16 @@ def start_gunicorn(name: str, app: str, environ: dict[str, str], log_dir: Path,
         time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"{name} did not answer within 30 s:\n{server.log_tail()}")
+
+
+def start_projections(environ: dict[str, str], log_dir: Path) -> Server:
+    """`wharf projections run` (port 0: it serves nothing); stopped like a server, by SIGTERM."""
+    log_path = log_dir / "projections.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([str(VENV_BIN / "wharf"), "projections", "run"], env=environ,
+                                   stdout=log, stderr=subprocess.STDOUT)
+    time.sleep(0.5)
+    server = Server("projections", 0, process, log_path)
+    if process.poll() is not None:
+        raise RuntimeError(f"wharf projections run exited early:\n{server.log_tail()}")
+    return server
