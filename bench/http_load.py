@@ -8,7 +8,6 @@ import functools
 import operator
 import os
 import secrets
-import shutil
 import statistics
 import sys
 import tempfile
@@ -22,9 +21,9 @@ from seed import Seeded, seed
 from servers import (
     BENCH_DIR,
     WORKERS,
-    drop_schema,
     init_store,
     start_gunicorn,
+    tear_down,
     wharf_environ,
 )
 
@@ -65,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     work_dir = Path(tempfile.mkdtemp(prefix="wharf-bench-"))
     environ = wharf_environ(args.database_url, schema, work_dir / "var")
     busy_before = machine_busy()
-    servers, load = [], None
+    servers, load, failed = [], None, False
     try:
         init_store(environ)
         load = Load(args.clients)
@@ -88,17 +87,11 @@ def main(argv: list[str] | None = None) -> int:
             args.seconds, 2000).result())
         report(args, busy_before, results, round_ratios, login_cost, read_your_writes)
         return 0
-    except Exception:
-        for server in servers:
-            progress(f"--- {server.name} log ---\n{server.log_tail()}")
+    except BaseException:
+        failed = True
         raise
     finally:
-        for server in servers:
-            server.stop()
-        if load is not None:
-            load.close()
-        drop_schema(args.database_url, schema)
-        shutil.rmtree(work_dir, ignore_errors=True)
+        tear_down(servers, load, args.database_url, schema, work_dir, failed)
 
 
 def run_scenarios(load: Load, args, hello_port: int, wharf_port: int,

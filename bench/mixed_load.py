@@ -44,7 +44,6 @@ import argparse
 import os
 import re
 import secrets
-import shutil
 import signal
 import sys
 import tempfile
@@ -56,10 +55,10 @@ from pathlib import Path
 from load import Load, Request, machine_busy, percentile, send
 from mixed_workload import MIX, Plan, Sample, drive, seed_clients
 from servers import (
-    drop_schema,
     init_store,
     start_gunicorn,
     start_projections,
+    tear_down,
     wharf_environ,
 )
 
@@ -175,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     environ = {**wharf_environ(args.database_url, schema, work_dir / "var"),
                "WHARF_METRICS_TOKEN": METRICS_TOKEN}
     before = os.getloadavg(), machine_busy()
-    servers, load = [], None
+    servers, load, failed = [], None, False
     try:
         init_store(environ)
         servers.append(start_gunicorn(
@@ -190,17 +189,11 @@ def main(argv: list[str] | None = None) -> int:
         run = measure(load, servers, plans, args)
         report(args, before, run, os.getloadavg())
         return 0
-    except Exception:
-        for server in servers:
-            progress(f"--- {server.name} log ---\n{server.log_tail()}")
+    except BaseException:
+        failed = True
         raise
     finally:
-        for server in servers:
-            server.stop()
-        if load is not None:
-            load.close()
-        drop_schema(args.database_url, schema)
-        shutil.rmtree(work_dir, ignore_errors=True)
+        tear_down(servers, load, args.database_url, schema, work_dir, failed)
 
 
 def measure(load: Load, servers, plans: list[Plan], args) -> Run:

@@ -1,6 +1,7 @@
 """The processes under test: a throwaway PostgreSQL schema and gunicorn servers started on it."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,6 +27,20 @@ def wharf_environ(database_url: str, schema: str, data_dir: Path) -> dict[str, s
 def init_store(environ: dict[str, str]) -> None:
     subprocess.run([str(VENV_BIN / "wharf"), "init"], env=environ, check=True,
                    stdout=subprocess.DEVNULL)
+
+
+def tear_down(servers: list, load, database_url: str, schema: str, work_dir: Path,
+              failed: bool) -> None:
+    """Whatever happened: show the servers' logs if it failed, stop them and the client
+    processes, drop the schema and the files."""
+    for server in servers:
+        if failed:
+            print(f"--- {server.name} log ---\n{server.log_tail()}", file=sys.stderr)
+        server.stop()
+    if load is not None:
+        load.close()
+    drop_schema(database_url, schema)
+    shutil.rmtree(work_dir, ignore_errors=True)
 
 
 def drop_schema(database_url: str, schema: str) -> None:

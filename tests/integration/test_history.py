@@ -17,6 +17,10 @@ ALICE_IP, BOB_IP, CAROL_IP, ADMIN_IP = "192.0.2.10", "198.51.100.7", "203.0.113.
 
 @pytest.fixture
 def people(api, clock) -> dict:
+    return cast(api, clock)
+
+
+def cast(api, clock) -> dict:
     """alice Owns sampleproject, bob Maintains it, carol has no role, dave is an admin."""
     alice, _, _ = enrolled(api, clock, "alice")
     project(api, alice, "SampleProject")
@@ -30,8 +34,8 @@ def people(api, clock) -> dict:
     return {"alice": alice, "bob": bob, "carol": carol, "dave": dave}
 
 
-def bob_mints_a_project_token(api, people) -> None:
-    minted = api.call("POST", "/api/account/tokens", people["bob"], remote_addr=BOB_IP,
+def bob_mints_a_project_token(api, people, ip: str = BOB_IP) -> None:
+    minted = api.call("POST", "/api/account/tokens", people["bob"], remote_addr=ip,
                       json={"description": "bob's CI", "projects": ["sampleproject"]})
     assert minted.status_code == 201, minted.json
 

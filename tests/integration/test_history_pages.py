@@ -6,10 +6,8 @@ from html import unescape
 import pytest
 
 from tests.integration.browser import Browser, alert, logged_in
-from tests.integration.test_api_tokens import project
+from tests.integration.test_history import bob_mints_a_project_token, cast
 from tests.integration.test_page_security import INLINE
-from tests.integration.test_two_factor import enrolled
-from wharf.domain.origin import cli_origin
 
 PAGE_IP, BOB_IP, STRANGER_IP = "198.51.100.7", "203.0.113.9", "192.0.2.66"
 PROJECT = "/projects/SampleProject/history"
@@ -103,18 +101,11 @@ def test_a_bad_filter_shows_the_form_again_with_the_reason(api, params, message)
 
 @pytest.fixture
 def people(api, clock) -> dict:
-    """alice Owns SampleProject, bob Maintains it and made a token for it, dave is an admin."""
-    alice, _, _ = enrolled(api, clock, "alice")
-    project(api, alice, "SampleProject")
-    bob, _, _ = enrolled(api, clock, "bob")
-    api.call("POST", "/api/projects/sampleproject/roles", alice,
-             json={"username": "bob", "role": "Maintainer"})
-    minted = api.call("POST", "/api/account/tokens", bob, remote_addr=BOB_IP,
-                      json={"description": "bob's CI", "projects": ["sampleproject"]})
-    assert minted.status_code == 201, minted.json
-    api.register("dave")
-    api.wiring.app.grant_admin(cli_origin(clock()), "dave")
-    return {"alice": alice, "bob": bob, "carol": api.user("carol"), "dave": api.log_in("dave")}
+    """The cast of test_history (alice Owns SampleProject, bob Maintains it, carol has no role,
+    dave is an admin), and bob has made a token for the project."""
+    people = cast(api, clock)
+    bob_mints_a_project_token(api, people, BOB_IP)
+    return people
 
 
 def test_owners_read_a_project_history_and_only_admins_see_every_address(api, people):
