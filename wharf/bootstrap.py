@@ -80,7 +80,10 @@ def event_store_env(settings: Settings, *, create_tables: bool) -> dict[str, str
         "POSTGRES_USER": params.get("user", "postgres"),
         "POSTGRES_PASSWORD": params.get("password", ""),
         "POSTGRES_SCHEMA": settings.database_schema,
-        "POSTGRES_CONNECT_TIMEOUT": "5",  # then the request is told to retry (503)
+        # eventsourcing tries each call 10 times, each waiting this long for a connection: ~12 s
+        # in all, within gunicorn's 30 s worker timeout, so an outage is answered 503 (never a
+        # worker killed mid-request, answered 500).
+        "POSTGRES_CONNECT_TIMEOUT": "1",
         "POSTGRES_POOL_SIZE": "2",
         "POSTGRES_MAX_OVERFLOW": "4",
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",  # projections must never see ids out of order
@@ -88,16 +91,21 @@ def event_store_env(settings: Settings, *, create_tables: bool) -> dict[str, str
     }
 
 
-def views_database(settings: Settings) -> Database:
+def views_database(settings: Settings, check_connections: bool = False) -> Database:
     if settings.uses_postgres:
-        return PostgresDatabase(settings.database_url, settings.database_schema)
+        return PostgresDatabase(settings.database_url, settings.database_schema,
+                                check=check_connections)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return SQLiteDatabase(settings.sqlite_path)
 
 
 def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
-              passwords: Passwords | None = None, create_tables: bool = False) -> Wiring:
-    db = views_database(settings)
+              passwords: Passwords | None = None, create_tables: bool = False,
+              check_connections: bool = False) -> Wiring:
+    """`check_connections`: test each pooled connection before use (a round trip each), for
+    a process that must recover the moment the store is back rather than fail once per stale
+    connection: the projection process."""
+    db = views_database(settings, check_connections)
     app = Wharf(event_store_env(settings, create_tables=create_tables), settings,
                 passwords or Passwords())
     projector = Projector(db, app.recorder, app.mapper, VIEWS)

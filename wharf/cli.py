@@ -20,6 +20,7 @@ from wharf.settings import ensure_secret_key, from_environ
 log = logging.getLogger("wharf.projections")
 PROJECTIONS_LEASE = "wharf:projections"
 STANDBY_POLL = 1.0  # seconds between a standby's attempts to take the lead
+MAX_BACKOFF = 5.0  # seconds between passes while they fail: back soon after an outage
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
                                   "--workers", str(args.workers), "--no-control-socket",
                                   "--config", "python:wharf.http.gunicorn_conf",
                                   "wharf.http.app:get_app()"])
-    wiring = bootstrap(settings)
+    long_running = args.command == "projections" and args.projections_command == "run"
+    wiring = bootstrap(settings, check_connections=long_running)
     try:
         if args.command == "admin" and args.admin_command == "grant":
             account_id = wiring.app.grant_admin(cli_origin(utc_now()), args.username)
@@ -189,8 +191,8 @@ def _run_forever(wiring, interval: float) -> None:
                     _pass(wiring)
                 delay = interval if lease is not None else STANDBY_POLL
             except Exception:
+                delay = min(delay * 2, MAX_BACKOFF)
                 log.exception("projection pass failed; retrying in %.1f s", delay)
-                delay = min(delay * 2, 30.0)
             stopping.wait(delay)
     finally:
         if lease is not None:

@@ -20,6 +20,7 @@ class Api:
 
     def __init__(self, url: str, *, browser: bool = False):
         self.url = url
+        self.timeout = TIMEOUT  # seconds to wait for an answer
         self.http = requests.Session()
         if not browser:
             self.http.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
@@ -31,7 +32,7 @@ class Api:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         response = self.http.request(method, self.url + path, json=json, headers=headers,
-                                     timeout=TIMEOUT, **kwargs)
+                                     timeout=self.timeout, **kwargs)
         self.responses.append(response)
         return response
 

@@ -6,6 +6,7 @@ forked; nothing outlives the test module that started it.
 
 import ctypes
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -101,6 +102,7 @@ class Deployment:
         self.data_dir = data_dir
         self.outbox_dir = data_dir / "outbox"
         self._processes: list[Process] = []
+        self._expected_errors: list[re.Pattern] = []
 
     def init(self) -> None:
         done = self.cli("init")
@@ -149,12 +151,22 @@ class Deployment:
         for process in reversed(self._processes):
             process.stop()
 
+    def running(self, name: str) -> list[Process]:
+        """The processes started under `name` (e.g. "projections") that are still running."""
+        return [p for p in self._processes if p.name == name and p.popen.poll() is None]
+
+    def expect_server_error(self, pattern: str) -> None:
+        """An error line a test caused on purpose (gunicorn's own, when a test kills a worker
+        with SIGKILL): `server_errors` leaves out the lines this regular expression finds."""
+        self._expected_errors.append(re.compile(pattern))
+
     def server_errors(self) -> list[str]:
         """Lines where a gunicorn master or worker reported an error or a traceback."""
         return [f"{p.name}: {line}" for p in self._processes if p.name.startswith("gunicorn")
                 for line in p.log_tail(lines=10_000).splitlines()
-                if "Traceback" in line or '"level":"error"' in line
-                or '"level":"critical"' in line]
+                if ("Traceback" in line or '"level":"error"' in line
+                    or '"level":"critical"' in line)
+                and not any(expected.search(line) for expected in self._expected_errors)]
 
     def _start(self, name: str, command: list[str], pass_fds=(),
                environ: dict[str, str] | None = None) -> Process:

@@ -1,9 +1,12 @@
 """The web process's composition root: `create_app(wiring)`; only `get_app()` reads the env."""
 
 import functools
+import threading
+import time
 
 import falcon
 import orjson
+import psycopg
 
 from wharf import logs
 from wharf.bootstrap import Wiring, bootstrap
@@ -36,7 +39,47 @@ def create_app(wiring: Wiring) -> falcon.App:
     return app
 
 
-def get_app() -> falcon.App:
+def get_app():
     """Gunicorn's entry point: `gunicorn 'wharf.http.app:get_app()'`."""
     logs.configure()
-    return create_app(bootstrap(from_environ()))
+    return Booting(from_environ())
+
+
+class Booting:
+    """The web process's app, made as soon as the store answers. A worker that starts while the
+    store is out of reach (a restart, an outage) must not fail to boot (gunicorn would then stop
+    every worker for good): until the wiring is made, each request answers 503 with Retry-After,
+    and one request a second tries again."""
+
+    RETRY_EVERY = 1.0  # seconds
+
+    def __init__(self, settings):
+        self._settings = settings
+        self._app = None
+        self._next_try = 0.0
+        self._lock = threading.Lock()
+        self._try()
+
+    def __call__(self, environ, start_response):
+        if self._app is None and time.monotonic() >= self._next_try:
+            with self._lock:
+                if self._app is None:
+                    self._try()
+        if self._app is None:
+            problem = errors.store_unavailable()
+            body = orjson.dumps(problem.to_dict())
+            start_response(problem.status, [("Content-Type", "application/problem+json"),
+                                            ("Content-Length", str(len(body))),
+                                            *problem.headers.items()])
+            return [body]
+        return self._app(environ, start_response)
+
+    def _try(self) -> None:
+        try:
+            if self._settings.uses_postgres:  # first a bare connection: nothing left behind
+                psycopg.connect(self._settings.database_url, connect_timeout=2).close()
+            self._app = create_app(bootstrap(self._settings))
+        except errors.STORE_UNAVAILABLE as error:
+            errors.log.warning("the store is out of reach (%s); answering 503 until it is back",
+                               type(error).__name__)
+            self._next_try = time.monotonic() + self.RETRY_EVERY

@@ -186,7 +186,7 @@ class PostgresCursor:
 
 
 class PostgresDatabase(Database):
-    def __init__(self, conninfo: str, schema: str, max_size: int = 4):
+    def __init__(self, conninfo: str, schema: str, max_size: int = 4, check: bool = False):
         self._conninfo = conninfo
         # Advisory locks are per database, so their names carry the schema: two Wharfs in two
         # schemas of one database never wait for each other.
@@ -194,6 +194,7 @@ class PostgresDatabase(Database):
         # A request waits at most STORE_TIMEOUT for a connection, then is told to retry (503).
         self._pool = ConnectionPool(
             conninfo, min_size=1, max_size=max_size, open=True, timeout=STORE_TIMEOUT,
+            check=ConnectionPool.check_connection if check else None,
             kwargs={"row_factory": dict_row, "options": f"-c search_path={schema}",
                     "autocommit": True, "connect_timeout": STORE_TIMEOUT},
         )
