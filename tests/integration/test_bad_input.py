@@ -1,7 +1,15 @@
 """Whatever a client sends, the answer is a clear 4xx problem document, never a 500."""
 
-import pytest
+import base64
+import hashlib
 
+import pytest
+import requests
+from pymacaroons import MACAROON_V1, Macaroon
+
+from tests.integration.test_api_tokens import mint, project
+from tests.integration.test_two_factor import enrolled, verified_user
+from tests.integration.test_uploads import upload, wheel
 from wharf.http.routes import ROUTES
 
 BODY_ENDPOINTS = [(path, method) for path, resource in ROUTES
@@ -62,3 +70,144 @@ def test_the_openapi_document_lists_every_route(api):
     assert document["openapi"].startswith("3.1")
     for path, resource in ROUTES:
         assert set(document["paths"][path]) == {m.lower() for m in resource.endpoints}
+
+
+def documented(api, method: str, path: str) -> set[str]:
+    document = api.call("GET", "/api/openapi.json").json
+    return set(document["paths"][path][method.lower()]["responses"])
+
+
+def test_a_list_items_errors_are_keyed_by_text_not_a_500(api):
+    token = verified_user(api, "alice")
+
+    minted = mint(api, token, projects=[5, "ok"])
+    history = api.call("GET", "/api/account/events?name=", token)
+
+    assert minted.status_code == 400 and minted.json["errors"] == {
+        "projects": {"0": ["Not a valid string."]}}
+    assert history.status_code == 400 and set(history.json["errors"]["name"]) == {"0"}
+
+
+def test_nul_characters_are_refused_before_they_reach_the_store(api):
+    token = verified_user(api, "alice")
+    refused = [
+        mint(api, token, description="CI\x00"),
+        api.call("POST", "/api/session", json={"username": "alice\x00", "password": "x"}),
+        api.call("GET", "/api/account/events?cursor=%00", token),
+        api.call("GET", "/files/abc/a%00.whl"),
+        api.call("POST", "/api/projects", token, json={"name": "demo"},
+                 headers={"User-Agent": "curl\x00"}),
+    ]
+
+    assert [answer.status_code for answer in refused] == [400] * 5
+    assert refused[0].json["errors"] == {"description": ["must not contain the NUL character"]}
+    assert refused[-1].json["code"] == "nul_character"
+    assert mint(api, token, description="CI").status_code == 201  # the views still project
+
+
+def test_an_invalid_project_name_in_a_role_path_is_not_found(api):
+    token = api.user("alice")
+
+    for method, body in [("DELETE", None), ("PATCH", {"role": "Owner"})]:
+        answer = api.call(method, "/api/projects/%C3%A4%20x/roles/bob", token, json=body)
+        assert answer.status_code == 404, answer.json
+    granted = api.call("POST", "/api/projects/-x-/roles", token,
+                       json={"username": "bob", "role": "Owner"})
+    assert granted.status_code == 404
+
+
+def test_a_rate_limited_password_check_is_a_documented_answer(api):
+    token = api.user("alice")
+
+    answers = {api.call("POST", "/api/session/reauthenticate", token,
+                        json={"password": "wrong"}).status_code for _ in range(30)}
+
+    assert 429 in answers
+    for method, path in [("POST", "/api/session/reauthenticate"),
+                         ("POST", "/api/account/password")]:
+        assert {"429", "503"} <= documented(api, method, path)
+
+
+def test_the_simple_index_documents_its_redirect_and_its_406(api):
+    redirect = api.call("GET", "/simple/Sample_Project/")
+    not_acceptable = api.call("GET", "/simple/", headers={"Accept": "image/png"})
+
+    assert redirect.status_code == 301
+    assert redirect.headers["Location"].endswith("/simple/sample-project/")
+    assert not_acceptable.status_code == 406
+    assert {"301", "404", "406"} <= documented(api, "GET", "/simple/{project}/")
+    assert "406" in documented(api, "GET", "/simple/")
+
+
+def test_an_upload_without_a_content_length_gets_a_411(api):
+    token = mint(api, verified_user(api, "alice")).json["token"]
+
+    answer = api.call("POST", "/legacy/", token,
+                      headers={"Content-Type": "multipart/form-data; boundary=x"})
+
+    assert answer.status_code == 411 and answer.json["code"] == "length_required"
+
+
+@pytest.fixture
+def upload_token(api, clock) -> str:
+    session, _, _ = enrolled(api, clock)
+    project(api, session, "sampleproject")
+    return mint(api, session).json["token"]
+
+
+def test_an_upload_cut_short_after_its_file_keeps_nothing(api, upload_token, settings):
+    filename, content = wheel()
+    prepared = requests.Request("POST", "http://localhost/legacy/", data={
+        ":action": "file_upload", "protocol_version": "1", "name": "sampleproject",
+        "version": "1.0", "filetype": "bdist_wheel", "pyversion": "py3",
+        "metadata_version": "2.1", "sha256_digest": hashlib.sha256(content).hexdigest(),
+    }, files={"content": (filename, content)}, auth=("__token__", upload_token)).prepare()
+    cut = prepared.body[:-3]  # "--boundary-": the file part is whole, the form is not
+
+    answer = api.call("POST", "/legacy/", body=cut, headers=dict(prepared.headers))
+
+    assert answer.status_code == 400, answer.text
+    assert [p for p in settings.files_dir.rglob("*") if p.is_file()] == []
+    assert api.wiring.files.by_filename(filename) is None
+
+
+def test_an_upload_refusal_quoting_the_uploader_is_a_printable_ascii_reason(api, upload_token):
+    answer = upload(api, upload_token, "sampleproject-1.0-py3-none-any.whl", b"x",
+                    version="1.0\u4e2d")  # not even Latin-1, which a status line must be
+
+    assert answer.status_code == 400
+    assert answer.status.isascii() and answer.status.isprintable(), answer.status
+    assert "'1.0\\u4e2d' is not a valid PEP 440 version" in answer.json["detail"]
+
+
+def respelled(token: str) -> list[str]:
+    """The same token, spelled otherwise: padded, in the standard base64 alphabet, as V1."""
+    prefix, _, body = token.partition("-")
+    real = Macaroon.deserialize(body)
+    as_v1 = Macaroon(location=real.location, identifier=real.identifier_bytes,
+                     caveats=real.caveats, signature=real.signature_bytes, version=MACAROON_V1)
+    standard = f"{prefix}-{body.replace('-', '+').replace('_', '/')}"
+    return [f"{token}=", f"{token}==", f"{prefix}-{as_v1.serialize()}",
+            *([standard] if standard != token else [])]
+
+
+def test_a_token_spelled_otherwise_does_not_authenticate(api):
+    token = mint(api, verified_user(api, "alice")).json["token"]
+
+    for spelling in respelled(token):
+        answer = api.call("DELETE", "/api/token", spelling)
+        assert answer.status_code == 403 and "malformed" in answer.json["detail"], spelling
+    assert api.call("DELETE", "/api/token", token).status_code == 204
+
+
+def test_a_token_with_a_caveat_that_is_not_text_is_malformed_not_a_500(api):
+    token = mint(api, verified_user(api, "alice")).json["token"]
+    prefix, _, body = token.partition("-")
+    raw = base64.urlsafe_b64decode(body + "==")
+    assert b'[3, "' in raw  # the user caveat every token carries
+    broken = raw.replace(b'[3, "', b'\xa1\xa1, "')  # pymacaroons would not write that
+
+    answer = api.call("DELETE", "/api/token",
+                      f"{prefix}-{base64.urlsafe_b64encode(broken).decode().rstrip('=')}")
+
+    assert answer.status_code == 403 and "malformed" in answer.json["detail"]

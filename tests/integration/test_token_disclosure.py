@@ -80,3 +80,14 @@ def test_a_report_without_a_good_signature_changes_nothing(api, clock, forgery):
 
     assert answer.status_code == 204
     assert revocations(api) == []
+
+
+def test_a_report_whose_url_holds_a_nul_is_set_aside_not_stored(api, clock):
+    session, _, _ = enrolled(api, clock)
+    token = mint(api, session).json["token"]
+    body = json.dumps([{"token": token, "type": "pypi_api_token",
+                        "url": "https://example.com/\x00"}]).encode()
+
+    assert report(api, [], body=body).status_code == 204
+    assert revocations(api) == []
+    assert api.call("GET", "/api/ready").json["lag"] == 0

@@ -3,6 +3,7 @@
 import base64
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import unquote
 from uuid import UUID
 
 import falcon
@@ -36,6 +37,7 @@ class Authentication:
         self._origin = wiring.settings.origin
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        _refuse_nul(req)
         req.context.now = self._clock()
         req.context.ip = client_ip(req.remote_addr, req.get_header("X-Forwarded-For"),
                                    self._trusted_proxies)
@@ -77,6 +79,16 @@ class Authentication:
             session_id=UUID(row["id"]), account_id=UUID(row["account_id"]),
             username=row["username"], is_admin=bool(row["is_admin"]),
             expires_at=row["expires_at"], sudo_until=row["sudo_until"])
+
+
+def _refuse_nul(req: falcon.Request) -> None:
+    """No path, query or header of Wharf has a NUL character, and PostgreSQL text cannot hold
+    one: a User-Agent with one would be recorded and could never be projected (RFC 9110 lets a
+    server refuse NUL in a field value)."""
+    texts = [req.path, unquote(req.query_string), *req.headers.values()]
+    if any("\x00" in text for text in texts):
+        raise Problem(falcon.HTTP_400, "nul_character",
+                      "the request's path, query or headers contain a NUL character")
 
 
 def set_session_cookie(settings, resp: falcon.Response, token: str) -> None:

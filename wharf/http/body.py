@@ -2,7 +2,7 @@
 
 import falcon
 import orjson
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields
 
 from wharf.http.errors import Problem
 
@@ -40,7 +40,7 @@ def load(req: falcon.Request, schema: type[Schema], max_bytes: int) -> dict:
                       "the request body is not valid JSON") from None
     if not isinstance(data, dict):
         raise Problem(falcon.HTTP_400, "malformed_json", "the request body must be a JSON object")
-    return schema().load(data)
+    return _validated(schema, data)
 
 
 def query(req: falcon.Request, schema: type[Schema]) -> dict:
@@ -53,4 +53,19 @@ def query(req: falcon.Request, schema: type[Schema]) -> dict:
         if isinstance(value, list) and name not in lists:
             raise Problem(falcon.HTTP_400, "invalid_input", f"give '{name}' once")
         data[name] = value if isinstance(value, list) or name not in lists else [value]
-    return schema().load(data)
+    return _validated(schema, data)
+
+
+def _validated(schema: type[Schema], data: dict) -> dict:
+    """The data the schema loads; its errors keyed by text, as JSON needs (marshmallow keys a
+    list item's errors by its position, an int)."""
+    try:
+        return schema().load(data)
+    except ValidationError as error:
+        raise ValidationError(_text_keys(error.messages)) from None
+
+
+def _text_keys(messages):
+    if isinstance(messages, dict):
+        return {str(key): _text_keys(value) for key, value in messages.items()}
+    return messages

@@ -7,6 +7,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from wharf.http.endpoint import API_TOKEN, PUBLIC, Endpoint
 from wharf.http.routes import ROUTES
+from wharf.http.schemas import NO_NUL
 
 PROBLEM = {
     "type": "object",
@@ -16,7 +17,12 @@ PROBLEM = {
                    "code": {"type": "string"}},
 }
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+PROBLEM_ANSWER = {"description": "Problem",
+                  "content": {"application/problem+json": {"schema": PROBLEM_REF}}}
+REDIRECT = {"description": "Redirect, to the Location header",
+            "headers": {"Location": {"required": True, "schema": {"type": "string"}}}}
 COMMON_ERRORS = (413, 415)
+PATH_TEXT = {"type": "string", "pattern": NO_NUL.regex.pattern}  # refused by the middleware
 
 
 def build_spec(site_name: str) -> dict:
@@ -37,7 +43,7 @@ def build_spec(site_name: str) -> dict:
 def _operation(path: str, endpoint: Endpoint) -> dict:
     operation: dict = {"summary": endpoint.summary, "responses": {}}
     params = re.findall(r"{(\w+)}", path)
-    parameters = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+    parameters = [{"name": p, "in": "path", "required": True, "schema": PATH_TEXT}
                   for p in params]
     if endpoint.query is not None:
         parameters.append({"in": "query", "schema": endpoint.query})
@@ -56,16 +62,15 @@ def _operation(path: str, endpoint: Endpoint) -> dict:
         status, schema = endpoint.alternative
         operation["responses"][str(status)] = {
             "description": "OK", "content": {"application/json": {"schema": schema}}}
-    errors = set(endpoint.errors)
+    errors = set(endpoint.errors) | {503}  # the store out of reach: Retry-After, try again
+    if parameters:
+        errors.add(400)  # a parameter may be malformed: a NUL in it, say
     if endpoint.body is not None:
         operation["requestBody"] = {"required": True,
                                     "content": {"application/json": {"schema": endpoint.body}}}
         errors |= {400, *COMMON_ERRORS}
     for status in sorted(errors):
-        operation["responses"][str(status)] = {
-            "description": "Problem",
-            "content": {"application/problem+json": {"schema": PROBLEM_REF}},
-        }
+        operation["responses"][str(status)] = REDIRECT if status < 400 else PROBLEM_ANSWER
     return operation
 
 

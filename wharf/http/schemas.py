@@ -1,4 +1,5 @@
-"""Request and response bodies. Unknown fields are refused; every string has a length limit."""
+"""Request and response bodies. Unknown fields are refused; every string has a length limit
+and no NUL character (PostgreSQL text cannot hold one, and no name, code or label needs one)."""
 
 from functools import cache
 
@@ -6,9 +7,16 @@ from marshmallow import Schema, fields, validate
 
 from wharf.domain.project import ROLES
 
+NO_NUL = validate.Regexp(r"^[^\x00]*$", error="must not contain the NUL character")
+
+
+def bounded(min_length: int, max_length: int) -> list[validate.Validator]:
+    """The rules of every string a request may carry: a length limit and no NUL."""
+    return [validate.Length(min_length, max_length), NO_NUL]
+
 
 def required_text(max_length: int, min_length: int = 1) -> fields.String:
-    return fields.String(required=True, validate=validate.Length(min_length, max_length))
+    return fields.String(required=True, validate=bounded(min_length, max_length))
 
 
 USERNAME, PASSWORD, EMAIL = 50, 4096, 254
@@ -107,7 +115,7 @@ class TicketAndCode(Schema):
 
 class TotpCode(Schema):
     code = required_text(16)
-    label = fields.String(load_default="Authenticator app", validate=validate.Length(1, 64))
+    label = fields.String(load_default="Authenticator app", validate=bounded(1, 64))
 
 
 class TotpEnrolmentView(Schema):
@@ -217,7 +225,7 @@ class SecurityKeyList(Schema):
 
 class NewToken(Schema):
     description = required_text(100)
-    projects = fields.List(fields.String(validate=validate.Length(1, 100)), allow_none=True,
+    projects = fields.List(fields.String(validate=bounded(1, 100)), allow_none=True,
                            load_default=None, validate=validate.Length(1, 50), metadata={
                                "description": "project names; leave out for the whole account"})
     not_before = fields.AwareDateTime(load_default=None, allow_none=True)
@@ -250,19 +258,19 @@ class HistoryQuery(Schema):
     since = fields.AwareDateTime(load_default=None, metadata={
         "description": "from this time (default: the last 14 days, or as configured)"})
     until = fields.AwareDateTime(load_default=None, metadata={"description": "before this time"})
-    name = fields.List(fields.String(validate=validate.Length(1, 64)), load_default=list,
+    name = fields.List(fields.String(validate=bounded(1, 64)), load_default=list,
                        validate=validate.Length(max=40), metadata={
                            "description": "public event names (repeat for several)"})
-    cursor = fields.String(load_default=None, validate=validate.Length(1, 200),
+    cursor = fields.String(load_default=None, validate=bounded(1, 200),
                            metadata={"description": "a page's next_cursor, for the next page"})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
 
 class AdminHistoryQuery(HistoryQuery):
-    account = fields.String(load_default=None, validate=validate.Length(1, USERNAME), metadata={
+    account = fields.String(load_default=None, validate=bounded(1, USERNAME), metadata={
         "description": "username: entries about or by this account"})
-    project = fields.String(load_default=None, validate=validate.Length(1, 100))
-    ip = fields.String(load_default=None, validate=validate.Length(1, 45))
+    project = fields.String(load_default=None, validate=bounded(1, 100))
+    ip = fields.String(load_default=None, validate=bounded(1, 45))
 
 
 class ExportFormat(Schema):
@@ -308,8 +316,8 @@ class HistoryPage(Schema):
 
 class ReplayQuery(Schema):
     as_of = fields.AwareDateTime(required=True, metadata={"description": "the moment to see"})
-    account = fields.String(load_default=None, validate=validate.Length(1, USERNAME))
-    project = fields.String(load_default=None, validate=validate.Length(1, 100))
+    account = fields.String(load_default=None, validate=bounded(1, USERNAME))
+    project = fields.String(load_default=None, validate=bounded(1, 100))
 
 
 class ReplayState(Schema):

@@ -94,12 +94,23 @@ def parse(token: str, prefix: str) -> ParsedToken:
     if head != prefix or not dash or not body or not body.isascii():
         raise TokenRefused("Invalid API Token: the token is malformed")
     try:
-        macaroon = Macaroon.deserialize(body)
+        macaroon = _macaroon(body)
         token_id = UUID(macaroon.identifier_bytes.decode("ascii"))
-        caveats = [_caveat(c.caveat_id_bytes) for c in macaroon.first_party_caveats()]
+        # A caveat is JSON text; bytes that are not UTF-8 would crash pymacaroons' verifier.
+        caveats = [_caveat(c.caveat_id_bytes.decode()) for c in macaroon.first_party_caveats()]
     except Exception:  # noqa: BLE001 - pymacaroons raises bare Exception on some garbage
         raise TokenRefused("Invalid API Token: the token is malformed") from None
     return ParsedToken(token_id, macaroon, caveats)
+
+
+def _macaroon(body: str) -> Macaroon:
+    """The V2 macaroon of which `body` is the one spelling, pymacaroons' own (as minted): base64
+    that decodes alike (padding, '+' for '-', spare bits) or a V1 encoding of the same macaroon
+    is not the token, and not what secret scanners look for."""
+    macaroon = Macaroon.deserialize(body)
+    if macaroon.version != MACAROON_V2 or macaroon.serialize() != body:
+        raise ValueError("not the token's own spelling")
+    return macaroon
 
 
 def verify_signature(parsed: ParsedToken, key: bytes) -> None:
@@ -137,7 +148,7 @@ def check_caveats(caveats: list, *, now: datetime, user_id: UUID, project_key: s
             raise TokenRefused("Invalid API Token: the token is not valid for this user")
 
 
-def _caveat(raw: bytes):
+def _caveat(raw: str):
     """One caveat in a known form, or None (which fails the token when checked)."""
     try:
         value = json.loads(raw)

@@ -53,4 +53,5 @@ class Reporters:
             return []
         return [Disclosure(r["token"], r["url"]) for r in reports[:MAX_REPORTS]
                 if isinstance(r, dict) and isinstance(r.get("token"), str)
-                and isinstance(r.get("url"), str) and len(r["url"]) <= 2000]
+                and isinstance(r.get("url"), str) and len(r["url"]) <= 2000
+                and "\x00" not in r["url"]]  # stored: PostgreSQL text holds no NUL

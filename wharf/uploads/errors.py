@@ -2,8 +2,12 @@
 
 
 class UploadRefused(Exception):
-    """An upload the index will not take; the HTTP layer answers 400 with `message`."""
+    """An upload the index will not take. `message` is what to tell the uploader; `str()` of
+    the refusal is what the HTTP layer answers 400 with, in the body and as the reason phrase
+    (twine prints that), so it is one line of printable ASCII: whatever the message quotes of
+    the uploader's own text is escaped there, as Python does (\\n, \\xe9, \\u212a)."""
 
     def __init__(self, message: str):
-        super().__init__(message)
+        super().__init__("".join(char if " " <= char <= "~" else ascii(char)[1:-1]
+                                 for char in message))
         self.message = message

@@ -8,6 +8,7 @@ from wharf.http.auth import origin_of
 from wharf.http.endpoint import PUBLIC, SESSION, Endpoint
 from wharf.http.ids import id_of
 from wharf.http.resources import Resource
+from wharf.http.resources.session import PASSWORD_ERRORS
 
 
 class AccountsResource(Resource):
@@ -37,7 +38,7 @@ class AccountResource(Resource):
 class PasswordResource(Resource):
     endpoints = {
         "POST": Endpoint(SESSION, "Change the password; every other session ends", 204,
-                         schemas.PasswordChange, None, (400, 401, 403)),
+                         schemas.PasswordChange, None, PASSWORD_ERRORS),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:

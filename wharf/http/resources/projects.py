@@ -54,7 +54,7 @@ class RolesResource(ProjectResource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
         data = self.load(req, schemas.NewRole)
-        self.app.grant_role(origin_of(req), name, data["username"], data["role"])
+        self.app.grant_role(origin_of(req), path_project_key(name), data["username"], data["role"])
         resp.status = falcon.HTTP_201
 
 
@@ -69,21 +69,26 @@ class RoleResource(Resource):
     def on_patch(self, req: falcon.Request, resp: falcon.Response, name: str,
                  username: str) -> None:
         role = self.load(req, schemas.RoleUpdate)["role"]
-        self.app.change_role(origin_of(req), name, username, role)
+        self.app.change_role(origin_of(req), path_project_key(name), username, role)
         resp.status = falcon.HTTP_204
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, name: str,
                   username: str) -> None:
-        self.app.remove_role(origin_of(req), name, username)
+        self.app.remove_role(origin_of(req), path_project_key(name), username)
         resp.status = falcon.HTTP_204
 
 
-def find_project(wiring, name: str) -> dict:
-    """The project of a name in a path, with its roles; an invalid name is simply not found."""
+def path_project_key(name: str) -> str:
+    """The normalized form of a project name in a path; an invalid name is simply not found."""
     try:
-        project = wiring.projects.by_normalized_name(project_key(name))
+        return project_key(name)
     except InvalidInput:
-        project = None
+        raise NotFound("no such project") from None
+
+
+def find_project(wiring, name: str) -> dict:
+    """The project of a name in a path, with its roles."""
+    project = wiring.projects.by_normalized_name(path_project_key(name))
     if project is None:
         raise NotFound("no such project")
     return project

@@ -10,6 +10,7 @@ from wharf.http.resources import Resource
 from wharf.projections.database import stamp
 
 LOGIN_ERRORS = (400, 401, 403, 429, 503)
+PASSWORD_ERRORS = LOGIN_ERRORS  # a password check is rate-limited like a log-in
 
 
 def start_session(settings, req: falcon.Request, resp: falcon.Response, new: NewSession) -> None:
@@ -58,7 +59,7 @@ class SessionResource(Resource):
 class ReauthenticationResource(Resource):
     endpoints = {
         "POST": Endpoint(SESSION, "Confirm the password to open the sudo window", 200,
-                         schemas.PasswordOnly, schemas.SudoWindow, (400, 401, 403)),
+                         schemas.PasswordOnly, schemas.SudoWindow, PASSWORD_ERRORS),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:

@@ -21,7 +21,8 @@ def _negotiated(req: falcon.Request, resp: falcon.Response) -> str:
 
 
 class SimpleIndexResource(Resource):
-    endpoints = {"GET": Endpoint(PUBLIC, "Every project with files (PEP 503 / PEP 691)")}
+    endpoints = {"GET": Endpoint(PUBLIC, "Every project with files (PEP 503 / PEP 691)",
+                                 errors=(406,))}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.text = index_page(_negotiated(req, resp), self.wiring.files.project_names())
@@ -29,7 +30,8 @@ class SimpleIndexResource(Resource):
 
 class SimpleProjectResource(Resource):
     endpoints = {"GET": Endpoint(PUBLIC, "A project's files with their sha256 and"
-                                 " Requires-Python (PEP 503 / PEP 691)", errors=(404,))}
+                                 " Requires-Python (PEP 503 / PEP 691); 301 to the normalized"
+                                 " name", errors=(301, 404, 406))}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, project: str) -> None:
         try:
