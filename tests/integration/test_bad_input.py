@@ -1,13 +1,12 @@
 """Whatever a client sends, the answer is a clear 4xx problem document, never a 500."""
 
 import base64
-import hashlib
 
 import pytest
-import requests
 from pymacaroons import MACAROON_V1, Macaroon
 
 from tests.integration.test_api_tokens import mint, project
+from tests.integration.test_hostile_input import valid_upload
 from tests.integration.test_two_factor import enrolled, verified_user
 from tests.integration.test_uploads import upload, wheel
 from wharf.http.routes import ROUTES
@@ -156,19 +155,14 @@ def upload_token(api, clock) -> str:
 
 
 def test_an_upload_cut_short_after_its_file_keeps_nothing(api, upload_token, settings):
-    filename, content = wheel()
-    prepared = requests.Request("POST", "http://localhost/legacy/", data={
-        ":action": "file_upload", "protocol_version": "1", "name": "sampleproject",
-        "version": "1.0", "filetype": "bdist_wheel", "pyversion": "py3",
-        "metadata_version": "2.1", "sha256_digest": hashlib.sha256(content).hexdigest(),
-    }, files={"content": (filename, content)}, auth=("__token__", upload_token)).prepare()
-    cut = prepared.body[:-3]  # "--boundary-": the file part is whole, the form is not
+    body, headers = valid_upload(upload_token)
+    cut = body[:-3]  # "--boundary-": the file part is whole, the form is not
 
-    answer = api.call("POST", "/legacy/", body=cut, headers=dict(prepared.headers))
+    answer = api.call("POST", "/legacy/", body=cut, headers=headers)
 
     assert answer.status_code == 400, answer.text
     assert [p for p in settings.files_dir.rglob("*") if p.is_file()] == []
-    assert api.wiring.files.by_filename(filename) is None
+    assert api.wiring.files.by_filename(wheel()[0]) is None
 
 
 def test_an_upload_refusal_quoting_the_uploader_is_a_printable_ascii_reason(api, upload_token):
