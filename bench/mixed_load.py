@@ -29,7 +29,7 @@ status, connection errors, a 403 for another reason), which should be zero; over
 same per action (a log-in is both of its requests); the server's own counts by route and status
 over the measured window (GET /metrics); warnings, errors, 5xx and worker (re)starts in the
 server's and the projections' logs since the warm-up; every worker's VmRSS (and the projections
-process's) every 5 s, with the growth from the first 10 s to the last 10 s, lowest sample
+process's) every 2 s, with the growth from the first 15 s to the last 15 s, lowest sample
 against lowest sample (a worker hashing a password holds argon2id's 64 MiB for a moment), flagged
 over 10%; the load average before and after. The schema and the processes are removed at the end,
 whatever happened.
@@ -65,8 +65,8 @@ from servers import (
 ACTION_PARTS = {"history": "2-3 reads", "upload": "1 upload", "login": "password + TOTP",
                 "mint": "mint + revoke"}
 SUDO_SECONDS = 30 * 60  # the window opened at seeding; the run must end inside it
-MEMORY_EVERY = 5.0  # seconds between RSS samples
-MEMORY_EDGE = 10.0  # growth: mean of the first 10 s of samples against the last 10 s
+MEMORY_EVERY = 2.0  # seconds between RSS samples
+MEMORY_EDGE = 15.0  # growth: the lowest sample of the first 15 s against that of the last 15 s
 GROWTH_FLAG = 0.10
 METRICS_TOKEN = "bench-metrics-token"
 WHARF_APP = "wharf.http.app:get_app()"
