@@ -156,7 +156,7 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured time before it")
     parser.add_argument("--clients", type=int, default=4, help="client processes")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--logins-per-client", type=int, default=50,
+    parser.add_argument("--logins-per-client", type=int, default=250,
                         help="TOTP accounts per client; each logs in at most once per 30 s")
     args = parser.parse_args(argv)
     if args.seconds + args.warmup > SUDO_SECONDS - 5 * 60:
