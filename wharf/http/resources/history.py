@@ -77,17 +77,18 @@ def _csv(entries: Iterator[dict]) -> Iterator[bytes]:
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     for entry in entries:
-        writer.writerow([_cell(entry[column]) for column in COLUMNS])
+        writer.writerow([_cell(column, entry[column]) for column in COLUMNS])
         yield buffer.getvalue().encode()
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue().encode()
 
 
-def _cell(value) -> str:
-    if isinstance(value, dict):
-        value = value.get("username") or value.get("name") or value.get("id") \
-            if "id" in value else json.dumps(value, sort_keys=True)
+def _cell(column: str, value) -> str:
+    if column == "details":
+        value = json.dumps(value, sort_keys=True)
+    elif isinstance(value, dict):  # actor, account, project: by name, else by id
+        value = value.get("username") or value.get("name") or value["id"]
     text = "" if value is None else str(value)
     # A spreadsheet runs a cell that starts like a formula (OWASP "CSV injection"); user agents
     # and labels are chosen by whoever sends them.
