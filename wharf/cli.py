@@ -11,7 +11,8 @@ from datetime import datetime
 
 from wharf import logs
 from wharf.bootstrap import VIEWS, bootstrap, initialise, utc_now
-from wharf.domain.errors import DomainError
+from wharf.domain.errors import DomainError, InvalidInput
+from wharf.domain.moments import check_moment
 from wharf.domain.origin import cli_origin
 from wharf.mail import deliver_pending
 from wharf.projections import audit_chain
@@ -42,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     verbs.add_parser("catch-up", help="apply pending events and deliver pending email once")
     verbs.add_parser("rebuild", help="rebuild views from the log and report where the live"
                      " ones differed").add_argument("name", nargs="?", help="one view")
+    quarantine = verbs.add_parser("quarantine", help="let the views pass over an event an older"
+                                  " release stored that they cannot apply (recorded)")
+    quarantine.add_argument("position", type=int, help="the event's position in the log")
+    quarantine.add_argument("--reason", required=True, help="why, for the audit log")
     audit = commands.add_parser("audit", help="the log's hash chain").add_subparsers(
         dest="audit_command", required=True)
     audit.add_parser("head", help="print the chain's head, to keep outside Wharf")
@@ -91,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             _pass(wiring)
         elif args.projections_command == "rebuild":
             return _rebuild(wiring, args.name)
+        elif args.projections_command == "quarantine":
+            topic = wiring.app.quarantine_event(cli_origin(utc_now()), args.position, args.reason)
+            print(f"wharf: the event at position {args.position} ({topic}) is quarantined")
         else:
             _run_forever(wiring, args.interval)
     except DomainError as error:
@@ -110,7 +118,10 @@ def _moment(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-06-01T12:00:00Z")
-    return moment
+    try:
+        return check_moment(moment, "--as-of")
+    except InvalidInput as error:
+        raise argparse.ArgumentTypeError(error.detail) from None
 
 
 def _rebuild(wiring, only: str | None) -> int:

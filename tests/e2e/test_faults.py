@@ -30,6 +30,7 @@ import requests
 
 from tests.e2e.client import PASSWORD, Api
 from tests.e2e.processes import Deployment, Process, free_port
+from tests.older_release import SCRIPT as OLDER_RELEASE
 
 pytestmark = pytest.mark.e2e
 
@@ -49,8 +50,7 @@ from wharf.settings import from_environ
 
 name = sys.argv[1]
 wiring = bootstrap(from_environ())
-wiring.app.projector = None
-origin = cli_origin(utc_now())
+{OLDER_RELEASE}origin = cli_origin(utc_now())
 account_id = wiring.app.register(origin, name, {PASSWORD!r}, name + "@example.com")
 wiring.app.create_project(origin.acting_as(account_id), name + "-project")
 wiring.close()

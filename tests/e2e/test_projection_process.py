@@ -1,4 +1,4 @@
-"""The projection process repairs what a writer that died before updating the views left."""
+"""The projection process applies what an older release's writer left in the log only."""
 
 import sys
 import time
@@ -6,21 +6,21 @@ import time
 import pytest
 
 from tests.e2e.client import PASSWORD
+from tests.older_release import SCRIPT as OLDER_RELEASE
 
 pytestmark = pytest.mark.e2e
 
 REPAIR_WAIT = 15.0
 
-# A real writer (the same Application the web workers run) that saves and then stops before its
-# own catch-up, as a worker killed between the two would.
+# A real writer (the same Application the web workers run) that saves as an older release did
+# and then died before its own catch-up: its events are in the log, not in the views.
 DYING_WRITER = f"""
 from wharf.bootstrap import bootstrap, utc_now
 from wharf.domain.origin import cli_origin
 from wharf.settings import from_environ
 
 wiring = bootstrap(from_environ())
-wiring.app.projector = None  # the saves below are all this writer gets to do
-origin = cli_origin(utc_now())
+{OLDER_RELEASE}origin = cli_origin(utc_now())
 account_id = wiring.app.register(origin, "orphan", {PASSWORD!r}, "orphan@example.com")
 wiring.app.create_project(origin.acting_as(account_id), "Orphaned.Project")
 """

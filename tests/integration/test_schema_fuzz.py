@@ -9,11 +9,7 @@ same examples each time, and a failure prints the request that reproduces it.
 """
 
 import json
-from dataclasses import replace
-from uuid import uuid4
 
-import psycopg
-import pytest
 import schemathesis
 from hypothesis import settings
 from schemathesis.checks import not_a_server_error
@@ -24,14 +20,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import Clock, fast_passwords
-from tests.integration.conftest import Api
-from tests.integration.test_api_tokens import mint
-from tests.integration.test_two_factor import verified_user
-from wharf.bootstrap import bootstrap, initialise
+from tests.integration.fuzzing import identity, shared_api  # noqa: F401 - fixtures
 from wharf.http.openapi import build_spec
-from wharf.security.api_tokens import TokenRefused
-from wharf.security.tokens import token_hash
 from wharf.settings import Settings
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -44,64 +34,6 @@ schema = schemathesis.openapi.from_dict(
 # and invalid); `database=None` keeps CI from replaying failures saved by earlier runs.
 BOUNDS = settings(max_examples=25, derandomize=True, deadline=None, database=None)
 STATEFUL = settings(BOUNDS, max_examples=25, stateful_step_count=10)
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def shared_api(request, tmp_path_factory) -> Api:
-    """One store for the whole module: a fresh one per operation costs more than its fuzzing."""
-    store = Settings(data_dir=tmp_path_factory.mktemp("fuzz"), secret_key=b"fuzz-secret-0123")
-    if request.param == "postgres":
-        store = replace(store, database_url=request.getfixturevalue("postgres_url"),
-                        database_schema=f"t_fuzz_{uuid4().hex[:12]}")
-    initialise(store)
-    wiring = bootstrap(store, Clock(), passwords=fast_passwords())
-    yield Api(wiring)
-    wiring.close()
-    if store.uses_postgres:
-        with psycopg.connect(store.database_url, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{store.database_schema}" CASCADE')
-
-
-class Identity:
-    """A verified account's session (sudo window open) and API token, renewed whenever a
-    fuzzed call ended them (a log-out, a token revoking itself), so every call is signed in."""
-
-    def __init__(self, api: Api):
-        self.api = api
-        self.session = verified_user(api, "fuzzer")
-        self.minted = 0
-        self.token = self._mint()
-
-    def headers(self, case) -> dict:
-        security = case.operation.definition.raw.get("security", [])
-        live = self._live_token() if {"api_token": []} in security else self._live_session()
-        return {"Authorization": f"Bearer {live}"}
-
-    def _live_session(self) -> str:
-        wiring = self.api.wiring
-        row = wiring.sessions.active_by_token_hash(token_hash(self.session), wiring.clock())
-        if row is None or row["sudo_until"] is None or row["sudo_until"] <= wiring.clock():
-            self.session = self.api.log_in("fuzzer")
-            self.api.sudo(self.session)
-        return self.session
-
-    def _live_token(self) -> str:
-        try:
-            self.api.wiring.upload_authority.identify(self.token)
-        except TokenRefused:
-            self.token = self._mint()
-        return self.token
-
-    def _mint(self) -> str:
-        self.minted += 1
-        minted = mint(self.api, self._live_session(), description=f"fuzzing {self.minted}")
-        assert minted.status_code == 201, minted.json
-        return minted.json["token"]
-
-
-@pytest.fixture(scope="module")
-def identity(shared_api) -> Identity:
-    return Identity(shared_api)
 
 
 def test_the_fuzzed_document_is_the_one_the_app_serves(shared_api):

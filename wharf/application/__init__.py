@@ -1,6 +1,7 @@
 """Wharf's one event-sourced Application: every command is get -> change -> save -> catch up."""
 
 from wharf.application.accounts import AccountCommands
+from wharf.application.log_repair import LogRepairCommands
 from wharf.application.login import LoginCommands, NewSession, SecondStep
 from wharf.application.projects import ProjectCommands
 from wharf.application.security_keys import KeyRegistered, SecurityKeyCommands
@@ -18,6 +19,6 @@ __all__ = ["KeyRegistered", "MintedToken", "NewSession", "SecondStep", "TotpEnro
 
 
 class Wharf(AccountCommands, SecurityKeyCommands, LoginCommands, SessionCommands,
-            TwoFactorCommands, UploadCommands, ProjectCommands, TokenCommands):
+            TwoFactorCommands, UploadCommands, ProjectCommands, TokenCommands, LogRepairCommands):
     name = "Wharf"
     snapshotting_intervals = {Account: 200, Project: 200, TwoFactor: 200, ApiToken: 200}  # noqa: RUF012

@@ -1,7 +1,9 @@
-"""The plumbing every command shares: save, then catch the views up; retries; look-ups.
+"""The plumbing every command shares: save (events and views together); retries; look-ups.
 
-All aggregates share one log, so the whole system has one total order. After each save the
-views are brought up to the saved position before the command returns (read-your-writes).
+All aggregates share one log, so the whole system has one total order. A command's events are
+stored in the same transaction that applies them to the views, so its response returns only
+once every worker can read the change (read-your-writes), and an event no view can apply rolls
+its command back instead of reaching the log.
 """
 
 import functools
@@ -9,14 +11,26 @@ from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    Recording,
+)
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import Environment
 
 from wharf.domain import limits
 from wharf.domain.account import Account
 from wharf.domain.claim import Claim, claim_id
-from wharf.domain.errors import Conflict, Forbidden, LimiterUnavailable, NotFound, RateLimited
+from wharf.domain.errors import (
+    Conflict,
+    Forbidden,
+    LimiterUnavailable,
+    NotFound,
+    RateLimited,
+    Unrecordable,
+)
 from wharf.domain.limits import PASSWORD, FailureCounts
 from wharf.domain.origin import Origin
 from wharf.domain.two_factor import TwoFactor, two_factor_id
@@ -83,7 +97,7 @@ class Commands(Application):
         self.uploads_require_2fa = settings.uploads_require_2fa
         self.relying_party = RelyingParty(settings.origin, settings.site_name,
                                           settings.webauthn_user_verification)
-        self.projector: Projector | None = None
+        self.projector: Projector | None = None  # set by bootstrap; saving needs it
         self.ip_failures = None  # the auth_failures view's queries, set by bootstrap
         self.mutex = None  # the store's named cross-process mutex, set by bootstrap
         self.api_tokens = None  # the api_tokens view's queries, set by bootstrap
@@ -101,13 +115,25 @@ class Commands(Application):
 
     # Plumbing
 
-    def _save(self, *aggregates) -> None:
+    def _save(self, *aggregates, apply: bool = True) -> None:
+        """`apply=False` stores the events only (a log repair: see projector.record)."""
         try:
-            recordings = self.save(*aggregates)
+            self.save(*aggregates, apply=apply)
         except IntegrityError:
             raise LostRace from None
-        if self.projector is not None and recordings:
-            self.projector.catch_up(until=max(r.notification.id for r in recordings))
+
+    def _record(self, processing_event: ProcessingEvent) -> list[Recording]:
+        """Store the events and apply them to the views in one transaction (projector.py): an
+        event no view can apply never reaches the log, and every worker reads its writes."""
+        events = processing_event.events
+        if not events:
+            return []
+        try:
+            stored = [self.mapper.to_stored_event(event) for event in events]
+        except (ValueError, OverflowError):  # e.g. a lone surrogate, which UTF-8 cannot encode
+            raise Unrecordable("the request holds a value that cannot be recorded") from None
+        return self.projector.record(events, stored,
+                                     apply=processing_event.saved_kwargs.get("apply", True))
 
     def _find(self, aggregate_id: UUID | None):
         """The aggregate with this id, or None when it has no events."""

@@ -6,6 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from wharf.domain.base import WharfAggregate
+from wharf.domain.moments import check_moment
 from wharf.domain.errors import InvalidInput, NotFound
 from wharf.domain.origin import Origin
 
@@ -52,6 +53,8 @@ class ApiToken(WharfAggregate):
     def issue(cls, origin: Origin, token_id: UUID, description: str,
               projects: list[tuple[UUID, str]] | None, not_before: datetime | None,
               expires_at: datetime | None, key_id: str) -> "ApiToken":
+        not_before = not_before and check_moment(not_before, "not_before")
+        expires_at = expires_at and check_moment(expires_at, "expires_at")
         if not_before and expires_at and expires_at <= not_before:
             raise InvalidInput("a token must expire after it becomes valid")
         if expires_at and expires_at <= origin.at:

@@ -75,8 +75,27 @@ class SecondFactorFailed(DomainError):
         self.code = reason
 
 
-class LimiterUnavailable(DomainError):
+class Unavailable(DomainError):
+    """Nothing was decided; the client may try again shortly (503)."""
     code = "service_unavailable"
+
+
+class LimiterUnavailable(Unavailable):
+    code = "service_unavailable"
+
+
+class ViewsStuck(Unavailable):
+    """The views cannot apply an event already in the log; an operator must quarantine it."""
+    code = "views_stuck"
+
+    def __init__(self, position: int):
+        super().__init__("the service cannot record changes right now; try again later")
+        self.position = position
+
+
+class Unrecordable(InvalidInput):
+    """A view cannot hold a value of this request's events: nothing was recorded."""
+    code = "unrecordable"
 
 
 class LastOwner(Conflict):

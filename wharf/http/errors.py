@@ -23,7 +23,7 @@ RETRY_AFTER = "5"
 
 STATUS = [  # most specific first
     (errors.RateLimited, falcon.HTTP_429),
-    (errors.LimiterUnavailable, falcon.HTTP_503),
+    (errors.Unavailable, falcon.HTTP_503),
     (errors.ReauthenticationRequired, falcon.HTTP_403),
     (errors.InvalidCredentials, falcon.HTTP_401),
     (errors.SecondFactorFailed, falcon.HTTP_401),
@@ -57,7 +57,7 @@ def _domain_error(req, resp, error: errors.DomainError, params) -> None:
     headers = None
     if isinstance(error, errors.RateLimited):
         headers = {"Retry-After": str(error.retry_after)}
-    elif isinstance(error, errors.LimiterUnavailable):
+    elif isinstance(error, errors.Unavailable):
         headers = {"Retry-After": RETRY_AFTER}
     raise Problem(status, error.code, error.detail, headers=headers)
 

@@ -7,7 +7,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from wharf.http.endpoint import API_TOKEN, PUBLIC, Endpoint
 from wharf.http.routes import ROUTES
-from wharf.http.schemas import NO_NUL
+from wharf.http.schemas import STORABLE
 
 PROBLEM = {
     "type": "object",
@@ -22,7 +22,7 @@ PROBLEM_ANSWER = {"description": "Problem",
 REDIRECT = {"description": "Redirect, to the Location header",
             "headers": {"Location": {"required": True, "schema": {"type": "string"}}}}
 COMMON_ERRORS = (413, 415)
-PATH_TEXT = {"type": "string", "pattern": NO_NUL.regex.pattern}  # refused by the middleware
+PATH_TEXT = {"type": "string", "pattern": STORABLE.regex.pattern}  # refused by the middleware
 
 
 def build_spec(site_name: str) -> dict:

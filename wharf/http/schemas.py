@@ -1,18 +1,33 @@
-"""Request and response bodies. Unknown fields are refused; every string has a length limit
-and no NUL character (PostgreSQL text cannot hold one, and no name, code or label needs one)."""
+"""Request and response bodies. Unknown fields are refused; every string has a length limit,
+no NUL character (PostgreSQL text cannot hold one, and no name, code or label needs one) and no
+unpaired surrogate (UTF-8 cannot encode one); every moment lies within years the views hold."""
 
 from functools import cache
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
+from wharf.domain.errors import InvalidInput
+from wharf.domain.moments import check_moment
 from wharf.domain.project import ROLES
 
-NO_NUL = validate.Regexp(r"^[^\x00]*$", error="must not contain the NUL character")
+STORABLE = validate.Regexp(r"^[^\x00\ud800-\udfff]*$",
+                           error="must not contain the NUL character or unpaired surrogates")
 
 
 def bounded(min_length: int, max_length: int) -> list[validate.Validator]:
-    """The rules of every string a request may carry: a length limit and no NUL."""
-    return [validate.Length(min_length, max_length), NO_NUL]
+    """The rules of every string a request may carry: a length limit, storable characters."""
+    return [validate.Length(min_length, max_length), STORABLE]
+
+
+class Moment(fields.AwareDateTime):
+    """An ISO 8601 time with a time zone, within the years every view can hold."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return check_moment(moment, attr or "the time")
+        except InvalidInput as error:
+            raise ValidationError(error.detail) from None
 
 
 def required_text(max_length: int, min_length: int = 1) -> fields.String:
@@ -228,8 +243,8 @@ class NewToken(Schema):
     projects = fields.List(fields.String(validate=bounded(1, 100)), allow_none=True,
                            load_default=None, validate=validate.Length(1, 50), metadata={
                                "description": "project names; leave out for the whole account"})
-    not_before = fields.AwareDateTime(load_default=None, allow_none=True)
-    expires_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    not_before = Moment(load_default=None, allow_none=True)
+    expires_at = Moment(load_default=None, allow_none=True)
 
 
 class TokenCreated(Schema):
@@ -255,9 +270,9 @@ class TokenList(Schema):
 
 
 class HistoryQuery(Schema):
-    since = fields.AwareDateTime(load_default=None, metadata={
+    since = Moment(load_default=None, metadata={
         "description": "from this time (default: the last 14 days, or as configured)"})
-    until = fields.AwareDateTime(load_default=None, metadata={"description": "before this time"})
+    until = Moment(load_default=None, metadata={"description": "before this time"})
     name = fields.List(fields.String(validate=bounded(1, 64)), load_default=list,
                        validate=validate.Length(max=40), metadata={
                            "description": "public event names (repeat for several)"})
@@ -315,7 +330,7 @@ class HistoryPage(Schema):
 
 
 class ReplayQuery(Schema):
-    as_of = fields.AwareDateTime(required=True, metadata={"description": "the moment to see"})
+    as_of = Moment(required=True, metadata={"description": "the moment to see"})
     account = fields.String(load_default=None, validate=bounded(1, USERNAME))
     project = fields.String(load_default=None, validate=bounded(1, 100))
 

@@ -16,6 +16,7 @@ from uuid import UUID
 from wharf.domain.account import Account
 from wharf.domain.api_token import LEAKED, ApiToken
 from wharf.domain.claim import Claim
+from wharf.domain.log_repair import LogRepair
 from wharf.domain.project import Project
 from wharf.domain.security_keys import WEBAUTHN
 from wharf.domain.two_factor import RECOVERY_CODE, TOTP, TwoFactor
@@ -58,6 +59,7 @@ NAMES = {
     "project:api_token:removed": "an API token scoped to the project was revoked",
     "project:release:add": "a release was created by its first file",
     "file:add": "a file was uploaded",
+    "log:event:quarantine": "an operator quarantined an event the views could not apply",
 }
 
 INTERNAL = (
@@ -65,6 +67,7 @@ INTERNAL = (
     Account.PasswordRehashed, TwoFactor.Created, TwoFactor.TotpEnrolmentStarted,
     TwoFactor.TotpCodeAccepted, TwoFactor.SecurityKeyChallengeIssued,
     TwoFactor.SecurityKeyUsed,  # the log-in it completes names the key
+    LogRepair.Created,
 )
 
 
@@ -246,6 +249,12 @@ def _(event: Project.FileAdded, cur) -> list[Entry]:
                   details={"version": event.version, "filename": event.filename,
                            "packagetype": event.packagetype, "size": event.size,
                            "sha256": event.sha256}, token_id=event.token_id)]
+
+
+@entries.register
+def _(event: LogRepair.EventQuarantined, cur) -> list[Entry]:
+    return [Entry("log:event:quarantine", details={
+        "position": event.position, "topic": event.topic, "reason": event.reason})]
 
 
 @entries.register

@@ -17,10 +17,14 @@ from functools import cache
 from pathlib import Path
 
 import psycopg
+from eventsourcing.persistence import IntegrityError
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 STORE_TIMEOUT = 5  # seconds
+
+# The store failed, not the data: nothing was decided, and the caller may retry.
+STORE_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError)
 
 
 class Database:
@@ -82,6 +86,18 @@ class SQLiteCursor:
     def append(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         self._cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)})"
                                  f" VALUES ({', '.join('?' * len(columns))})", rows)
+
+    def insert_events(self, table: str, stored_events) -> list[int]:
+        """Append stored events to eventsourcing's table; return their positions (rowids)."""
+        ids = []
+        try:
+            for event in stored_events:
+                self._cursor.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", (
+                    event.originator_id.hex, event.originator_version, event.topic, event.state))
+                ids.append(self._cursor.lastrowid)
+        except sqlite3.IntegrityError as error:
+            raise IntegrityError(error) from error
+        return ids
 
     def fetchone(self) -> dict | None:
         row = self._cursor.fetchone()
@@ -173,6 +189,22 @@ class PostgresCursor:
         with self._cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+
+    def insert_events(self, table: str, stored_events) -> list[int]:
+        """Append stored events to eventsourcing's table; return their notification ids. The
+        table lock is eventsourcing's own: its writers (an older release's, in a rolling
+        upgrade) and ours then commit in the order of their ids, so no reader skips one."""
+        self._cursor.execute(f'LOCK TABLE "{table}" IN EXCLUSIVE MODE')
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(stored_events))
+        params = [value for e in stored_events
+                  for value in (e.originator_id, e.originator_version, e.topic, e.state)]
+        try:
+            self._cursor.execute(
+                f'INSERT INTO "{table}" (originator_id, originator_version, topic, state)'
+                f" VALUES {values} RETURNING notification_id", params)
+        except psycopg.errors.UniqueViolation as error:
+            raise IntegrityError(error) from error
+        return [row["notification_id"] for row in self._cursor.fetchall()]
 
     def fetchone(self) -> dict | None:
         return self._cursor.fetchone()

@@ -1,19 +1,28 @@
-"""Brings every view up to date with the event log, exactly once.
+"""Keeps every view in step with the event log, exactly once, and lets no event into the log
+that the views cannot apply.
 
-Any process may call `catch_up`: writers call it right after saving, so a command's response
-returns only once its views show the change (read-your-writes across processes); the projection
-process calls it in a loop to repair what a crashed writer left behind. Catch-up runs under the
-views lock; each view's rows and its tracking position are written in one transaction, so an
-event is applied once whichever process gets there first.
+A command's events are stored and applied to the views in ONE transaction (`record`): views,
+tracking position and events commit together, or nothing does. An event a view cannot apply
+(a value the view cannot hold) rolls its own command back and never reaches the log, so no
+single request can stop the writes of everyone else. `catch_up` applies what is in the log and
+not yet in the views: events written by an older release, or before a view was reset; the
+projection process calls it in a loop. Both run under the views lock.
 """
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Callable
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper
+from eventsourcing.application import Recording
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
-from wharf.projections.database import Database
+from wharf.domain.errors import Unrecordable, ViewsStuck
+from wharf.projections import quarantine
+from wharf.projections.database import STORE_ERRORS, Database
+from wharf.projections.rebuild import rebuild
+
+log = logging.getLogger("wharf.projections")
 
 BATCH = 500
 
@@ -49,6 +58,15 @@ class View:
         return self.process(event, cur)
 
 
+class ApplyFailed(Exception):
+    """A view could not apply the event at `position`; the transaction was rolled back."""
+
+    def __init__(self, position: int, view: str, error: Exception):
+        super().__init__(f"view {view} cannot apply the event at position {position}:"
+                         f" {type(error).__name__}")
+        self.position, self.view, self.error = position, view, error
+
+
 class _Appends:
     """The rows append-only views produced during one batch, written together at its end."""
 
@@ -57,14 +75,25 @@ class _Appends:
 
     def apply(self, view: View, notification, event, cur, into: str | None = None) -> None:
         """Apply one event to one view; `into` sends an append-only view's rows elsewhere."""
-        rows = view.apply(notification, event, cur)
+        try:
+            rows = view.apply(notification, event, cur)
+        except STORE_ERRORS:
+            raise
+        except Exception as error:
+            raise ApplyFailed(notification.id, view.name, error) from error
         if view.appends:
-            self._rows.setdefault((into or view.tables[0], view.appends), []).extend(rows)
+            self._rows.setdefault((into or view.tables[0], view.appends), []).extend(
+                (notification.id, row) for row in rows)
 
     def flush(self, cur) -> None:
         for (table, columns), rows in self._rows.items():
             if rows:
-                cur.append(table, columns, rows)
+                try:
+                    cur.append(table, columns, [row for _, row in rows])
+                except STORE_ERRORS:
+                    raise
+                except Exception as error:
+                    raise ApplyFailed(rows[0][0], table, error) from error
         self._rows.clear()
 
 
@@ -75,6 +104,10 @@ class Projector:
         self._recorder = recorder
         self._mapper = mapper
         self._views = {view.name: view for view in views}
+
+    @property
+    def views(self) -> dict[str, View]:
+        return self._views
 
     def create_tables(self) -> None:
         statements = list(TRACKING_SCHEMA)
@@ -94,85 +127,128 @@ class Projector:
         """How many events of the log some view has not applied yet."""
         return (self._recorder.max_notification_id() or 0) - self.position()
 
+    def record(self, events: Sequence, stored: Sequence, *, apply: bool = True,
+               ) -> list[Recording]:
+        """Store a command's events and apply them to every view, in one transaction.
+
+        Raises IntegrityError when another process saved one of these aggregate versions first,
+        and Unrecordable when a view cannot apply one of them: either way nothing is stored.
+        `apply=False` only stores them (a log repair, which must land while the views are stuck
+        behind the event it names); the views then take them up with the rest of the log.
+        """
+        with self._db.transaction(lock=True) as cur:
+            positions = self._positions(cur)
+            ids = cur.insert_events(self._recorder.events_table_name, stored)
+            notifications = [
+                Notification(id=n, originator_id=s.originator_id, topic=s.topic, state=s.state,
+                             originator_version=s.originator_version)
+                for n, s in zip(ids, stored, strict=True)]
+            if apply:
+                self._catch_up_to(cur, positions, ids[0] - 1)
+                self._apply_own(cur, notifications)
+        return [Recording(event, notification)
+                for event, notification in zip(events, notifications, strict=True)]
+
+    def _apply_own(self, cur, notifications: list[Notification]) -> None:
+        try:
+            appends = _Appends()
+            for notification in notifications:
+                event = self._mapper.to_domain_event(notification)  # as it will be read back
+                for view in self._views.values():
+                    appends.apply(view, notification, event, cur)
+            appends.flush(cur)
+        except ApplyFailed as failure:
+            log.error("refused a command: %s; nothing was recorded", failure)
+            raise Unrecordable("the request holds a value that cannot be recorded") from None
+        cur.execute("UPDATE projection_tracking SET position = ? WHERE position < ?",
+                    (notifications[-1].id, notifications[-1].id))
+
+    def _catch_up_to(self, cur, positions: dict[str, int], end: int) -> None:
+        """Within a command's transaction: apply what the views lack before its own events."""
+        if min(positions.values(), default=0) >= end:
+            return
+        try:
+            self._catch_up(cur, positions, until=end)
+        except ApplyFailed as failure:
+            log.error("the views are stuck: %s (see README, 'A stuck view')", failure)
+            raise ViewsStuck(failure.position) from None
+
     def catch_up(self, until: int | None = None) -> int:
         """Apply every event not yet in the views; return how many were applied.
 
-        With `until`, return at once when the views are already past it (another process
-        caught them up while we waited for the lock).
+        With `until`, return at once when the views are already past it. An event a view
+        cannot apply stops the views there (ApplyFailed), unless the log records that event's
+        quarantine (`wharf projections quarantine`): then the views that can apply it do, and
+        the others pass over it.
         """
-        applied = 0
+        try:
+            return self._catch_up_in_transaction(until, skip=frozenset())
+        except ApplyFailed as failure:
+            skip = quarantine.positions(self._recorder, self._mapper)
+            if failure.position not in skip:
+                raise
+            log.warning("passing over the quarantined event at position %d", failure.position)
+            return self._catch_up_in_transaction(until, skip)
+
+    def _catch_up_in_transaction(self, until: int | None, skip: frozenset[int]) -> int:
         with self._db.transaction(lock=True) as cur:
-            rows = cur.execute("SELECT name, position FROM projection_tracking").fetchall()
-            positions = {row["name"]: row["position"] for row in rows}
-            start = min(positions.values(), default=0)
-            if until is not None and start >= until:
+            positions = self._positions(cur)
+            if until is not None and min(positions.values(), default=0) >= until:
                 return 0
-            appends = _Appends()
-            while True:
-                notifications = self._recorder.select_notifications(
-                    start, BATCH, inclusive_of_start=False)
-                for notification in notifications:
-                    event = self._mapper.to_domain_event(notification)
-                    for name, view in self._views.items():
-                        if positions[name] < notification.id:
-                            appends.apply(view, notification, event, cur)
-                appends.flush(cur)
-                if notifications:
-                    start = notifications[-1].id
-                    applied += len(notifications)
-                if len(notifications) < BATCH:
-                    break
-            if applied:
-                cur.execute("UPDATE projection_tracking SET position = ? WHERE position < ?",
-                            (start, start))
+            return self._catch_up(cur, positions, skip=skip)
+
+    def _positions(self, cur) -> dict[str, int]:
+        rows = cur.execute("SELECT name, position FROM projection_tracking").fetchall()
+        return {row["name"]: row["position"] for row in rows}
+
+    def _catch_up(self, cur, positions: dict[str, int], until: int | None = None,
+                  skip: frozenset[int] = frozenset()) -> int:
+        applied, start = 0, min(positions.values(), default=0)
+        appends = _Appends()
+        while True:
+            notifications = self._recorder.select_notifications(
+                start, BATCH, stop=until, inclusive_of_start=False)
+            for notification in notifications:
+                event = self._mapper.to_domain_event(notification)
+                due = [view for name, view in self._views.items()
+                       if positions[name] < notification.id]
+                if notification.id in skip:
+                    appends.flush(cur)
+                    quarantine.apply_carefully(due, notification, event, cur, _Appends)
+                    continue
+                for view in due:
+                    appends.apply(view, notification, event, cur)
+            appends.flush(cur)
+            if notifications:
+                start = notifications[-1].id
+                applied += len(notifications)
+            if len(notifications) < BATCH:
+                break
+        if applied:
+            cur.execute("UPDATE projection_tracking SET position = ? WHERE position < ?",
+                        (start, start))
         return applied
 
-    def rebuild(self, name: str, progress: Callable[[int, int], None] = lambda done, of: None,
-                ) -> dict[str, "Difference"]:
-        """Rebuild one view from the log in one transaction and compare it, in SQL, with the live
-        one; leave the log's version and return, per table that differed, what only the live
-        view had and what only the rebuilt one has. Readers see the live rows until it commits.
-
-        An append-only view is rebuilt into a bare copy (no index to keep up) which replaces the
-        live rows only where they differ; any other is replayed over its emptied tables, against
-        a copy of the live rows.
-        """
-        view = self._views[name]
-        with self._db.transaction(lock=True) as cur:
-            pairs = [(table, f"rebuilt_{table}") if view.appends else (f"live_{table}", table)
-                     for table in view.tables]
-            for live, rebuilt in pairs:
-                copied = rebuilt if view.appends else live
-                source = live if view.appends else rebuilt
-                cur.execute(f"CREATE TEMPORARY TABLE {copied} AS SELECT * FROM {source}"
-                            + (" WHERE 1 = 0" if view.appends else ""))
-                if not view.appends:
-                    cur.execute(f"DELETE FROM {source}")
-            position = self._replay(view, cur, progress, pairs[0][1] if view.appends else None)
-            cur.execute("UPDATE projection_tracking SET position = ? WHERE name = ?",
-                        (position, name))
-            differences = {}
-            for (live, rebuilt), table in zip(pairs, view.tables, strict=True):
-                difference = _difference(cur, live, rebuilt)
-                if difference:
-                    differences[table] = difference
-                if difference and view.appends:
-                    cur.execute(f"DELETE FROM {table}")
-                    cur.execute(f"INSERT INTO {table} SELECT * FROM {rebuilt}")
-                cur.execute(f"DROP TABLE {rebuilt if view.appends else live}")
-        return differences
+    def rebuild(self, name: str, progress: Callable[[int, int], None] = lambda done, of: None):
+        """Rebuild one view from the log and compare it with the live one (rebuild.py)."""
+        return rebuild(self._db, self._views[name], self._replay, progress)
 
     def _replay(self, view: View, cur, progress: Callable[[int, int], None],
                 into: str | None) -> int:
-        """Apply the whole log (the view's topics of it) to one view; return the position
-        reached: the log's end when the replay began, or later."""
+        """Apply the whole log (the view's topics of it) to one view, passing over what a
+        quarantined event cannot give it; return the position reached: the log's end when the
+        replay began, or later."""
         position, last = 0, self._recorder.max_notification_id() or 0
-        appends = _Appends()
+        appends, skip = _Appends(), quarantine.positions(self._recorder, self._mapper)
         while notifications := self._recorder.select_notifications(
                 position, BATCH, topics=view.topics, inclusive_of_start=False):
             for notification in notifications:
-                appends.apply(view, notification, self._mapper.to_domain_event(notification),
-                              cur, into)
+                event = self._mapper.to_domain_event(notification)
+                if notification.id in skip:
+                    appends.flush(cur)
+                    quarantine.apply_carefully([view], notification, event, cur, _Appends, into)
+                else:
+                    appends.apply(view, notification, event, cur, into)
             appends.flush(cur)
             position = notifications[-1].id
             progress(position, max(last, position))
@@ -186,29 +262,3 @@ class Projector:
             for table in view.tables:
                 cur.execute(f"DELETE FROM {table}")
             cur.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?", (name,))
-
-
-@dataclass(frozen=True)
-class Difference:
-    only_live: tuple[int, list[dict]]  # how many rows, and the first few
-    only_rebuilt: tuple[int, list[dict]]
-
-    def __bool__(self) -> bool:
-        return bool(self.only_live[0] or self.only_rebuilt[0])
-
-
-def _difference(cur, live: str, rebuilt: str) -> Difference:
-    """What only each side holds. The live rows are distinct (every view table has a primary
-    key), so when the rebuilt side is as large and holds all of them, the two are equal: the
-    second, costly, EXCEPT is needed only when they are not."""
-    only_live = _except(cur, live, rebuilt)
-    sizes = [cur.execute(f"SELECT COUNT(*) AS n FROM {t}").fetchone()["n"] for t in (live, rebuilt)]
-    if not only_live[0] and sizes[0] == sizes[1]:
-        return Difference(only_live, (0, []))
-    return Difference(only_live, _except(cur, rebuilt, live))
-
-
-def _except(cur, table: str, other: str, sample: int = 5) -> tuple[int, list[dict]]:
-    rows = f"SELECT * FROM {table} EXCEPT SELECT * FROM {other}"
-    count = cur.execute(f"SELECT COUNT(*) AS n FROM ({rows}) AS d").fetchone()["n"]
-    return count, cur.execute(f"{rows} LIMIT {sample}").fetchall() if count else []

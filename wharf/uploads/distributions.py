@@ -22,6 +22,7 @@ from wharf.uploads.filenames import EXTENSIONS, check_filename
 __all__ = ["Distribution", "UploadRefused", "validate_upload"]
 
 HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
+UNPAIRED_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Distribution:
 
 def validate_upload(form: Mapping[str, str], filename: str) -> Distribution:
     """The distribution the form and filename describe, or `UploadRefused` saying what is wrong."""
+    _check_storable(form)
     _check_action(form)
     name, normalized_name = _name(form)
     version = _version(form)
@@ -56,6 +58,13 @@ def validate_upload(form: Mapping[str, str], filename: str) -> Distribution:
     check_filename(filename, filetype, name, normalized_name, version)
     return Distribution(name, normalized_name, str(version), filename, filetype,
                         requires_python, sha256, blake2_256)
+
+
+def _check_storable(form: Mapping[str, str]) -> None:
+    """No field may hold what the log's text cannot: a NUL, or an unpaired surrogate."""
+    for field, value in form.items():
+        if "\x00" in value or UNPAIRED_SURROGATE.search(value):
+            raise _invalid(field, "Must not contain the NUL character or unpaired surrogates.")
 
 
 def _check_action(form: Mapping[str, str]) -> None:

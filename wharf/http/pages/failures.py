@@ -62,7 +62,7 @@ def status_for(error: errors.DomainError) -> str:
 def _retry_after(error: errors.DomainError) -> int | None:
     if isinstance(error, errors.RateLimited):
         return error.retry_after
-    return 5 if isinstance(error, errors.LimiterUnavailable) else None
+    return 5 if isinstance(error, errors.Unavailable) else None
 
 
 def _field_error(name: str | None, message: str, ids: dict) -> FieldError:
