@@ -33,13 +33,42 @@ def shared_api(request, tmp_path_factory) -> Api:
             conn.execute(f'DROP SCHEMA "{store.database_schema}" CASCADE')
 
 
+def empty_store(api: Api) -> None:
+    """Forget everything: the log, the views and the mail, as a fresh store would be."""
+    wiring = api.wiring
+    if wiring.settings.uses_postgres:
+        schema = wiring.settings.database_schema
+        with psycopg.connect(wiring.settings.database_url, autocommit=True) as conn:
+            tables = [row[0] for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,))]
+            conn.execute(f"TRUNCATE {', '.join(f'{schema}.{t}' for t in tables)}"
+                         " RESTART IDENTITY")
+    else:
+        with wiring.db.transaction(lock=True) as cur:
+            tables = [row["name"] for row in cur.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+            for table in tables:
+                cur.execute(f"DELETE FROM {table}")
+    for message in wiring.settings.outbox_dir.glob("*.eml"):
+        message.unlink()
+    wiring.projector.create_tables()  # the views' tracking rows, at the log's start
+
+
 class Identity:
     """A verified account's session (sudo window open) and API token, renewed whenever a
     fuzzed call ended them (a log-out, a token revoking itself), so every call is signed in."""
 
     def __init__(self, api: Api):
         self.api = api
-        self.session = verified_user(api, "fuzzer")
+        self._sign_up()
+
+    def start_over(self) -> None:
+        """An empty store, and this identity made anew in it."""
+        empty_store(self.api)
+        self._sign_up()
+
+    def _sign_up(self) -> None:
+        self.session = verified_user(self.api, "fuzzer")
         self.minted = 0
         self.token = self._mint()
 

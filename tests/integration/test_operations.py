@@ -7,6 +7,7 @@ from uuid import uuid4
 import psycopg
 import pytest
 
+from tests.older_release import write_as_an_older_release
 from wharf.domain.account import Account
 from wharf.domain.origin import cli_origin
 
@@ -22,6 +23,7 @@ def test_liveness_needs_no_store_and_readiness_reports_the_lag(api):
 def test_views_behind_the_log_are_not_ready_until_caught_up(api, clock):
     api.wiring.settings = replace(api.wiring.settings, ready_max_lag=1)
     behind = [Account.register(cli_origin(clock()), uuid4(), f"user{n}", "x") for n in range(2)]
+    write_as_an_older_release(api.wiring.app)
     api.wiring.app.save(*behind)  # stored, but no view has applied them
 
     refused = api.call("GET", "/api/ready")

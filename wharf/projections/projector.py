@@ -72,6 +72,7 @@ class _Appends:
 
     def __init__(self):
         self._rows: dict[tuple[str, tuple[str, ...]], list] = {}  # (table, columns) -> rows
+        self._first: int | None = None  # the batch's first position, to name in a failure
 
     def apply(self, view: View, notification, event, cur, into: str | None = None) -> None:
         """Apply one event to one view; `into` sends an append-only view's rows elsewhere."""
@@ -82,19 +83,20 @@ class _Appends:
         except Exception as error:
             raise ApplyFailed(notification.id, view.name, error) from error
         if view.appends:
-            self._rows.setdefault((into or view.tables[0], view.appends), []).extend(
-                (notification.id, row) for row in rows)
+            self._rows.setdefault((into or view.tables[0], view.appends), []).extend(rows)
+            self._first = self._first or notification.id
 
     def flush(self, cur) -> None:
         for (table, columns), rows in self._rows.items():
             if rows:
                 try:
-                    cur.append(table, columns, [row for _, row in rows])
+                    cur.append(table, columns, rows)
                 except STORE_ERRORS:
                     raise
                 except Exception as error:
-                    raise ApplyFailed(rows[0][0], table, error) from error
+                    raise ApplyFailed(self._first or 0, table, error) from error
         self._rows.clear()
+        self._first = None
 
 
 class Projector:
