@@ -116,8 +116,11 @@ class Deployment:
         return subprocess.run(command, env=self.environ, capture_output=True, text=True,
                               timeout=60)
 
-    def start_server(self, workers: int, *, host: str | None = None) -> Server:
-        """A gunicorn server on a free loopback port.
+    def start_server(self, workers: int, *, host: str | None = None,
+                     cli: bool = False) -> Server:
+        """A gunicorn server on a free loopback port; with `cli`, started by `wharf serve`
+        exactly as the Procfile starts it (else gunicorn's own command, with the same settings
+        and a 3 s graceful timeout).
 
         With `host` (e.g. "localhost", which browsers need for WebAuthn: the RP id must be a
         domain) the server's URL is `http://{host}:{port}` and this server alone gets
@@ -135,6 +138,9 @@ class Deployment:
                        "--config", "python:wharf.http.gunicorn_conf",
                        # else every server on this host shares ~/.gunicorn/gunicorn.ctl
                        "--no-control-socket", "wharf.http.app:get_app()"]
+            if cli:
+                command = wharf_command("serve", "--bind", f"fd://{fd}",
+                                        "--workers", str(workers))
             process = self._start(f"gunicorn-{port}", command, pass_fds=(fd,),
                                   environ=environ)
         return Server(process, url)

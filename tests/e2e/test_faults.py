@@ -402,7 +402,7 @@ def test_a_web_worker_killed_mid_load_loses_no_acknowledged_write(web, deploymen
     workers = wait_until(lambda: workers_of(master, 2), 15, "the server's two workers")
 
     with Load(web.url) as load:
-        for client in "abc":  # three clients for two sync workers: both are always busy
+        for client in "abc":  # three clients for two workers: both are always busy
             load.registrations(f"kill{client}")
         load.wait_for(lambda: sum(a.status == 201 for a in load.answers) >= 3, 30,
                       "registrations under load")
@@ -423,7 +423,9 @@ def test_a_web_worker_killed_mid_load_loses_no_acknowledged_write(web, deploymen
     assert {a.status for a in answers} <= {201, None}, load.summary()  # no 500, no 5xx at all
     dropped = [a for a in answers if a.status is None]
     assert all(a.error.startswith("ConnectionError") for a in dropped), [str(a) for a in dropped]
-    assert len(dropped) <= 1, "only the request the killed worker was serving may be lost"
+    # A gevent worker serves several requests at once: all of those may be lost, no other.
+    assert all(a.started < killed_at for a in dropped), "only requests in flight may be lost"
+    assert len(dropped) <= 3, "at most one per client"
 
     acknowledged = {a.created_id: a.label for a in answers if a.status == 201}
     assert store.originators_in_log(acknowledged) == set(acknowledged)

@@ -138,6 +138,16 @@ def test_the_simple_index_documents_its_redirect_and_its_406(api):
     assert "406" in documented(api, "GET", "/simple/")
 
 
+def test_a_body_shorter_than_its_content_length_is_a_408_not_a_shorter_request(api):
+    api.register("alice")
+    whole = b'{"username": "alice", "password": "correct horse battery staple"}'
+
+    answer = api.call("POST", "/api/session", body=whole + b"   ", headers={
+        "Content-Type": "application/json", "Content-Length": str(len(whole) + 10)})
+
+    assert answer.status_code == 408 and answer.json["code"] == "body_incomplete"
+
+
 def test_an_upload_without_a_content_length_gets_a_411(api):
     token = mint(api, verified_user(api, "alice")).json["token"]
 

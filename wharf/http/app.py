@@ -55,6 +55,7 @@ class Booting:
 
     def __init__(self, settings):
         self._settings = settings
+        self._wiring = None
         self._app = None
         self._next_try = 0.0
         self._lock = threading.Lock()
@@ -78,8 +79,16 @@ class Booting:
         try:
             if self._settings.uses_postgres:  # first a bare connection: nothing left behind
                 psycopg.connect(self._settings.database_url, connect_timeout=2).close()
-            self._app = create_app(bootstrap(self._settings))
+            wiring = bootstrap(self._settings)
+            self._app, self._wiring = create_app(wiring), wiring
         except errors.STORE_UNAVAILABLE as error:
             errors.log.warning("the store is out of reach (%s); answering 503 until it is back",
                                type(error).__name__)
             self._next_try = time.monotonic() + self.RETRY_EVERY
+
+    def close(self) -> None:
+        """Close the store's pools while the worker can still do so cleanly (gunicorn's
+        `worker_exit`): left to the interpreter's exit, their threads, greenlets under gevent,
+        are already being torn down."""
+        if self._wiring is not None:
+            self._wiring.close()

@@ -22,9 +22,18 @@ def read_bounded(req: falcon.Request, max_bytes: int) -> bytes:
                         f"the request body must be at most {max_bytes} bytes")
     if req.content_length is not None and req.content_length > max_bytes:
         raise too_large
-    raw = _body_stream(req).read(max_bytes + 1)
+    incomplete = Problem(falcon.HTTP_408, "body_incomplete",
+                         "the request body did not arrive in full, or not in time")
+    try:
+        raw = _body_stream(req).read(max_bytes + 1)
+    except OSError:  # the client went away mid-body
+        raise incomplete from None
     if len(raw) > max_bytes:
         raise too_large
+    if req.content_length is not None and len(raw) < req.content_length:
+        # The client stopped sending, or was too slow and the server stopped reading
+        # (wharf/http/gunicorn_conf.py): never take the part that came for the whole.
+        raise incomplete
     return raw
 
 

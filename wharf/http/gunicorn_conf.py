@@ -1,17 +1,67 @@
-"""gunicorn's settings for `wharf serve`: JSON logs, and a private directory where the workers
-keep their Prometheus counts (removed when the server stops; a dead worker's gauges go too)."""
+"""gunicorn's settings for `wharf serve`: JSON logs, a private directory where the workers keep
+their Prometheus counts (removed when the server stops; a dead worker's gauges go too), and
+workers that slow clients cannot hold.
+
+Slow clients: each worker is a gevent worker, so a connection waiting for its client costs a
+greenlet, not the worker; `/api/health` and log-ins stay answered while hundreds trickle
+(`bench/slow_clients.py`, `tests/e2e/test_slow_clients.py`). And every wait is bounded:
+- a request's line and headers must arrive in full within `keepalive` seconds of the
+  connection's first byte (or of the previous answer, on a kept-alive connection), and an idle
+  kept-alive connection is closed after as long (gunicorn's gevent worker, `keepalive`);
+- its body must arrive within BODY_GRACE seconds plus one second per BODY_MIN_RATE bytes of
+  its Content-Length; then the connection's reading side is shut, so the application reads the
+  end of the body early and answers 408 (`wharf/http/body.py`);
+- a worker holds at most `worker_connections` connections; past that, new ones wait in the
+  kernel's listen queue.
+"""
 
 import os
 import shutil
+import socket
 import tempfile
 
 from wharf.logs import LOGGING
 
 logconfig_dict = LOGGING
 graceful_timeout = 30  # SIGTERM: stop accepting, let requests in flight finish, then exit
+worker_class = "gevent"
+worker_connections = 1000
+keepalive = 5  # seconds
+BODY_GRACE = 10.0  # seconds
+BODY_MIN_RATE = 64 * 1024  # bytes a second: a 100 MB upload may take 27 minutes
 
 # Set before any worker imports prometheus_client: it picks its storage at import.
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="wharf-metrics-")
+
+
+def pre_request(worker, req) -> None:
+    import gevent  # only in the workers, which gevent has patched by now
+
+    length = getattr(getattr(req.body, "reader", None), "length", None) or 0  # chunked: 0
+    req.wharf_body_deadline = gevent.spawn_later(BODY_GRACE + length / BODY_MIN_RATE,
+                                                 _stop_reading, req.unreader.sock)
+
+
+def post_request(worker, req, environ, resp) -> None:
+    deadline = getattr(req, "wharf_body_deadline", None)
+    if deadline is not None:
+        deadline.kill(block=False)
+
+
+def _stop_reading(sock) -> None:
+    """What the client has not sent yet reads as the end of the stream; answers still go out.
+    Shut through a duplicate descriptor: gevent's own shutdown() would raise in the reader."""
+    try:
+        with socket.fromfd(sock.fileno(), sock.family, sock.type) as same:
+            same.shutdown(socket.SHUT_RD)
+    except OSError:
+        pass  # closed already
+
+
+def worker_exit(server, worker) -> None:
+    app = getattr(worker, "wsgi", None)
+    if hasattr(app, "close"):
+        app.close()
 
 
 def child_exit(server, worker) -> None:

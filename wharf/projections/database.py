@@ -28,6 +28,9 @@ STORE_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, sqlite3.Operat
 
 
 class Database:
+    def __init__(self):
+        self._rooms = [threading.Lock() for _ in range(256)]  # see _waiting_room
+
     def transaction(self, *, lock: bool = False):  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -42,6 +45,12 @@ class Database:
         """Become the one holder of `name` among every process and host on this store, until
         released or until this process dies; None while another holds it."""
         raise NotImplementedError
+
+    def _waiting_room(self, name: str) -> threading.Lock:
+        """This process's lock for `name` (one of 256), taken before the store's: the threads
+        or greenlets of one process queue here, so at most one of them waits on the store (a
+        wait that blocks the whole process under gevent, or holds a pooled connection)."""
+        return self._rooms[hashlib.sha256(name.encode()).digest()[0]]
 
     def query_one(self, sql: str, params=()) -> dict | None:
         rows = self.query(sql, params)
@@ -113,6 +122,7 @@ class SQLiteCursor:
 
 class SQLiteDatabase(Database):
     def __init__(self, path: Path):
+        super().__init__()
         self._path = path
         self._local = threading.local()
         self._locks = path.parent / "locks"
@@ -146,7 +156,7 @@ class SQLiteDatabase(Database):
     @contextmanager
     def exclusive(self, name: str) -> Iterator[None]:
         bucket = hashlib.sha256(name.encode()).hexdigest()[:2]  # 256 lock files at most
-        with open(self._locks / f"{bucket}.lock", "a") as handle:
+        with self._waiting_room(name), open(self._locks / f"{bucket}.lock", "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
@@ -219,6 +229,7 @@ class PostgresCursor:
 
 class PostgresDatabase(Database):
     def __init__(self, conninfo: str, schema: str, max_size: int = 4, check: bool = False):
+        super().__init__()
         self._conninfo = conninfo
         # Advisory locks are per database, so their names carry the schema: two Wharfs in two
         # schemas of one database never wait for each other.
@@ -230,6 +241,11 @@ class PostgresDatabase(Database):
             kwargs={"row_factory": dict_row, "options": f"-c search_path={schema}",
                     "autocommit": True, "connect_timeout": STORE_TIMEOUT},
         )
+        self._lock_pool = ConnectionPool(
+            conninfo, min_size=0, max_size=max_size, open=True, timeout=STORE_TIMEOUT,
+            check=ConnectionPool.check_connection if check else None,
+            kwargs={"autocommit": True, "connect_timeout": STORE_TIMEOUT})
+        self._lock_holders = threading.BoundedSemaphore(max_size)  # queue here, not on the pool
 
     @contextmanager
     def transaction(self, *, lock: bool = False) -> Iterator[PostgresCursor]:
@@ -245,7 +261,10 @@ class PostgresDatabase(Database):
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[None]:
-        with self._pool.connection() as conn:
+        # Its own pool: a holder also needs the query pool, which waiters must not drain; and
+        # a queue in front of it, so a burst waits its turn instead of timing out (503).
+        with (self._waiting_room(name), self._lock_holders,
+              self._lock_pool.connection() as conn):
             conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 1))", (self._scope + name,))
             try:
                 yield
@@ -266,6 +285,7 @@ class PostgresDatabase(Database):
 
     def close(self) -> None:
         self._pool.close()
+        self._lock_pool.close()
 
 
 def stamp(moment) -> str | None:
