@@ -41,11 +41,16 @@ def test_a_sensitive_change_asks_for_the_password_first(browser):
     refused = browser.post("/account/emails", {"email": "second@example.com"})
 
     assert refused.status_code == 403
-    assert "confirm your password" in alert(refused.text).lower()
+    assert alert(refused.text) == ("There is a problem Password: Confirm your password first,"
+                                   " then try again.")
+    assert "/api/" not in refused.text and "POST" not in alert(refused.text)
+    assert '<a href="#password">Password</a>' in refused.text  # the confirm-password field
     assert 'action="/account/reauthenticate"' in refused.text
+    assert 'id="password" name="password" type="password" required aria-invalid="true"' \
+        in refused.text
     wrong = browser.post("/account/reauthenticate", {"password": "not the password"})
     assert wrong.status_code == 403
-    assert alert(wrong.text).startswith("There is a problem Password: the password is not")
+    assert alert(wrong.text).startswith("There is a problem Password: The password is not")
     browser.sudo()
     assert "Password confirmed until 2026-06-01 12:30 UTC" in browser.get("/account").text
 

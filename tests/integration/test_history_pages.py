@@ -85,10 +85,10 @@ def test_a_filter_by_name_narrows_and_nothing_matching_says_so(api):
 
 
 @pytest.mark.parametrize(("params", "message"), [
-    ({"name": "account:nonsense"}, "unknown event name 'account:nonsense'"),
+    ({"name": "account:nonsense"}, "Unknown event name 'account:nonsense'"),
     ({"since": "yesterday"}, "Since: give a date such as 2026-05-18"),
     ({"since": "2026-06-01", "until": "2026-05-01"}, "'until' must be later than 'since'"),
-    ({"cursor": "nonsense"}, "invalid cursor"),
+    ({"cursor": "nonsense"}, "Invalid cursor"),
 ])
 def test_a_bad_filter_shows_the_form_again_with_the_reason(api, params, message):
     result = logged_in(Browser(api)).get("/account/history", params=params)
@@ -128,9 +128,9 @@ def test_anyone_else_is_refused_as_the_api_refuses(api, people):
     for who in ("bob", "carol"):
         refused = as_session(api, people[who]).get(PROJECT)
         assert refused.status_code == 403, who
-        assert "only the project's Owners can read its history" in alert(refused.text)
+        assert "Only the project's Owners can read its history." in alert(refused.text)
         assert "project:create" not in refused.text
     missing = as_session(api, people["alice"]).get("/projects/nothing/history")
-    assert missing.status_code == 404 and "no such project" in alert(missing.text)
+    assert missing.status_code == 404 and "No such project." in alert(missing.text)
     anonymous = api.call("GET", PROJECT)
     assert anonymous.status_code == 303 and anonymous.headers["Location"] == "/login"

@@ -1,5 +1,7 @@
 """The HTML pages as a person uses them: sign up, verify, log in (with two factors), log out."""
 
+import re
+
 import pytest
 
 from tests.integration.browser import Browser, alert, hidden, totp_now
@@ -68,7 +70,7 @@ def test_a_refused_sign_up_shows_the_reason_by_field_and_keeps_what_was_typed(br
     taken = browser.post("/signup", {"username": "ALICE", "email": "new@example.com",
                                      "password": "correct horse battery staple"})
     assert taken.status_code == 409
-    assert alert(taken.text).startswith("There is a problem Username: this username")
+    assert alert(taken.text).startswith("There is a problem Username: This username")
     assert 'value="new@example.com"' in taken.text
     assert 'aria-invalid="true"' in taken.text
 
@@ -104,7 +106,7 @@ def test_a_wrong_password_shows_the_form_again_with_401(browser):
 
     assert result.status_code == 401
     assert "<title>Error: Log in · Wharf</title>" in result.text
-    assert "invalid username or password" in alert(result.text)
+    assert "Password: Invalid username or password." in alert(result.text)
     assert 'value="alice"' in result.text
     assert "not the password" not in result.text
     assert browser.cookie is None
@@ -153,7 +155,9 @@ def test_a_wrong_code_shows_the_second_step_again_with_the_same_ticket(browser, 
                                          "code": "000000"})
     assert wrong.status_code == 401
     assert hidden(wrong.text, "ticket") == ticket
-    assert '<a href="#totp-code">' in wrong.text and "not valid" in alert(wrong.text)
+    assert '<a href="#totp-code">' in wrong.text
+    assert "Code: That code is not right: enter the newest 6-digit code your authenticator app" \
+        in alert(wrong.text)
     assert 'id="totp-code" name="code" type="text" required aria-invalid="true"' in wrong.text
 
     right = browser.post("/login/totp", {"ticket": ticket, "code": totp_now(secret, clock)})
@@ -192,3 +196,14 @@ def test_logging_out_ends_the_session_and_clears_the_cookie(browser):
     assert "You have logged out." in browser.get(result.headers["Location"]).text
     browser.cookie = token
     assert browser.get("/account").headers["Location"] == "/login"
+
+
+def test_the_error_summary_comes_after_the_heading_and_takes_the_focus(browser):
+    browser.sign_up("alice")
+
+    page = browser.log_in("alice", "not the password").text
+
+    assert page.index("<h1>Log in</h1>") < page.index("There is a problem")
+    summary = re.search(r'<div class="error-summary[^>]*>', page).group(0)
+    assert 'tabindex="-1"' in summary and " autofocus" in summary  # focus lands on it
+    assert page.count(" autofocus") == 1

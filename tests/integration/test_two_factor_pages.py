@@ -45,7 +45,7 @@ def test_a_wrong_confirmation_code_shows_the_code_form_again(browser, clock):
 
     assert result.status_code == 400
     assert result.headers["Cache-Control"] == "no-store"
-    assert '<a href="#code">Code</a>: the code does not match' in result.text
+    assert '<a href="#code">Code</a>: The code does not match' in result.text
     assert "<svg" not in result.text and 'value="Phone"' in result.text
 
 
@@ -55,7 +55,7 @@ def test_enrolment_needs_a_verified_primary_email(browser):
 
     result = browser.post("/account/totp")
 
-    assert result.status_code == 403 and "verify your primary email" in alert(result.text)
+    assert result.status_code == 403 and "Verify your primary email" in alert(result.text)
 
 
 def test_new_recovery_codes_need_a_fresh_password_and_are_shown_once(browser, clock):

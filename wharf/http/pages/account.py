@@ -18,6 +18,8 @@ from wharf.http.pages.render import see_other
 
 
 class AccountPages(Page):
+    form_page = "/account"
+
     def show_settings(self, req: falcon.Request, resp: falcon.Response,
                       failure: Failure | None = None) -> None:
         self.render(req, resp, "account/settings.html", failure=failure,

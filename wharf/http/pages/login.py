@@ -21,6 +21,8 @@ METHODS = (TOTP, WEBAUTHN, RECOVERY_CODE)  # the order the second-step forms app
 class LoginSteps(Page):
     """What the log-in pages share: the second-step page, and the session cookie at the end."""
 
+    form_page = "/login"  # a second step's ticket is gone by then: log in again
+
     def second_step(self, req, resp, ticket: str, methods, failure=None) -> None:
         no_store(resp)  # the page holds the ticket
         self.render(req, resp, "login/second_step.html", ticket=ticket, failure=failure,
@@ -97,6 +99,7 @@ class RecoveryCodeStepPage(SecondStepPage):
 
 class LogoutPage(Page):
     endpoints = {"POST": Endpoint(SESSION, "Log out: end this session")}
+    form_page = "/account"
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         self.form(req)
