@@ -170,8 +170,39 @@ def test_a_recovery_code_logs_in(browser, api, clock):
     result = browser.post("/login/recovery-code", {"ticket": hidden(page.text, "ticket"),
                                                    "code": codes[0]})
 
-    assert result.status_code == 303 and result.headers["Location"] == "/account"
+    assert result.status_code == 303
+    assert result.headers["Location"] == "/account?done=recovery-code-used"
+    landed = browser.get(result.headers["Location"]).text
+    assert status(landed) == ("You logged in with a recovery code, so it no longer works."
+                              " You have 7 recovery codes left.")
+    assert "Generate a new set" not in landed
     assert "7 of 8 recovery codes left" in browser.get("/account").text
+
+
+def status(page: str) -> str:
+    """The text of the page's role=status region."""
+    found = re.search(r'<div class="status[^"]*" role="status"[^>]*>(.*?)</div>', page, re.S)
+    assert found, "no status on the page"
+    return " ".join(re.sub(r"<[^>]+>", "", found.group(1)).split())
+
+
+def test_the_last_recovery_codes_urge_a_new_set(browser, api, clock):
+    _, codes, page = second_step(browser, api, clock)
+    for used, code in enumerate(codes, start=1):
+        landed = browser.post("/login/recovery-code", {"ticket": hidden(page.text, "ticket"),
+                                                       "code": code})
+        shown = browser.get(landed.headers["Location"]).text
+        left = len(codes) - used
+        if left in (3, 1, 0):
+            urged = status(shown)
+            assert '<div class="status warning"' in shown
+            assert f"You have {left or 'no'} recovery code{'' if left == 1 else 's'} left." \
+                in urged
+            assert "Generate a new set now" in urged
+            assert '<a href="#recovery-codes-heading">' in shown
+            assert 'id="recovery-codes-heading"' in shown
+        browser.post("/logout")
+        page = browser.log_in("alice")
 
 
 def test_the_security_key_part_appears_when_the_account_has_a_key(browser, api, clock):

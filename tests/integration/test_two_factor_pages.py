@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.integration.browser import Browser, alert, enrol, logged_in, totp_now
+from tests.integration.browser import Browser, alert, enrol, hidden, logged_in, totp_now
 from tests.integration.test_account_pages import redirected_with
 
 
@@ -81,7 +81,7 @@ def test_the_last_method_cannot_be_removed_while_uploads_require_it(browser, clo
     browser.sudo()
     enrol(browser, clock)
 
-    refused = browser.post("/account/totp/remove")
+    refused = browser.post("/account/totp/remove", {"confirmed": "yes"})
 
     assert refused.status_code == 409
     assert "On: <strong>Phone</strong>" in refused.text
@@ -93,6 +93,29 @@ def test_removing_totp_by_form(browser, clock, wiring):
     browser.sudo()
     enrol(browser, clock)
 
-    redirected_with(browser.post("/account/totp/remove"), "totp-removed")
+    asked = browser.post("/account/totp/remove")
+    assert asked.status_code == 200
+    assert "<h1>Remove your authenticator app?</h1>" in asked.text
+    assert "Phone" in asked.text and "every other session" in asked.text
+    assert hidden(asked.text, "confirmed") == "yes" and 'action="/account/totp/remove"' in asked.text
+    assert '<a href="/account#two-factor-heading">Cancel</a>' in asked.text
+    assert "On: <strong>Phone</strong>" in browser.get("/account").text  # nothing removed yet
+
+    redirected_with(browser.post("/account/totp/remove", {"confirmed": "yes"}), "totp-removed")
 
     assert "Set up an authenticator app" in browser.get("/account").text
+    again = browser.post("/account/totp/remove", {"confirmed": "yes"})
+    assert again.status_code == 404
+    assert alert(again.text) == "There is a problem You have no authenticator app to remove."
+
+
+def test_page_messages_say_authenticator_app_and_name_no_api_route(browser, clock):
+    logged_in(browser, verified=True)
+    browser.sudo()
+
+    not_started = browser.post("/account/totp/confirm", {"code": "123456"})
+
+    assert not_started.status_code == 400
+    message = alert(not_started.text)
+    assert "start setting up the authenticator app again" in message
+    assert "TOTP" not in message and "/api/" not in message and "POST" not in message

@@ -29,9 +29,11 @@ class LoginSteps(Page):
                     methods=[m for m in METHODS if m in methods],
                     status=failure.status if failure else falcon.HTTP_200)
 
+    landing = "/account"  # where a log-in by this page goes
+
     def logged_in(self, resp: falcon.Response, new: NewSession) -> None:
         set_session_cookie(self.settings, resp, new.token)
-        see_other(resp, "/account")
+        see_other(resp, self.landing)
 
 
 class LoginPage(LoginSteps):
@@ -91,6 +93,7 @@ class TotpStepPage(SecondStepPage):
 
 class RecoveryCodeStepPage(SecondStepPage):
     endpoints = {"POST": Endpoint(PUBLIC, "Second log-in step: a recovery code")}
+    landing = done("/account", "recovery-code-used")  # the page says how many are left
     control_id = "recovery-code"
 
     def log_in(self, req: falcon.Request, ticket: str, code: str) -> NewSession:
