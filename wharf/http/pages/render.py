@@ -1,13 +1,14 @@
 """Jinja2 templates (autoescaped), and the answers a page gives: rendered, or a redirect."""
 
 import functools
-from datetime import datetime
 
 import falcon
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from wharf.http.pages import words
+from wharf.http.pages.devices import device_name
 from wharf.http.pages.forms import csrf_token
-from wharf.projections.database import unstamp
+from wharf.http.pages.wording import SCRIPT_SAID
 
 HTML = "text/html; charset=utf-8"
 
@@ -17,15 +18,13 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("wharf.http", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["when"] = when
+    env.filters["when"] = words.when
+    env.filters["device"] = device_name
+    env.globals["happened"] = words.happened
+    env.globals["second_factor"] = words.second_factor
+    env.globals["entry_details"] = words.details
+    env.globals["script_said"] = SCRIPT_SAID
     return env
-
-
-def when(moment: datetime | str | None) -> str:
-    """A stored time as people read it: 2026-06-01 12:00 UTC."""
-    if isinstance(moment, str):
-        moment = unstamp(moment)
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
 
 
 def render(req: falcon.Request, resp: falcon.Response, settings, template: str, *,

@@ -8,6 +8,7 @@ otherwise shows the API's detail as a sentence. Every page message comes through
 from wharf.domain import errors
 
 NEW_CODE = "enter the newest 6-digit code your authenticator app shows"
+TICKET = "This log-in has expired or was already used: log in again."
 SAID = [  # most specific first: (a kind of error, or a code) -> what a page says
     (errors.FreshPasswordRequired, "New recovery codes need your password confirmed in the"
                                    " last 5 minutes: confirm it again, then try again."),
@@ -15,8 +16,8 @@ SAID = [  # most specific first: (a kind of error, or a code) -> what a page say
     (errors.TotpNotStarted, "This set-up has ended: start setting up the authenticator app"
                             " again from your account settings."),
     (errors.TotpNotEnabled, "You have no authenticator app to remove."),
-    (errors.TicketRefused, "This log-in has expired or was already used: log in again."),
-    ("invalid_ticket", "This log-in has expired or was already used: log in again."),
+    (errors.TicketRefused, TICKET),
+    ("invalid_ticket", TICKET),
     ("invalid_totp", f"That code is not right: {NEW_CODE}."),
     ("out_of_sync", "That code is not valid now: check that your phone sets its clock"
                     f" automatically, then {NEW_CODE}."),
@@ -48,3 +49,19 @@ def sentence(text: str) -> str:
         return text
     text = text[0].upper() + text[1:]
     return text if text[-1] in ".!?" else f"{text}."
+
+
+def by_code(**overrides: str) -> dict[str, str]:
+    """The messages a page script finds by the code of the API's problem (it sees no classes:
+    a kind of error counts by a code of its own); `overrides` for what a code means there."""
+    found: dict[str, str] = {}
+    for kind, text in SAID:
+        code = kind if isinstance(kind, str) else kind.__dict__.get("code")
+        if code:
+            found.setdefault(code, text)
+    return {**found, **overrides}
+
+
+# What the security-key script says, on the settings page and on the second log-in step (where
+# an invalid token can only be the log-in ticket).
+SCRIPT_SAID = {"account": by_code(), "login": by_code(invalid_token=TICKET)}
