@@ -20,7 +20,8 @@ WIDTHS = (390, 1280)  # a phone's and a laptop's, with a screenshot each
 ALSO = (768, 1024)  # a tablet's and a small laptop's, checked too
 PAINTED = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 OVERFLOWING_TABLES = """() => Array.from(document.querySelectorAll("table"))
-    .filter(t => t.getBoundingClientRect().right > t.parentElement.getBoundingClientRect().right + 1)
+    .filter(t => t.getBoundingClientRect().right
+                 > t.parentElement.getBoundingClientRect().right + 1)
     .map(t => t.caption ? t.caption.textContent : "a table")"""
 PHONE_BROWSER = ("Mozilla/5.0 (Linux; Android 14; Pixel 8 Pro Build/UQ1A.240205.004; wv)"
                  " AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/126.0.6478.122"
@@ -121,7 +122,8 @@ def test_a_failed_form_puts_its_summary_after_the_heading_and_the_focus_on_it(
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Password: Invalid username or password.")
     heading_first = page.evaluate("""() => {
-        const h1 = document.querySelector("h1"), summary = document.querySelector(".error-summary");
+        const h1 = document.querySelector("h1");
+        const summary = document.querySelector(".error-summary");
         return Boolean(h1.compareDocumentPosition(summary) & Node.DOCUMENT_POSITION_FOLLOWING);
     }""")
     assert heading_first

@@ -97,7 +97,8 @@ def test_removing_totp_by_form(browser, clock, wiring):
     assert asked.status_code == 200
     assert "<h1>Remove your authenticator app?</h1>" in asked.text
     assert "Phone" in asked.text and "every other session" in asked.text
-    assert hidden(asked.text, "confirmed") == "yes" and 'action="/account/totp/remove"' in asked.text
+    assert hidden(asked.text, "confirmed") == "yes"
+    assert 'action="/account/totp/remove"' in asked.text
     assert '<a href="/account#two-factor-heading">Cancel</a>' in asked.text
     assert "On: <strong>Phone</strong>" in browser.get("/account").text  # nothing removed yet
 

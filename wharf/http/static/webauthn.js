@@ -144,8 +144,8 @@ async function rename(section, form) {
 }
 
 async function remove(section, form) {
-  const question = "Remove the security key \u201c" + form.dataset.keyLabel + "\u201d? You can no" +
-                   " longer log in with it, and every other session of yours is logged out.";
+  const question = "Remove the security key \u201c" + form.dataset.keyLabel + "\u201d? You can" +
+                   " no longer log in with it, and every other session of yours is logged out.";
   if (!window.confirm(question)) {
     return;
   }
