@@ -126,10 +126,25 @@ def add_first_security_key(page: Page, label: str) -> list[str]:
 
 
 def remove_security_key(page: Page, label: str) -> None:
-    """With the password confirmed: the key's Remove button; ends on /account."""
+    """With the password confirmed: the key's Remove button, and yes to the script's question
+    (which names the key); ends on /account."""
+    questions = answer_dialogs(page, accept=True)
     run_page_script(page, button(page, f"Remove {label}"), page.get_by_role("status").filter(
         has_text="Your security key was removed. Every other session was ended."))
     expect(key_row(page, label)).to_have_count(0)
+    assert len(questions) == 1 and f"\u201c{label}\u201d" in questions[0], questions
+
+
+def answer_dialogs(page: Page, accept: bool) -> list[str]:
+    """Answer every dialog (window.confirm) the page opens from now on; their messages."""
+    messages: list[str] = []
+
+    def answer(dialog) -> None:
+        messages.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.on("dialog", answer)
+    return messages
 
 
 def rename_security_key(page: Page, label: str, new_label: str) -> None:

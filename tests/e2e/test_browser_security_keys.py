@@ -155,7 +155,7 @@ def test_a_credential_registered_to_one_account_is_refused_to_another(
             site.press(other_page, "Add security key")
         assert answer.value.status == 409
         expect(site.webauthn_alert(other_page)).to_have_text(
-            "this security key is registered to another account")
+            "This security key is registered to another account.")  # the page's sentence
         screenshot(other_page, "keys-credential-of-another-account-refused")
 
         held = {base64.b64decode(c["credentialId"]) for c in other_key.credentials()}

@@ -102,8 +102,9 @@ def test_a_maintainer_signs_up_adds_an_app_and_two_keys_logs_in_with_a_key_and_r
     with stale_tab.expect_response(re.compile(r"/logout$")) as answer:
         site.press(stale_tab, "Log out")
     assert answer.value.status == 403
-    expect(stale_tab.get_by_role("alert")).to_contain_text("this form has expired")
-    assert stale_tab.title().startswith("Forbidden")
+    expect(stale_tab.get_by_role("alert")).to_contain_text("This form has expired")
+    assert stale_tab.title().startswith("Not allowed")
+    expect(stale_tab.get_by_text("Logged in as ada")).to_be_visible()
     shot(stale_tab, "16-error-page-stale-form")
     stale_tab.close()
     page.reload()

@@ -26,12 +26,15 @@ def test_the_account_page_lists_emails_and_sessions(browser, api):
     page = browser.get("/account").text
 
     assert '<th scope="row">alice@example.com</th>' in page
-    assert "<td>Not verified, primary</td>" in page
-    rows = re.findall(r'<th scope="row">([^<]*)(<strong class="marker">)?', page)
-    sessions = [(agent.strip(), bool(marker)) for agent, marker in rows if "@" not in agent]
-    assert sorted(sessions) == [("Mozilla/5.0 (Test) Firefox/140.0", True),
-                                ("falcon-client/4.4.0", False)]
-    assert "<td>198.51.100.7</td>" in page and "<td>192.0.2.10</td>" in page
+    assert '<td data-label="State">Not verified, primary</td>' in page
+    rows = re.findall(r'<th scope="row"><span title="([^"]*)">([^<]*)</span>'
+                      r'( <strong class="marker">)?', page)
+    sessions = [(device, agent, bool(marker)) for agent, device, marker in rows]
+    assert sorted(sessions) == [("Firefox", "Mozilla/5.0 (Test) Firefox/140.0", True),
+                                ("falcon-client 4.4.0", "falcon-client/4.4.0", False)]
+    assert '<td data-label="IP address">198.51.100.7</td>' in page
+    assert '<td data-label="IP address">192.0.2.10</td>' in page
+    assert "falcon-client 4.4.0 from 192.0.2.10, last seen" in page  # its End button's name
     assert "2026-06-01 12:00 UTC" in page
 
 
@@ -41,11 +44,16 @@ def test_a_sensitive_change_asks_for_the_password_first(browser):
     refused = browser.post("/account/emails", {"email": "second@example.com"})
 
     assert refused.status_code == 403
-    assert "confirm your password" in alert(refused.text).lower()
+    assert alert(refused.text) == ("There is a problem Password: Confirm your password first,"
+                                   " then try again.")
+    assert "/api/" not in refused.text and "POST" not in alert(refused.text)
+    assert '<a href="#password">Password</a>' in refused.text  # the confirm-password field
     assert 'action="/account/reauthenticate"' in refused.text
+    assert 'id="password" name="password" type="password" required aria-invalid="true"' \
+        in refused.text
     wrong = browser.post("/account/reauthenticate", {"password": "not the password"})
     assert wrong.status_code == 403
-    assert alert(wrong.text).startswith("There is a problem Password: the password is not")
+    assert alert(wrong.text).startswith("There is a problem Password: The password is not")
     browser.sudo()
     assert "Password confirmed until 2026-06-01 12:30 UTC" in browser.get("/account").text
 
@@ -70,7 +78,7 @@ def test_adding_making_primary_and_removing_an_email(browser, api):
                     "email-removed")
     page = browser.get("/account").text
     assert "alice@example.com" not in page
-    assert "<td>Verified, primary</td>" in page
+    assert '<td data-label="State">Verified, primary</td>' in page
 
 
 def test_changing_the_password_ends_the_other_sessions(browser, api):

@@ -5,7 +5,7 @@ from html import unescape
 
 import pytest
 
-from tests.integration.browser import Browser, alert, logged_in
+from tests.integration.browser import Browser, alert, enrol, hidden, logged_in, totp_now
 from tests.integration.test_history import bob_mints_a_project_token, cast
 from tests.integration.test_page_security import INLINE
 
@@ -15,7 +15,8 @@ PROJECT = "/projects/SampleProject/history"
 
 def entries(page: str) -> list[tuple[str, str]]:
     """The (time, public name) of each row of the page's table."""
-    return re.findall(r'<time datetime="([^"]+)">.*?<code>([a-z_:]+)</code>', page, re.S)
+    return re.findall(r'<time datetime="([^"]+)">.*?<code class="muted">([a-z_:]+)</code>', page,
+                      re.S)
 
 
 def names(page: str) -> list[str]:
@@ -47,10 +48,11 @@ def test_a_user_sees_their_own_history_and_no_one_elses(api):
     page = result.text
     assert names(page) == ["account:login:failure", "account:login:success",
                            "account:email:sent", "account:email:add", "account:create"]
-    assert "a log-in failed (with the reason)" in page and "reason: password" in page
+    assert "A log-in failed <code" in page and "Reason: wrong password" in page
     assert "someone not logged in" in page and STRANGER_IP in page and PAGE_IP in page
     assert "bob" not in page and "192.0.2.10" not in page
-    assert '<time datetime="2026-06-01T12:00:00.000Z">2026-06-01 12:00 UTC</time>' in page
+    assert '<time datetime="2026-06-01T12:00:00.000Z"><span class="nowrap">2026-06-01</span>' \
+        ' <span class="nowrap">12:00 UTC</span></time>' in page
     assert 'id="since" name="since" type="date" value="2026-05-18"' in page  # 14 days back
     assert '<caption id="entries-caption">Your security history, newest first</caption>' in page
     well_formed(page)
@@ -85,10 +87,10 @@ def test_a_filter_by_name_narrows_and_nothing_matching_says_so(api):
 
 
 @pytest.mark.parametrize(("params", "message"), [
-    ({"name": "account:nonsense"}, "unknown event name 'account:nonsense'"),
+    ({"name": "account:nonsense"}, "Unknown event name 'account:nonsense'"),
     ({"since": "yesterday"}, "Since: give a date such as 2026-05-18"),
     ({"since": "2026-06-01", "until": "2026-05-01"}, "'until' must be later than 'since'"),
-    ({"cursor": "nonsense"}, "invalid cursor"),
+    ({"cursor": "nonsense"}, "Invalid cursor"),
 ])
 def test_a_bad_filter_shows_the_form_again_with_the_reason(api, params, message):
     result = logged_in(Browser(api)).get("/account/history", params=params)
@@ -116,11 +118,12 @@ def test_owners_read_a_project_history_and_only_admins_see_every_address(api, pe
     page = result.text
     assert "<h1>History of SampleProject</h1>" in page
     assert names(page) == ["project:api_token:added", "project:role:add", "project:create"]
-    assert "<td>bob</td>" in page and "<td>hidden</td>" in page and BOB_IP not in page
-    assert "description: bob&#39;s CI" in page
+    assert '<td data-label="Who acted">bob</td>' in page and BOB_IP not in page
+    assert '<td data-label="From">hidden</td>' in page
+    assert "Description: bob&#39;s CI" in page
     assert "/api/projects/SampleProject/events/export?format=csv" in page
     well_formed(page)
-    assert names(admin) == names(page) and BOB_IP in admin and "<td>hidden</td>" not in admin
+    assert names(admin) == names(page) and BOB_IP in admin and ">hidden</td>" not in admin
     assert "Wharf (command line)" in as_session(api, people["dave"]).get("/account/history").text
 
 
@@ -128,9 +131,35 @@ def test_anyone_else_is_refused_as_the_api_refuses(api, people):
     for who in ("bob", "carol"):
         refused = as_session(api, people[who]).get(PROJECT)
         assert refused.status_code == 403, who
-        assert "only the project's Owners can read its history" in alert(refused.text)
+        assert "Only the project's Owners can read its history." in alert(refused.text)
         assert "project:create" not in refused.text
     missing = as_session(api, people["alice"]).get("/projects/nothing/history")
-    assert missing.status_code == 404 and "no such project" in alert(missing.text)
+    assert missing.status_code == 404 and "No such project." in alert(missing.text)
     anonymous = api.call("GET", PROJECT)
     assert anonymous.status_code == 303 and anonymous.headers["Location"] == "/login"
+
+
+PHONE_BROWSER = ("Mozilla/5.0 (Linux; Android 14; Pixel 8 Pro Build/UQ1A.240205.004; wv)"
+                 " AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/126.0.6478.122"
+                 " Mobile Safari/537.36")
+
+
+def test_entries_read_in_public_words_with_short_device_names(api, clock):
+    alice = logged_in(Browser(api, user_agent=PHONE_BROWSER), verified=True)
+    alice.sudo()
+    secret, _ = enrol(alice, clock)
+    alice.post("/logout")
+    ticket = hidden(alice.log_in("alice").text, "ticket")
+    alice.post("/login/totp", {"ticket": ticket, "code": "000000"})
+    alice.post("/login/totp", {"ticket": ticket, "code": totp_now(secret, clock)})
+
+    page = alice.get("/account/history").text
+
+    assert "Reason: wrong authenticator app code" in page
+    assert "authenticator app \u201cPhone\u201d" in page and "Method: authenticator app" in page
+    assert "Reason: logged out" in page
+    for internal in ("invalid_totp", ">totp<", "Method: totp", "session_id", "logout<"):
+        assert internal not in page, internal
+    shown = re.sub(r'title="[^"]*"', "", page)  # the whole string only in a tooltip
+    assert "Chrome on Android" in shown and PHONE_BROWSER not in shown
+    assert "A log-in succeeded <code" in page  # the catalogue's note in brackets left out

@@ -16,8 +16,8 @@ GET_PAGES = [(path.replace("{name}", "wharf.css"), resource.endpoints["GET"].aut
              for path, resource in PAGES if "GET" in resource.endpoints]
 FOREIGN_ORIGINS = [None, "https://evil.example", "null", "http://localhost:8000.evil.example",
                    "http://localhost:8001", "https://localhost:8000"]
-CROSS_SITE = "forms must be sent from"
-BAD_TOKEN = "this form has expired or did not come from this site"
+CROSS_SITE = "This form came from another site or from an out-of-date page"
+BAD_TOKEN = "This form has expired or did not come from this site"
 
 
 @pytest.fixture
@@ -27,6 +27,13 @@ def browser(api) -> Browser:
 
 def as_needed(browser, auth: str) -> Browser:
     return logged_in(browser) if auth == SESSION else browser
+
+
+def shown_alert(result) -> str:
+    """The text of the page's shown alerts (not a page script's hidden message region)."""
+    regions = re.findall(r'<div [^>]*role="alert"(?![^>]*\shidden)[^>]*>(.*?)</div>',
+                         result.text, re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", region) for region in regions)
 
 
 def refused_as_cross_site(result, reason: str) -> None:
@@ -41,16 +48,13 @@ def test_every_form_refuses_a_missing_or_foreign_origin(browser, path, auth):
     as_needed(browser, auth)
     for origin in FOREIGN_ORIGINS:
         result = browser.post(path, {}, origin=origin)
-        if auth == SESSION:  # the middleware refuses a cookie change from elsewhere first
-            assert result.status_code == 403 and "must come from" in alert(result.text)
-        else:
-            refused_as_cross_site(result, CROSS_SITE)
+        refused_as_cross_site(result, CROSS_SITE)  # the middleware's refusal or the page's
     if auth == SESSION:
         browser.cookie, cookie = None, browser.cookie
         bearer = {"Authorization": f"Bearer {cookie}"}  # no cookie: only the page checks Origin
         refused_as_cross_site(browser.post(path, {}, origin=None, headers=bearer), CROSS_SITE)
         browser.cookie = cookie
-    assert CROSS_SITE not in browser.post(path, {}).text  # the same site gets through
+    assert CROSS_SITE not in shown_alert(browser.post(path, {}))  # the same site gets through
 
 
 @pytest.mark.parametrize("path", [path for path, auth in POST_PAGES if auth == SESSION])
@@ -60,7 +64,7 @@ def test_every_session_form_refuses_a_missing_or_wrong_csrf_token(browser, api, 
     for token in (None, "", "0" * 64, someone_else.csrf(), browser.csrf()[:-1]):
         refused_as_cross_site(browser.post(path, {}, csrf=token), BAD_TOKEN)
     assert browser.get("/account").status_code == 200  # nothing ended the session
-    assert BAD_TOKEN not in browser.post(path, {}).text
+    assert BAD_TOKEN not in shown_alert(browser.post(path, {}))
 
 
 # Inline script or style of any kind; only our own script files, empty tags, may appear.
@@ -174,3 +178,75 @@ def test_no_secret_reaches_a_log_or_a_url(browser, clock, caplog):
                                        for where in ("account", "login", "signup",
                                                      "account/verify-email"))}
     assert set(browser.locations) <= allowed
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+POST_ONLY = [path for path, resource in PAGES if set(resource.endpoints) == {"POST"}]
+FORM_OWNERS = {"/login/totp": "/login", "/login/recovery-code": "/login"}  # else /account
+
+
+def html_page_with_headers(result, status: int) -> None:
+    assert result.status_code == status, result.text
+    assert result.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert result.headers["X-Content-Type-Options"] == "nosniff"
+    assert "'unsafe-inline'" not in result.headers["Content-Security-Policy"]
+    assert '<link rel="stylesheet" href="/static/wharf.css">' in result.text
+
+
+@pytest.mark.parametrize("path", ["/nowhere", "/account/nothing", "/login/", "/static"])
+def test_an_unknown_address_is_a_page_for_a_browser_and_a_problem_for_a_client(browser, path):
+    page = browser.get(path, headers={"Accept": BROWSER_ACCEPT})
+    html_page_with_headers(page, 404)
+    assert "<h1>Page not found</h1>" in page.text and "Not Found" not in page.text
+    assert '<a href="/account">' in page.text
+
+    for accept in ({}, {"Accept": "*/*"}, {"Accept": "application/json"}):
+        client = browser.get(path, headers=accept)
+        assert client.status_code == 404
+        assert client.headers["Content-Type"] == "application/problem+json"
+        assert client.json["code"] == "not_found"
+
+
+@pytest.mark.parametrize("path", ["/api/nowhere", "/api", "/legacy/nothing", "/simple/x/y",
+                                  "/_/nothing", "/files/nothing"])
+def test_the_api_and_upload_paths_answer_problems_even_to_a_browser(browser, path):
+    result = browser.get(path, headers={"Accept": BROWSER_ACCEPT})
+
+    assert result.status_code == 404
+    assert result.headers["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("path", POST_ONLY)
+def test_opening_a_form_step_by_its_address_goes_back_to_the_page_of_its_form(browser, path):
+    owner = FORM_OWNERS.get(path, "/account")
+    for method in ("GET", "HEAD"):
+        result = browser.request(method, path, headers={"Accept": BROWSER_ACCEPT})
+        assert result.status_code == 303, (method, result.text)
+        assert result.headers["Location"] == owner
+    logged_in(browser)
+    assert browser.get(path).headers["Location"] == owner  # logged in or not
+
+
+def test_another_wrong_method_gets_a_405_page_and_the_api_keeps_its_problem(browser):
+    for method, path in (("PUT", "/account"), ("DELETE", "/login"), ("PATCH", "/signup")):
+        result = browser.request(method, path, headers={"Accept": BROWSER_ACCEPT})
+        html_page_with_headers(result, 405)
+        assert "Method Not Allowed" not in result.text
+    api = browser.get("/api/session/totp", headers={"Accept": BROWSER_ACCEPT})
+    assert api.status_code == 405 and api.headers["Content-Type"] == "application/problem+json"
+
+
+def test_error_pages_show_who_is_logged_in_and_what_to_do(browser):
+    logged_in(browser)
+    for result in (browser.post("/account/emails", {"email": "a@example.com"},
+                                origin="https://evil.example"),
+                   browser.post("/account/emails", {"email": "a@example.com"}, csrf="0" * 64),
+                   browser.get("/nowhere", headers={"Accept": BROWSER_ACCEPT})):
+        assert "Logged in as <strong>alice</strong>" in result.text
+        assert 'href="/login"' not in result.text and 'href="/signup"' not in result.text
+        assert "cookie" not in result.text.lower()
+    refused = browser.post("/account/emails", {"email": "a@example.com"},
+                           origin="https://evil.example")
+    assert "nothing was changed" in alert(refused.text)
+    assert "Reload the page" in alert(refused.text)
+    assert '<a href="/account">' in refused.text

@@ -1,5 +1,7 @@
 """The HTML pages as a person uses them: sign up, verify, log in (with two factors), log out."""
 
+import re
+
 import pytest
 
 from tests.integration.browser import Browser, alert, hidden, totp_now
@@ -68,7 +70,7 @@ def test_a_refused_sign_up_shows_the_reason_by_field_and_keeps_what_was_typed(br
     taken = browser.post("/signup", {"username": "ALICE", "email": "new@example.com",
                                      "password": "correct horse battery staple"})
     assert taken.status_code == 409
-    assert alert(taken.text).startswith("There is a problem Username: this username")
+    assert alert(taken.text).startswith("There is a problem Username: This username")
     assert 'value="new@example.com"' in taken.text
     assert 'aria-invalid="true"' in taken.text
 
@@ -104,7 +106,7 @@ def test_a_wrong_password_shows_the_form_again_with_401(browser):
 
     assert result.status_code == 401
     assert "<title>Error: Log in · Wharf</title>" in result.text
-    assert "invalid username or password" in alert(result.text)
+    assert "Password: Invalid username or password." in alert(result.text)
     assert 'value="alice"' in result.text
     assert "not the password" not in result.text
     assert browser.cookie is None
@@ -153,7 +155,9 @@ def test_a_wrong_code_shows_the_second_step_again_with_the_same_ticket(browser, 
                                          "code": "000000"})
     assert wrong.status_code == 401
     assert hidden(wrong.text, "ticket") == ticket
-    assert '<a href="#totp-code">' in wrong.text and "not valid" in alert(wrong.text)
+    assert '<a href="#totp-code">' in wrong.text
+    assert "Code: That code is not right: enter the newest 6-digit code your authenticator app" \
+        in alert(wrong.text)
     assert 'id="totp-code" name="code" type="text" required aria-invalid="true"' in wrong.text
 
     right = browser.post("/login/totp", {"ticket": ticket, "code": totp_now(secret, clock)})
@@ -166,8 +170,39 @@ def test_a_recovery_code_logs_in(browser, api, clock):
     result = browser.post("/login/recovery-code", {"ticket": hidden(page.text, "ticket"),
                                                    "code": codes[0]})
 
-    assert result.status_code == 303 and result.headers["Location"] == "/account"
+    assert result.status_code == 303
+    assert result.headers["Location"] == "/account?done=recovery-code-used"
+    landed = browser.get(result.headers["Location"]).text
+    assert status(landed) == ("You logged in with a recovery code, so it no longer works."
+                              " You have 7 recovery codes left.")
+    assert "Generate a new set" not in landed
     assert "7 of 8 recovery codes left" in browser.get("/account").text
+
+
+def status(page: str) -> str:
+    """The text of the page's role=status region."""
+    found = re.search(r'<div class="status[^"]*" role="status"[^>]*>(.*?)</div>', page, re.S)
+    assert found, "no status on the page"
+    return " ".join(re.sub(r"<[^>]+>", "", found.group(1)).split())
+
+
+def test_the_last_recovery_codes_urge_a_new_set(browser, api, clock):
+    _, codes, page = second_step(browser, api, clock)
+    for used, code in enumerate(codes, start=1):
+        landed = browser.post("/login/recovery-code", {"ticket": hidden(page.text, "ticket"),
+                                                       "code": code})
+        shown = browser.get(landed.headers["Location"]).text
+        left = len(codes) - used
+        if left in (3, 1, 0):
+            urged = status(shown)
+            assert '<div class="status warning"' in shown
+            assert f"You have {left or 'no'} recovery code{'' if left == 1 else 's'} left." \
+                in urged
+            assert "Generate a new set now" in urged
+            assert '<a href="#recovery-codes-heading">' in shown
+            assert 'id="recovery-codes-heading"' in shown
+        browser.post("/logout")
+        page = browser.log_in("alice")
 
 
 def test_the_security_key_part_appears_when_the_account_has_a_key(browser, api, clock):
@@ -192,3 +227,14 @@ def test_logging_out_ends_the_session_and_clears_the_cookie(browser):
     assert "You have logged out." in browser.get(result.headers["Location"]).text
     browser.cookie = token
     assert browser.get("/account").headers["Location"] == "/login"
+
+
+def test_the_error_summary_comes_after_the_heading_and_takes_the_focus(browser):
+    browser.sign_up("alice")
+
+    page = browser.log_in("alice", "not the password").text
+
+    assert page.index("<h1>Log in</h1>") < page.index("There is a problem")
+    summary = re.search(r'<div class="error-summary[^>]*>', page).group(0)
+    assert 'tabindex="-1"' in summary and " autofocus" in summary  # focus lands on it
+    assert page.count(" autofocus") == 1

@@ -73,6 +73,25 @@ def test_several_keys_each_need_their_own_label(api):
     assert len(api.call("GET", "/api/account/webauthn", token).json["security_keys"]) == 2
 
 
+def test_a_label_sent_to_begin_is_checked_before_any_challenge_is_made(api):
+    token, _ = with_key(api)
+    challenges = len(events_of(api, TwoFactor.SecurityKeyChallengeIssued))
+    begin = "/api/account/webauthn/begin"
+
+    taken = api.call("POST", begin, token, json={"label": " blue KEY "})
+    blank = api.call("POST", begin, token, json={"label": "   "})
+    long_label = api.call("POST", begin, token, json={"label": "x" * 65})
+    unknown = api.call("POST", begin, token, json={"label": "Green", "colour": "green"})
+
+    assert taken.status_code == 409 and "labelled" in taken.json["detail"]
+    assert blank.status_code == 400 and long_label.status_code == 400
+    assert unknown.status_code == 400
+    assert len(events_of(api, TwoFactor.SecurityKeyChallengeIssued)) == challenges
+    free = api.call("POST", begin, token, json={"label": "Green key"})
+    assert free.status_code == 200 and free.json["publicKey"]["challenge"]
+    assert api.call("POST", begin, token).status_code == 200  # the label stays optional
+
+
 def test_registering_needs_a_verified_email_and_the_sudo_window(api):
     unverified = api.user("bob")
     assert api.call("POST", "/api/account/webauthn/begin", unverified).status_code == 403

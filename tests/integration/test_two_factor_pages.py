@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.integration.browser import Browser, alert, enrol, logged_in, totp_now
+from tests.integration.browser import Browser, alert, enrol, hidden, logged_in, totp_now
 from tests.integration.test_account_pages import redirected_with
 
 
@@ -45,7 +45,7 @@ def test_a_wrong_confirmation_code_shows_the_code_form_again(browser, clock):
 
     assert result.status_code == 400
     assert result.headers["Cache-Control"] == "no-store"
-    assert '<a href="#code">Code</a>: the code does not match' in result.text
+    assert '<a href="#code">Code</a>: The code does not match' in result.text
     assert "<svg" not in result.text and 'value="Phone"' in result.text
 
 
@@ -55,7 +55,7 @@ def test_enrolment_needs_a_verified_primary_email(browser):
 
     result = browser.post("/account/totp")
 
-    assert result.status_code == 403 and "verify your primary email" in alert(result.text)
+    assert result.status_code == 403 and "Verify your primary email" in alert(result.text)
 
 
 def test_new_recovery_codes_need_a_fresh_password_and_are_shown_once(browser, clock):
@@ -81,7 +81,7 @@ def test_the_last_method_cannot_be_removed_while_uploads_require_it(browser, clo
     browser.sudo()
     enrol(browser, clock)
 
-    refused = browser.post("/account/totp/remove")
+    refused = browser.post("/account/totp/remove", {"confirmed": "yes"})
 
     assert refused.status_code == 409
     assert "On: <strong>Phone</strong>" in refused.text
@@ -93,6 +93,30 @@ def test_removing_totp_by_form(browser, clock, wiring):
     browser.sudo()
     enrol(browser, clock)
 
-    redirected_with(browser.post("/account/totp/remove"), "totp-removed")
+    asked = browser.post("/account/totp/remove")
+    assert asked.status_code == 200
+    assert "<h1>Remove your authenticator app?</h1>" in asked.text
+    assert "Phone" in asked.text and "every other session" in asked.text
+    assert hidden(asked.text, "confirmed") == "yes"
+    assert 'action="/account/totp/remove"' in asked.text
+    assert '<a href="/account#two-factor-heading">Cancel</a>' in asked.text
+    assert "On: <strong>Phone</strong>" in browser.get("/account").text  # nothing removed yet
+
+    redirected_with(browser.post("/account/totp/remove", {"confirmed": "yes"}), "totp-removed")
 
     assert "Set up an authenticator app" in browser.get("/account").text
+    again = browser.post("/account/totp/remove", {"confirmed": "yes"})
+    assert again.status_code == 404
+    assert alert(again.text) == "There is a problem You have no authenticator app to remove."
+
+
+def test_page_messages_say_authenticator_app_and_name_no_api_route(browser, clock):
+    logged_in(browser, verified=True)
+    browser.sudo()
+
+    not_started = browser.post("/account/totp/confirm", {"code": "123456"})
+
+    assert not_started.status_code == 400
+    message = alert(not_started.text)
+    assert "start setting up the authenticator app again" in message
+    assert "TOTP" not in message and "/api/" not in message and "POST" not in message

@@ -39,9 +39,13 @@ class KeyRegistered:
 
 class SecurityKeyCommands(LoginCommands, TwoFactorCommands):
     @retrying
-    def begin_security_key_registration(self, origin: Origin) -> dict:
+    def begin_security_key_registration(self, origin: Origin, label: str | None = None) -> dict:
+        """Options for the browser; a `label` given now is checked before the key is asked, so
+        a refused label leaves no unused credential on it (completing checks it again)."""
         account = self._sensitive(origin)
         two_factor = self._two_factor_for_change(origin, account)
+        if label is not None:
+            two_factor.check_label_free(check_label(label))
         return self._begin(origin, two_factor, _registration(origin),
                            self.relying_party.registration(account.id, account.username,
                                                            two_factor.credential_ids))

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from wharf.application.base import Commands, retrying
 from wharf.domain.account import Account
-from wharf.domain.errors import InvalidInput, ReauthenticationRequired
+from wharf.domain.errors import FreshPasswordRequired, InvalidInput, TotpNotStarted
 from wharf.domain.origin import Origin
 from wharf.domain.two_factor import TwoFactor, check_label
 from wharf.security import totp
@@ -41,7 +41,7 @@ class TwoFactorCommands(Commands):
         two_factor = self._two_factor_for_change(origin, account)
         label = check_label(label)
         if two_factor.pending_totp is None:
-            raise InvalidInput("start TOTP enrolment first (POST /api/account/totp)")
+            raise TotpNotStarted("start TOTP enrolment first (POST /api/account/totp)")
         match = totp.find(self.totp_sealer.open(two_factor.pending_totp), code.strip(), origin.at)
         if match is None or not match.in_window:
             raise InvalidInput("the code does not match: check your device's time and try again")
@@ -63,7 +63,7 @@ class TwoFactorCommands(Commands):
     def regenerate_recovery_codes(self, origin: Origin) -> list[str]:
         account = self._sensitive(origin)
         if not account.recently_reauthenticated(origin, RECOVERY_CODES_REAUTHENTICATION):
-            raise ReauthenticationRequired(
+            raise FreshPasswordRequired(
                 "confirm your password again first: new recovery codes need a confirmation "
                 "from the last 5 minutes")
         two_factor = self._two_factor_for_change(origin, account)

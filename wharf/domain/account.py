@@ -11,6 +11,7 @@ from wharf.domain.errors import (
     InvalidToken,
     NotFound,
     ReauthenticationRequired,
+    TicketRefused,
 )
 from wharf.domain.limits import PASSWORD, SECOND_FACTOR, FailureCounts
 from wharf.domain.origin import Origin
@@ -249,9 +250,9 @@ class Account(FailureCounts, WharfAggregate):
     def check_ticket(self, origin: Origin, ticket_id: UUID, ticket_hash: str) -> None:
         ticket = self.tickets.get(str(ticket_id))
         if ticket is None or not hmac.compare_digest(ticket["hash"], ticket_hash):
-            raise InvalidToken("this log-in ticket is invalid or has been used; log in again")
+            raise TicketRefused("this log-in ticket is invalid or has been used; log in again")
         if ticket["expires_at"] <= origin.at:
-            raise InvalidToken("this log-in ticket has expired; log in again")
+            raise TicketRefused("this log-in ticket has expired; log in again")
 
 
     def unlock(self, origin: Origin) -> None:

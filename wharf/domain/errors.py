@@ -49,12 +49,28 @@ class ReauthenticationRequired(Forbidden):
     code = "reauthentication_required"
 
 
+class FreshPasswordRequired(ReauthenticationRequired):
+    """The sudo window is open, but this change wants a more recent confirmation."""
+
+
 class WeakPassword(InvalidInput):
     code = "weak_password"
 
 
 class InvalidToken(InvalidInput):
     code = "invalid_token"
+
+
+class TicketRefused(InvalidToken):
+    """A log-in ticket that is unknown, used or expired: log in again."""
+
+
+class TotpNotStarted(InvalidInput):
+    """A code to confirm, but no TOTP enrolment waiting for it."""
+
+
+class TotpNotEnabled(NotFound):
+    pass
 
 
 class AccountLocked(Forbidden):

@@ -131,7 +131,7 @@ class SecurityKeys:
         return pending["challenge"]
 
     def add_security_key(self, origin: Origin, ceremony: str, new_key, label: str) -> UUID:
-        self._check_label_free(label)
+        self.check_label_free(label)
         new_id = key_id(new_key.credential_id)
         if str(new_id) in self.keys:
             raise Conflict("this security key is already registered to your account")
@@ -168,7 +168,7 @@ class SecurityKeys:
     def rename_security_key(self, origin: Origin, key: UUID, label: str) -> None:
         current = self._key(key)
         if current["label"] != label:
-            self._check_label_free(label)
+            self.check_label_free(label)
             self._record(self.SecurityKeyRenamed, origin, key_id=key, label=label)
 
     def remove_security_key(self, origin: Origin, key: UUID, last_method_required: bool) -> str:
@@ -186,6 +186,6 @@ class SecurityKeys:
             raise NotFound("no such security key")
         return found
 
-    def _check_label_free(self, label: str) -> None:
+    def check_label_free(self, label: str) -> None:
         if any(k["label"].casefold() == label.casefold() for k in self.keys.values()):
             raise Conflict(f"you already have a security key labelled {label!r}")

@@ -10,7 +10,7 @@ import hmac
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from wharf.domain.base import WharfAggregate
-from wharf.domain.errors import Conflict, InvalidInput, NotFound
+from wharf.domain.errors import Conflict, InvalidInput, TotpNotEnabled
 from wharf.domain.origin import Origin
 from wharf.domain.security_keys import WEBAUTHN, SecurityKeys
 
@@ -115,7 +115,7 @@ class TwoFactor(SecurityKeys, WharfAggregate):
 
     def disable_totp(self, origin: Origin, last_method_required: bool) -> None:
         if self.totp is None:
-            raise NotFound("TOTP is not enabled")
+            raise TotpNotEnabled("TOTP is not enabled")
         if last_method_required and self.methods == [TOTP]:
             raise Conflict("the last two-factor method cannot be removed while uploads "
                            "require two-factor authentication; add another method first")

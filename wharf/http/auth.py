@@ -75,10 +75,14 @@ class Authentication:
             raise Problem(falcon.HTTP_403, "cross_site_request",
                           f"a cookie-authenticated change must come from {self._origin}")
         self._sessions.touch(row, req.context.ip, req.context.now)
-        req.context.session = CurrentSession(
-            session_id=UUID(row["id"]), account_id=UUID(row["account_id"]),
-            username=row["username"], is_admin=bool(row["is_admin"]),
-            expires_at=row["expires_at"], sudo_until=row["sudo_until"])
+        req.context.session = current_session(row)
+
+
+def current_session(row: dict) -> CurrentSession:
+    """The session a row of the sessions view describes."""
+    return CurrentSession(session_id=UUID(row["id"]), account_id=UUID(row["account_id"]),
+                          username=row["username"], is_admin=bool(row["is_admin"]),
+                          expires_at=row["expires_at"], sudo_until=row["sudo_until"])
 
 
 def _refuse_nul(req: falcon.Request) -> None:

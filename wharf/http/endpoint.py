@@ -24,3 +24,4 @@ class Endpoint:
     alternative: tuple[int, type[Schema]] | None = None  # a second success answer
     query: type[Schema] | None = None  # the query string's parameters
     media: tuple[str, ...] = ("application/json",)  # what a success answer may be
+    body_required: bool = True  # False: the body may be left out

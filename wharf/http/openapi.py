@@ -66,7 +66,7 @@ def _operation(path: str, endpoint: Endpoint) -> dict:
     if parameters:
         errors.add(400)  # a parameter may be malformed: a NUL in it, say
     if endpoint.body is not None:
-        operation["requestBody"] = {"required": True,
+        operation["requestBody"] = {"required": endpoint.body_required,
                                     "content": {"application/json": {"schema": endpoint.body}}}
         errors |= {400, *COMMON_ERRORS}
     for status in sorted(errors):

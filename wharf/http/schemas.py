@@ -201,6 +201,11 @@ class Ticket(Schema):
     ticket = required_text(200)
 
 
+class KeyRegistrationStart(Schema):
+    label = fields.String(validate=bounded(1, 64), metadata={
+        "description": "the new key's label, checked before the browser is asked"})
+
+
 class KeyRegistration(Schema):
     label = required_text(64)
     credential = fields.Dict(required=True, metadata={

@@ -12,6 +12,7 @@ from wharf.http.pages.render import render
 
 class Page:
     html_page = True
+    form_page: str | None = None  # where a POST-only page's form is: its GET goes there
 
     def __init__(self, wiring):
         self.wiring = wiring

@@ -17,13 +17,19 @@ from wharf.http.pages.messages import done, status_message
 from wharf.http.pages.render import see_other
 
 
+FEW_RECOVERY_CODES = 3  # this many left, or fewer: the page urges a new set
+
+
 class AccountPages(Page):
+    form_page = "/account"
+
     def show_settings(self, req: falcon.Request, resp: falcon.Response,
                       failure: Failure | None = None) -> None:
         self.render(req, resp, "account/settings.html", failure=failure,
                     status=failure.status if failure else falcon.HTTP_200,
                     status_message=None if failure else status_message(req),
-                    **self.settings_of(req))
+                    recovery_code_used=req.get_param("done") == "recovery-code-used",
+                    few_recovery_codes=FEW_RECOVERY_CODES, **self.settings_of(req))
 
     def settings_of(self, req: falcon.Request) -> dict:
         """The account, its sessions and second factors, read from the same views as the API."""
@@ -66,9 +72,13 @@ class AccountAction(AccountPages):
     schema: type[Schema] | None = None
     error_fields: dict = {}  # domain error kind -> the form field it concerns
     done = ""
+    asks_first: str | None = None  # a page asking "are you sure?" before a form's `confirmed`
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         form = self.form(req)
+        if self.asks_first and form.get("confirmed") != "yes":
+            self.render(req, resp, self.asks_first, **self.settings_of(req))
+            return
         try:
             self.act(req, validated(self.schema, form) if self.schema else form)
         except FAILURES as error:

@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 
 from wharf.domain import errors
 from wharf.http.errors import STATUS
+from wharf.http.pages.wording import said, sentence
 
 LABELS = {
     "username": "Username", "email": "Email address", "password": "Password",
@@ -20,6 +21,8 @@ LABELS = {
     "token_id": "Token",
 }
 FAILURES = (errors.DomainError, ValidationError)
+# A change refused for want of a confirmed password points at the settings page's form for it.
+CONFIRM_PASSWORD = {errors.ReauthenticationRequired: "password"}
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,12 @@ def failure_of(error: Exception, fields: dict | None = None, ids: dict | None = 
     ids = ids or {}
     if isinstance(error, ValidationError):
         messages = error.messages if isinstance(error.messages, dict) else {None: error.messages}
-        return Failure(falcon.HTTP_400, [_field_error(name, " ".join(map(str, text)), ids)
-                                         for name, text in messages.items()])
-    name = next((f for kind, f in (fields or {}).items() if isinstance(error, kind)), None)
-    return Failure(status_for(error), [_field_error(name, error.detail, ids)],
+        return Failure(falcon.HTTP_400, [
+            _field_error(name, sentence(" ".join(map(str, text))), ids)
+            for name, text in messages.items()])
+    fields = {**CONFIRM_PASSWORD, **(fields or {})}
+    name = next((f for kind, f in fields.items() if isinstance(error, kind)), None)
+    return Failure(status_for(error), [_field_error(name, said(error, error.detail), ids)],
                    retry_after=_retry_after(error),
                    reauthenticate=isinstance(error, errors.ReauthenticationRequired))
 

@@ -21,15 +21,19 @@ METHODS = (TOTP, WEBAUTHN, RECOVERY_CODE)  # the order the second-step forms app
 class LoginSteps(Page):
     """What the log-in pages share: the second-step page, and the session cookie at the end."""
 
+    form_page = "/login"  # a second step's ticket is gone by then: log in again
+
     def second_step(self, req, resp, ticket: str, methods, failure=None) -> None:
         no_store(resp)  # the page holds the ticket
         self.render(req, resp, "login/second_step.html", ticket=ticket, failure=failure,
                     methods=[m for m in METHODS if m in methods],
                     status=failure.status if failure else falcon.HTTP_200)
 
+    landing = "/account"  # where a log-in by this page goes
+
     def logged_in(self, resp: falcon.Response, new: NewSession) -> None:
         set_session_cookie(self.settings, resp, new.token)
-        see_other(resp, "/account")
+        see_other(resp, self.landing)
 
 
 class LoginPage(LoginSteps):
@@ -89,6 +93,7 @@ class TotpStepPage(SecondStepPage):
 
 class RecoveryCodeStepPage(SecondStepPage):
     endpoints = {"POST": Endpoint(PUBLIC, "Second log-in step: a recovery code")}
+    landing = done("/account", "recovery-code-used")  # the page says how many are left
     control_id = "recovery-code"
 
     def log_in(self, req: falcon.Request, ticket: str, code: str) -> NewSession:
@@ -97,6 +102,7 @@ class RecoveryCodeStepPage(SecondStepPage):
 
 class LogoutPage(Page):
     endpoints = {"POST": Endpoint(SESSION, "Log out: end this session")}
+    form_page = "/account"
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         self.form(req)

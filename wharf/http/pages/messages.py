@@ -7,6 +7,7 @@ DONE = {
                   " address.",
     "email-verified": "Your email address is verified.",
     "logged-out": "You have logged out.",
+    "recovery-code-used": "You logged in with a recovery code, so it no longer works.",
     "password-confirmed": "Password confirmed: you can make sensitive changes for the next 30"
                           " minutes.",
     "password-changed": "Your password was changed. Every other session was ended.",

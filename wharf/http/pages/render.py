@@ -1,24 +1,16 @@
-"""Jinja2 templates (autoescaped) and the headers every HTML response carries."""
+"""Jinja2 templates (autoescaped), and the answers a page gives: rendered, or a redirect."""
 
 import functools
-from datetime import datetime
 
 import falcon
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from wharf.http.errors import serialize_problem
+from wharf.http.pages import words
+from wharf.http.pages.devices import device_name
 from wharf.http.pages.forms import csrf_token
-from wharf.projections.database import unstamp
+from wharf.http.pages.wording import SCRIPT_SAID
 
 HTML = "text/html; charset=utf-8"
-SECURITY_HEADERS = {
-    # No 'unsafe-inline': no inline script or style anywhere in the pages.
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self';"
-                               " script-src 'self'; form-action 'self'; frame-ancestors 'none';"
-                               " base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
 
 
 @functools.cache
@@ -26,15 +18,13 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("wharf.http", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["when"] = when
+    env.filters["when"] = words.when
+    env.filters["device"] = device_name
+    env.globals["happened"] = words.happened
+    env.globals["second_factor"] = words.second_factor
+    env.globals["entry_details"] = words.details
+    env.globals["script_said"] = SCRIPT_SAID
     return env
-
-
-def when(moment: datetime | str | None) -> str:
-    """A stored time as people read it: 2026-06-01 12:00 UTC."""
-    if isinstance(moment, str):
-        moment = unstamp(moment)
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
 
 
 def render(req: falcon.Request, resp: falcon.Response, settings, template: str, *,
@@ -43,15 +33,17 @@ def render(req: falcon.Request, resp: falcon.Response, settings, template: str, 
     resp.content_type = HTML
     if failure is not None:
         resp.set_headers(failure.headers)
-    resp.text = environment().get_template(template).render(
-        {**_common(req, settings), "status_message": None, "failure": failure, **context})
+    resp.text = page_text(template, settings, getattr(req.context, "session", None),
+                          failure=failure, **context)
 
 
-def _common(req: falcon.Request, settings) -> dict:
-    """What the layout needs: the site's name, who is logged in, their forms' CSRF token."""
-    session = getattr(req.context, "session", None)
+def page_text(template: str, settings, session, **context) -> str:
+    """A template rendered with what the layout needs: the site's name, who is logged in and
+    their forms' CSRF token."""
     csrf = csrf_token(settings.secret_key, session.session_id) if session else ""
-    return {"site_name": settings.site_name, "session": session, "csrf": csrf}
+    return environment().get_template(template).render({
+        "site_name": settings.site_name, "session": session, "csrf": csrf,
+        "status_message": None, "failure": None, **context})
 
 
 def no_store(resp: falcon.Response) -> None:
@@ -63,28 +55,3 @@ def see_other(resp: falcon.Response, location: str) -> None:
     """Post/Redirect/Get: `location` is one of our paths, with at most a fixed `done` key."""
     resp.status = falcon.HTTP_303
     resp.location = location
-
-
-class PageHeaders:
-    """Middleware: the security headers on every response of a page route or in HTML."""
-
-    def process_response(self, req, resp, resource, req_succeeded) -> None:
-        page = getattr(req.context, "page", False)
-        if page or (resp.content_type or "").startswith("text/html"):
-            resp.set_headers(SECURITY_HEADERS)
-
-
-def error_serializer(settings):
-    """Page routes get an HTML error page; the JSON API keeps its problem documents."""
-
-    def serialize(req: falcon.Request, resp: falcon.Response, error: falcon.HTTPError) -> None:
-        req.context.problem_code = getattr(error, "code", None)  # counted by reason
-        if not getattr(req.context, "page", False):
-            serialize_problem(req, resp, error)
-            return
-        resp.content_type = HTML
-        resp.text = environment().get_template("error.html").render(
-            {**_common(req, settings), "status_message": None, "failure": None,
-             "title": error.title or "Error", "detail": error.description or ""})
-
-    return serialize

@@ -58,8 +58,9 @@ class TotpConfirmationPage(AccountPages):
 
 
 class TotpRemovalPage(AccountAction):
-    endpoints = {"POST": Endpoint(SESSION, "Remove TOTP; every other session ends")}
+    endpoints = {"POST": Endpoint(SESSION, "Remove TOTP (asks first); every other session ends")}
     done = "totp-removed"
+    asks_first = "account/totp_remove.html"
 
     def act(self, req: falcon.Request, data: dict) -> None:
         self.app.disable_totp(origin_of(req))

@@ -31,12 +31,15 @@ class SecurityKeysResource(Resource):
 class KeyRegistrationResource(Resource):
     endpoints = {
         "POST": Endpoint(SESSION, "Start registering a security key (sudo window, verified"
-                         " primary email): options for navigator.credentials.create()", 200,
-                         None, schemas.WebAuthnOptions, CHANGE_ERRORS),
+                         " primary email): options for navigator.credentials.create(); a label"
+                         " sent now is checked first", 200, schemas.KeyRegistrationStart,
+                         schemas.WebAuthnOptions, CHANGE_ERRORS, body_required=False),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        _options(resp, self.app.begin_security_key_registration(origin_of(req)))
+        sent = req.content_length or req.content_type  # the body is optional
+        label = self.load(req, schemas.KeyRegistrationStart).get("label") if sent else None
+        _options(resp, self.app.begin_security_key_registration(origin_of(req), label))
 
 
 class KeyRegistrationCompletionResource(Resource):

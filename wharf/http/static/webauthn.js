@@ -2,6 +2,17 @@
 // Loaded only by pages with a [data-webauthn] section; everything else works without JavaScript.
 "use strict";
 
+const LABEL_LENGTH = 64;
+
+// A refusal of the JSON API: its problem document's status, code and detail.
+class Refusal extends Error {
+  constructor(status, answer) {
+    super(answer.detail || "the request failed (" + status + ")");
+    this.status = status;
+    this.code = answer.code;
+  }
+}
+
 async function callApi(method, path, body) {
   const response = await fetch(path, {
     method: method,
@@ -11,16 +22,56 @@ async function callApi(method, path, body) {
   });
   const answer = response.status === 204 ? {} : await response.json();
   if (!response.ok) {
-    throw new Error(answer.detail || "the request failed (" + response.status + ")");
+    throw new Refusal(response.status, answer);
   }
   return answer;
 }
 
-function announce(section, message) {
+// The page's words for an API refusal: the section's data-said table (rendered from the
+// server's one table of page wording) by code, else the API's detail as a sentence.
+function said(section, error) {
+  const table = JSON.parse(section.dataset.said || "{}");
+  return table[error.code] || sentence(error.message);
+}
+
+function sentence(text) {
+  text = (text || "").trim();
+  if (!text) {
+    return "Something went wrong. Try again.";
+  }
+  text = text[0].toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(text) ? text : text + ".";
+}
+
+// Show a message in the section's alert and move the focus to it; `link` = [text, href].
+function announce(section, message, link) {
   const region = section.querySelector("[data-webauthn-message]");
   region.textContent = message;
+  if (link) {
+    const anchor = document.createElement("a");
+    anchor.textContent = link[0];
+    anchor.href = link[1];
+    region.append(" ", anchor);
+  }
   region.hidden = false;
   region.focus();
+}
+
+// Mark a control as wrong: its message under its label, aria-invalid, and the focus on it.
+function markField(input, message) {
+  const error = document.getElementById(input.id + "-error");
+  error.textContent = message;
+  error.hidden = false;
+  input.setAttribute("aria-invalid", "true");
+  input.setAttribute("aria-describedby", input.id + "-hint " + error.id);
+  input.focus();
+}
+
+function clearField(input) {
+  const error = document.getElementById(input.id + "-error");
+  error.hidden = true;
+  input.removeAttribute("aria-invalid");
+  input.setAttribute("aria-describedby", input.id + "-hint");
 }
 
 function supported(section) {
@@ -36,18 +87,33 @@ function failed(section, error) {
     announce(section, "The security key request was cancelled or timed out. Try again.");
   } else if (error.name === "InvalidStateError") {
     announce(section, "This security key is already registered to your account.");
+  } else if (error.code === "reauthentication_required") {
+    announce(section, said(section, error), ["Confirm your password", "/account#password"]);
   } else {
-    announce(section, error.message);
+    announce(section, said(section, error));
   }
 }
 
 async function register(section, form) {
-  const label = form.querySelector("[name=label]").value.trim();
-  if (!label) {
-    announce(section, "Give the key a label first (at most 64 characters).");
+  const input = form.querySelector("[name=label]");
+  const label = input.value.trim();
+  clearField(input);
+  if (!label || label.length > LABEL_LENGTH) {
+    markField(input, "Give the key a label of 1 to " + LABEL_LENGTH + " characters.");
     return;
   }
-  const options = await callApi("POST", "/api/account/webauthn/begin");
+  // The server checks the label before the key is asked, so a refused label leaves no
+  // unused credential on the key.
+  let options;
+  try {
+    options = await callApi("POST", "/api/account/webauthn/begin", {label: label});
+  } catch (error) {
+    if (error.status === 400 || error.status === 409) {
+      markField(input, said(section, error));
+      return;
+    }
+    throw error;
+  }
   const credential = await navigator.credentials.create(
     {publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.publicKey)});
   const added = await callApi("POST", "/api/account/webauthn/complete",
@@ -78,6 +144,11 @@ async function rename(section, form) {
 }
 
 async function remove(section, form) {
+  const question = "Remove the security key \u201c" + form.dataset.keyLabel + "\u201d? You can" +
+                   " no longer log in with it, and every other session of yours is logged out.";
+  if (!window.confirm(question)) {
+    return;
+  }
   await callApi("DELETE", "/api/account/webauthn/" + form.dataset.keyId);
   window.location.assign("/account?done=security-key-removed");
 }
