@@ -76,7 +76,12 @@ def postgres_session_schema(postgres_url):
 def postgres_schema(postgres_session_schema, postgres_url):
     """The session's own schema, emptied: every test starts from nothing, and emptying the
     tables costs a fraction of creating a schema and its tables for each test."""
-    schema = postgres_session_schema
+    empty_schema(postgres_url, postgres_session_schema)
+    return postgres_session_schema
+
+
+def empty_schema(postgres_url: str, schema: str) -> None:
+    """Every table of the schema emptied, its sequences restarted."""
     with psycopg.connect(postgres_url, autocommit=True,
                          options="-c lock_timeout=10s") as conn:
         tables = [row[0] for row in conn.execute(
@@ -84,7 +89,6 @@ def postgres_schema(postgres_session_schema, postgres_url):
         if tables:
             names = ", ".join(f'"{schema}"."{table}"' for table in tables)
             conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-    return schema
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

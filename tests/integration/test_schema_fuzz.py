@@ -11,6 +11,7 @@ for the examples of seed N: CI runs this module once more with a fresh seed, and
 
 import json
 from dataclasses import replace
+from pathlib import Path
 from uuid import uuid4
 
 import psycopg
@@ -25,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import DERANDOMIZE, FUZZ_SEED, Clock, fast_passwords
+from tests.conftest import DERANDOMIZE, FUZZ_SEED, Clock, empty_schema, fast_passwords
 from tests.integration.conftest import Api
 from tests.integration.test_api_tokens import mint
 from tests.integration.test_two_factor import verified_user
@@ -48,20 +49,36 @@ BOUNDS = settings(max_examples=25, derandomize=DERANDOMIZE, deadline=None, datab
 STATEFUL = settings(BOUNDS, max_examples=25, stateful_step_count=10)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def shared_api(request, tmp_path_factory) -> Api:
-    """One store for the whole module: a fresh one per operation costs more than its fuzzing."""
-    store = Settings(data_dir=tmp_path_factory.mktemp("fuzz"), secret_key=b"fuzz-secret-0123")
-    if request.param == "postgres":
-        store = replace(store, database_url=request.getfixturevalue("postgres_url"),
+def open_store(data_dir: Path, postgres_url: str | None) -> Api:
+    """A new, empty store: a SQLite file in `data_dir`, or a schema of its own in PostgreSQL."""
+    store = Settings(data_dir=data_dir, secret_key=b"fuzz-secret-0123")
+    if postgres_url:
+        store = replace(store, database_url=postgres_url,
                         database_schema=f"t_fuzz_{uuid4().hex[:12]}")
     initialise(store)
-    wiring = bootstrap(store, Clock(), passwords=fast_passwords())
-    yield Api(wiring)
-    wiring.close()
+    return Api(bootstrap(store, Clock(), passwords=fast_passwords()))
+
+
+def close_store(api: Api) -> None:
+    store = api.wiring.settings
+    api.wiring.close()
     if store.uses_postgres:
         with psycopg.connect(store.database_url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{store.database_schema}" CASCADE')
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def postgres_or_sqlite(request) -> str | None:
+    """The PostgreSQL URL, or None for SQLite."""
+    return request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+
+
+@pytest.fixture(scope="module")
+def shared_api(postgres_or_sqlite, tmp_path_factory) -> Api:
+    """One store for the whole module: a fresh one per operation costs more than its fuzzing."""
+    api = open_store(tmp_path_factory.mktemp("fuzz"), postgres_or_sqlite)
+    yield api
+    close_store(api)
 
 
 class Identity:
@@ -126,12 +143,37 @@ def test_a_signed_in_account_gets_the_answers_the_document_describes(case, share
                            app=shared_api.client.app)
 
 
-def test_linked_calls_get_the_answers_the_document_describes(shared_api, identity):
+def test_linked_calls_get_the_answers_the_document_describes(postgres_or_sqlite, tmp_path):
+    """Each scenario starts from an empty store: hypothesis replays scenarios (to shrink one,
+    and to check that it is reproducible), and a replay must meet the same answers, which a
+    store changed by earlier scenarios would not give."""
+    kept = open_store(tmp_path / "store", postgres_or_sqlite)
+    store = kept.wiring.settings
+
     class SignedIn(schema.as_state_machine()):
+        def setup(self):
+            self.api = Api(bootstrap(emptied(store, tmp_path), Clock(), passwords=fast_passwords()))
+            self.identity = Identity(self.api)
+
+        def teardown(self):
+            self.api.wiring.close()
+
         def get_call_kwargs(self, case):
-            return {"headers": identity.headers(case), "app": shared_api.client.app}
+            return {"headers": self.identity.headers(case), "app": self.api.client.app}
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
 
-    SignedIn.run(settings=STATEFUL)
+    try:
+        SignedIn.run(settings=STATEFUL)
+    finally:
+        close_store(kept)
+
+
+def emptied(store: Settings, tmp_path: Path) -> Settings:
+    """The store emptied (PostgreSQL: its tables; SQLite: a new file), then initialised."""
+    fresh = replace(store, data_dir=tmp_path / uuid4().hex)
+    if store.uses_postgres:
+        empty_schema(store.database_url, store.database_schema)
+    initialise(fresh)
+    return fresh
