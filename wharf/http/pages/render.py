@@ -66,12 +66,18 @@ def see_other(resp: falcon.Response, location: str) -> None:
 
 
 class PageHeaders:
-    """Middleware: the security headers on every response of a page route or in HTML."""
+    """Middleware: the security headers on every response of a page route or in HTML, and
+    no-store on every page and every answer to a session (unless its resource chose a cache
+    policy, as the stylesheet does): a browser's Back button after log-out, or a shared
+    computer's cache, must not show an account."""
 
     def process_response(self, req, resp, resource, req_succeeded) -> None:
         page = getattr(req.context, "page", False)
         if page or (resp.content_type or "").startswith("text/html"):
             resp.set_headers(SECURITY_HEADERS)
+        private = page or getattr(req.context, "session", None) is not None
+        if private and resp.get_header("Cache-Control") is None:  # not the simple index
+            no_store(resp)
 
 
 def error_serializer(settings):
