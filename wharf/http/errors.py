@@ -20,6 +20,7 @@ log = logging.getLogger("wharf.http")
 STORE_UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError,
                      persistence.OperationalError, persistence.InterfaceError)
 RETRY_AFTER = "5"
+BODY, QUERY = "the request body", "the query string"  # where a ValidationError was found
 
 STATUS = [  # most specific first
     (errors.RateLimited, falcon.HTTP_429),
@@ -78,8 +79,10 @@ def _upload_refused(req, resp, error: UploadRefused | FileTooLarge, params) -> N
 
 def _validation_error(req, resp, error: ValidationError, params) -> None:
     messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
-    raise Problem(falcon.HTTP_400, "invalid_request", "the request body is not valid",
-                  errors=messages)
+    named = sorted(name for name in messages if not name.startswith("_"))  # not _schema
+    detail = f"{error.kwargs.get('where', BODY)} is not valid" + (
+        f": {', '.join(named)}" if named else "")
+    raise Problem(falcon.HTTP_400, "invalid_request", detail, errors=messages)
 
 
 def _http_error(req, resp, error: falcon.HTTPError, params) -> None:
