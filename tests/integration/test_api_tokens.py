@@ -161,6 +161,22 @@ def test_a_revoked_token_fails_at_once_and_can_revoke_itself(api, maintainer):
     assert mint(api, maintainer, description="one").status_code == 201  # the description is free
 
 
+def test_a_token_refused_outside_uploads_gets_a_code_that_says_why(api, maintainer, clock):
+    revoked = mint(api, maintainer, description="revoked").json
+    api.call("DELETE", f"/api/account/tokens/{revoked['id']}", maintainer)
+    expiring = mint(api, maintainer, description="expiring",
+                    expires_at=(clock() + timedelta(hours=1)).isoformat()).json["token"]
+    clock.advance(hours=2)
+
+    for token, code, why in [(revoked["token"], "token_revoked", "has been revoked"),
+                             (expiring, "invalid_token", "is expired"),
+                             ("pypi-garbage", "invalid_token", "is malformed"),
+                             (None, "invalid_token", "non-existent")]:
+        refused = api.call("DELETE", "/api/token", token)
+        assert refused.status_code == 403 and why in refused.status, refused.status
+        assert refused.json["code"] == code and why in refused.json["detail"]
+
+
 def test_losing_the_role_revokes_tokens_that_reach_nothing_else(api, clock):
     owner, _, _ = enrolled(api, clock, "owner")
     project(api, owner, "alpha")

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tests.integration.test_api_tokens import mint, project
-from tests.integration.test_two_factor import enrolled
+from tests.integration.test_two_factor import enrolled, verified_user
 from wharf.domain.project import Project
 
 JSON = "application/vnd.pypi.simple.v1+json"
@@ -137,3 +137,18 @@ def test_the_form_is_not_read_without_a_genuine_token_and_its_fields_are_bounded
 
     assert anonymous.status_code == 403 and "malformed" in anonymous.status
     assert bloated.status_code == 400 and "at most" in bloated.status
+
+
+def test_an_upload_keeps_its_reason_phrase_with_the_code_of_its_refusal(api, owner):
+    revoked = mint(api, owner, description="revoked").json
+    api.call("DELETE", f"/api/account/tokens/{revoked['id']}", owner)
+    stranger = mint(api, verified_user(api, "bob"), description="bob").json["token"]
+
+    gone = upload(api, revoked["token"], *wheel())
+    not_a_member = upload(api, stranger, *wheel())
+
+    assert gone.status == "403 Invalid API Token: the token has been revoked"
+    assert gone.json["code"] == "token_revoked"
+    assert not_a_member.status == ("403 The user 'bob' isn't allowed to upload to project"
+                                   " 'sampleproject'.")
+    assert not_a_member.json["code"] == "upload_forbidden"

@@ -63,13 +63,13 @@ def _domain_error(req, resp, error: errors.DomainError, params) -> None:
     raise Problem(status, error.code, error.detail, headers=headers)
 
 
-def refused(message: str) -> Problem:
+def refused(message: str, code: str = TokenRefused.code) -> Problem:
     """403 for an API token, with the message as the reason phrase too: twine prints that."""
-    return Problem(f"403 {message}", "upload_forbidden", message)
+    return Problem(f"403 {message}", code, message)
 
 
 def _token_refused(req, resp, error: TokenRefused, params) -> None:
-    raise refused(str(error))
+    raise refused(str(error), error.code)
 
 
 def _upload_refused(req, resp, error: UploadRefused | FileTooLarge, params) -> None:
