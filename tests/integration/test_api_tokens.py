@@ -69,6 +69,36 @@ def test_minting_needs_sudo_a_verified_email_and_a_unique_description(api, clock
     assert mint(api, session, description="Other", projects=["nope"]).status_code == 403
 
 
+UNSEEN = ["\x1f", "\x1c", "\t", "\n", "\r", "\x0b", "\x7f", "\x85", "\u2028", "\u202e",
+          "\u200b", "\ufeff"]  # a lone surrogate is not JSON orjson reads: malformed_json
+
+
+@pytest.mark.parametrize("unseen", UNSEEN)
+def test_a_description_with_a_control_or_invisible_character_is_refused(api, clock, unseen):
+    session = verified_user(api, "alice")
+    assert mint(api, session, description="CI").status_code == 201
+
+    for description in (unseen + "CI", "CI" + unseen, "C" + unseen + "I"):
+        refused = mint(api, session, description=description)
+        assert refused.status_code == 400, (description, refused.json)
+        assert refused.json["detail"] == (
+            "a token's description must not contain control characters (tabs, line breaks)"
+            " or invisible formatting characters")
+    assert len(api.call("GET", "/api/account/tokens", session).json["tokens"]) == 1
+
+
+def test_a_description_taken_already_is_named_in_the_conflict(api):
+    session = verified_user(api, "alice")
+    mint(api, session, description="Release CI")
+
+    taken = mint(api, session, description="  release ci ")
+
+    assert taken.status_code == 409
+    assert taken.json["detail"] == ("you already have a token described 'release ci'"
+                                    " (descriptions are compared ignoring case)")
+    assert mint(api, session, description="Release CI 2").status_code == 201
+
+
 def test_an_account_wide_token_may_upload_anywhere_its_owner_may(api, maintainer):
     token = mint(api, maintainer).json["token"]
 

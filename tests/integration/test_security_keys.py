@@ -73,6 +73,21 @@ def test_several_keys_each_need_their_own_label(api):
     assert len(api.call("GET", "/api/account/webauthn", token).json["security_keys"]) == 2
 
 
+def test_a_key_label_with_a_control_or_invisible_character_is_refused(api):
+    token, _ = with_key(api)
+    key_id = api.call("GET", "/api/account/webauthn", token).json["security_keys"][0]["id"]
+
+    added = add_key(api, token, SoftKey(ORIGIN), "\x1fBlue key")
+    renamed = api.call("PATCH", f"/api/account/webauthn/{key_id}", token,
+                       json={"label": "Blue\u2028key"})
+
+    for refused in (added, renamed):
+        assert refused.status_code == 400, refused.json
+        assert "must not contain control characters" in refused.json["detail"]
+    assert [k["label"] for k in api.call("GET", "/api/account/webauthn", token).json[
+        "security_keys"]] == ["Blue key"]
+
+
 def test_registering_needs_a_verified_email_and_the_sudo_window(api):
     unverified = api.user("bob")
     assert api.call("POST", "/api/account/webauthn/begin", unverified).status_code == 403

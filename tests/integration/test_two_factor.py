@@ -61,6 +61,19 @@ def test_enrolment_gives_the_secret_its_uri_and_a_qr_code_then_recovery_codes(ap
     assert "[Wharf] New recovery codes were generated" in subjects
 
 
+def test_an_app_label_with_a_control_or_invisible_character_is_refused(api, clock):
+    token = verified_user(api, "alice")
+    started = api.call("POST", "/api/account/totp", token).json
+
+    for label in ("\x1fPhone", "Phone\n", "Ph\u202eone"):
+        refused = api.call("POST", "/api/account/totp/confirm", token,
+                           json={"code": code(started["secret"], clock), "label": label})
+        assert refused.status_code == 400 and refused.json["detail"] == (
+            "a label must not contain control characters (tabs, line breaks) or invisible"
+            " formatting characters")
+    assert api.call("GET", "/api/account", token).json["two_factor"]["methods"] == []
+
+
 def test_enrolment_needs_a_verified_email_and_the_sudo_window(api, clock):
     unverified = api.user("bob")
     refused = api.call("POST", "/api/account/totp", unverified)
