@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init", help="create the event store and view tables (idempotent)")
     serve = commands.add_parser("serve", help="run the web process under gunicorn")
-    serve.add_argument("--bind", default=os.environ.get("WHARF_BIND", "127.0.0.1:8000"))
+    serve.add_argument("--bind", default=default_bind(os.environ))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WHARF_WORKERS", 2)))
     admin = commands.add_parser("admin", help="administrator flags").add_subparsers(
         dest="admin_command", required=True)
@@ -104,6 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         wiring.close()
     return 0
+
+
+def default_bind(environ) -> str:
+    """WHARF_BIND; else every interface at PORT, which honcho and platforms that run a
+    Procfile give its web process; else loopback port 8000."""
+    port = environ.get("PORT")
+    return environ.get("WHARF_BIND") or (f"0.0.0.0:{port}" if port else "127.0.0.1:8000")
 
 
 def _moment(text: str) -> datetime:
