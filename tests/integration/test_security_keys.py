@@ -1,5 +1,6 @@
 """Security keys: registration, the second log-in step, clones, and what each refuses."""
 
+import os
 from dataclasses import replace
 
 import pytest
@@ -143,6 +144,73 @@ def test_a_key_that_claims_a_backup_it_cannot_have_is_refused(api):
     refused = add_key(api, token, SoftKey(ORIGIN, flags=FLAG.UP | FLAG.BS))
 
     assert refused.status_code == 400 and "backup" in refused.json["detail"]
+
+
+def test_a_key_that_does_not_say_its_user_was_present_is_refused(api):
+    token = verified_user(api, "alice")
+
+    absent = add_key(api, token, SoftKey(ORIGIN, flags=0))
+
+    assert absent.status_code == 400 and "user present" in absent.json["detail"].lower()
+    assert api.call("GET", "/api/account/webauthn", token).json["security_keys"] == []
+
+
+def test_a_log_in_answer_without_the_user_present_flag_is_refused(api):
+    _, key = with_key(api)
+    key.flags = 0
+
+    refused = key_login(api, key)
+
+    assert refused.status_code == 401 and refused.json["code"] == "invalid_security_key"
+    assert "user present" in refused.json["detail"].lower()
+    key.flags = FLAG.UP
+    assert key_login(api, key).status_code == 201
+
+
+def test_a_credential_id_may_be_1023_bytes_and_no_longer(api):
+    token = verified_user(api, "alice")
+
+    longest = add_key(api, token, SoftKey(ORIGIN, credential_id=os.urandom(1023)), "Longest")
+    too_long = add_key(api, token, SoftKey(ORIGIN, credential_id=os.urandom(1024)), "Too long")
+
+    assert longest.status_code == 201, longest.json
+    assert too_long.status_code == 400
+    assert too_long.json["detail"] == "the credential id is longer than 1023 bytes"
+    assert [k["label"] for k in api.call("GET", "/api/account/webauthn", token).json[
+        "security_keys"]] == ["Longest"]
+
+
+def test_a_refused_registration_spends_its_challenge(api):
+    token = verified_user(api, "alice")
+    key = SoftKey(ORIGIN)
+    options = api.call("POST", "/api/account/webauthn/begin", token).json
+    refused = api.call("POST", "/api/account/webauthn/complete", token, json={
+        "label": "k", "credential": key.register(options, origin="http://evil.example")})
+
+    genuine = api.call("POST", "/api/account/webauthn/complete", token,
+                       json={"label": "k", "credential": key.register(options)})
+
+    assert refused.status_code == 400 and genuine.status_code == 400, genuine.json
+    assert genuine.json["detail"] == "no security key request is waiting: start again"
+    [spent] = events_of(api, TwoFactor.SecurityKeyRefused)
+    assert spent.reason == "registration_refused"
+    assert add_key(api, token, key).status_code == 201  # a new ceremony works
+
+
+def test_a_refused_log_in_answer_spends_its_challenge(api):
+    _, key = with_key(api)
+    ticket = password_step(api)["ticket"]
+    options = api.call("POST", "/api/session/webauthn/begin", json={"ticket": ticket}).json
+    refused = api.call("POST", "/api/session/webauthn/complete", json={
+        "ticket": ticket, "credential": key.assert_(options, origin="http://evil.example")})
+
+    genuine = api.call("POST", "/api/session/webauthn/complete",
+                       json={"ticket": ticket, "credential": key.assert_(options)})
+
+    assert refused.status_code == 401 and refused.json["code"] == "invalid_security_key"
+    assert genuine.status_code == 400, genuine.json
+    assert genuine.json["detail"] == "no security key request is waiting: start again"
+    assert key_login(api, key).status_code == 201  # a new ceremony works
 
 
 def test_a_key_completes_the_log_in_and_is_recorded(api):
