@@ -2,13 +2,18 @@
 
 import hashlib
 import io
+import os
 import zipfile
+from dataclasses import replace
 
 import pytest
 import requests
 
+from tests.conftest import fast_passwords
+from tests.integration.conftest import Api
 from tests.integration.test_api_tokens import mint, project
 from tests.integration.test_two_factor import enrolled, verified_user
+from wharf.bootstrap import bootstrap
 from wharf.domain.project import Project
 
 JSON = "application/vnd.pypi.simple.v1+json"
@@ -152,3 +157,42 @@ def test_an_upload_keeps_its_reason_phrase_with_the_code_of_its_refusal(api, own
     assert not_a_member.status == ("403 The user 'bob' isn't allowed to upload to project"
                                    " 'sampleproject'.")
     assert not_a_member.json["code"] == "upload_forbidden"
+
+
+def sized_wheel(version: str, size: int) -> tuple[str, bytes]:
+    """A wheel of exactly `size` bytes (an incompressible member fills it up)."""
+    def archive(blob: bytes) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zipped:
+            zipped.writestr("sampleproject/__init__.py", "ANSWER = 42\n")
+            zipped.writestr("sampleproject/blob.bin", blob)
+        return buffer.getvalue()
+
+    content = archive(os.urandom(size - len(archive(b""))))
+    assert len(content) == size
+    return f"sampleproject-{version}-py3-none-any.whl", content
+
+
+def test_a_file_over_the_upload_limit_is_refused_and_nothing_of_it_is_kept(wiring, settings,
+                                                                          clock):
+    limit = 20_000
+    small_limit = bootstrap(replace(settings, max_upload_bytes=limit), clock,
+                            passwords=fast_passwords())
+    try:
+        api = Api(small_limit)
+        session, _, _ = enrolled(api, clock)
+        project(api, session, "sampleproject")
+        token = mint(api, session).json["token"]
+
+        at_limit = upload(api, token, *sized_wheel("1.0", limit), version="1.0")
+        over = upload(api, token, *sized_wheel("2.0", limit + 1), version="2.0")
+        rows = small_limit.files.of_project("sampleproject")
+    finally:
+        small_limit.close()
+
+    assert at_limit.status_code == 200, at_limit.text
+    assert over.status == f"413 File too large. Limit is {limit} bytes."
+    assert over.json["code"] == "invalid_upload"
+    assert [row["version"] for row in rows] == ["1.0"]
+    kept = [path for path in settings.files_dir.rglob("*") if path.is_file()]
+    assert [path.stat().st_size for path in kept] == [limit]  # no part of the refused file
