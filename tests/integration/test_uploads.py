@@ -14,7 +14,10 @@ from tests.integration.conftest import Api
 from tests.integration.test_api_tokens import mint, project
 from tests.integration.test_two_factor import enrolled, verified_user
 from wharf.bootstrap import bootstrap
+from wharf.domain.origin import Origin
 from wharf.domain.project import Project
+from wharf.uploads.distributions import validate_upload
+from wharf.uploads.errors import UploadRefused
 
 JSON = "application/vnd.pypi.simple.v1+json"
 
@@ -196,3 +199,32 @@ def test_a_file_over_the_upload_limit_is_refused_and_nothing_of_it_is_kept(wirin
     assert [row["version"] for row in rows] == ["1.0"]
     kept = [path for path in settings.files_dir.rglob("*") if path.is_file()]
     assert [path.stat().st_size for path in kept] == [limit]  # no part of the refused file
+
+
+def test_a_file_name_claimed_while_its_upload_was_streaming_is_refused_as_twine_needs(api,
+                                                                                     token):
+    # Two uploads of one name both pass the view's check, then both stream their file; the
+    # first recorded takes the name's Claim, and the second is refused there, as the one
+    # stopped before streaming is: with the message as its reason phrase (twine prints that).
+    filename, content = wheel()
+    authority, now = api.wiring.upload_authority, api.wiring.clock()
+    distribution = validate_upload({":action": "file_upload", "protocol_version": "1",
+                                    "name": "sampleproject", "version": "1.0",
+                                    "filetype": "bdist_wheel", "pyversion": "py3",
+                                    "metadata_version": "2.1",
+                                    "sha256_digest": hashlib.sha256(content).hexdigest()},
+                                   filename)
+    (first, first_file), (second, second_file) = [
+        (authority.decide(token, "sampleproject", now),
+         api.wiring.file_store.put(io.BytesIO(body), 10_000))
+        for body in (content, content + b"\0")]  # both checked and streamed, none recorded
+    origin = Origin(None, "192.0.2.10", "twine/6.1.0", now).acting_as(first.account_id)
+
+    api.wiring.app.add_file(origin, first, distribution, first_file)
+    with pytest.raises(UploadRefused) as refused:
+        api.wiring.app.add_file(origin, second, distribution, second_file)
+
+    assert str(refused.value) == ("File already exists. A file name can be used only once,"
+                                  " even after its file is removed.")
+    assert [row["sha256"] for row in api.wiring.files.of_project("sampleproject")] == [
+        first_file.sha256]

@@ -10,12 +10,13 @@ from uuid import UUID
 
 from wharf.application.base import Commands, retrying
 from wharf.domain.claim import Claim, claim_id
-from wharf.domain.errors import Forbidden, InvalidInput
+from wharf.domain.errors import Forbidden
 from wharf.domain.origin import Origin
 from wharf.domain.releases import UPLOAD_ROLES
 from wharf.projections.api_tokens import ApiTokens
 from wharf.security import api_tokens
 from wharf.security.api_tokens import TokenKeys, TokenRefused, TokenRevoked
+from wharf.uploads.errors import FileExists
 
 FILE = "file"  # the claim kind that keeps a file name to one upload, forever
 
@@ -99,8 +100,7 @@ class UploadCommands(Commands):
     def add_file(self, origin: Origin, uploader: Uploader, distribution, stored) -> None:
         """Record an uploaded (and already stored) file; a new name creates the project."""
         if self._find(claim_id(FILE, distribution.filename)) is not None:
-            raise InvalidInput("File already exists. A file name can be used only once, even"
-                               " after its file is removed.")
+            raise FileExists()
         holder = self._holder("project", distribution.normalized_name)
         created = []
         if holder is None:
