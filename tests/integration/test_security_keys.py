@@ -309,6 +309,36 @@ def test_a_cloned_key_with_a_lower_counter_is_refused_recorded_and_announced(api
     assert any("possibly cloned" in m["Subject"] for m in api.mail())
 
 
+def history(api, token: str, name: str) -> list[dict]:
+    answer = api.call("GET", "/api/account/events", token, params={"name": name})
+    assert answer.status_code == 200, answer.json
+    return answer.json["events"]
+
+
+def test_refused_and_cloned_keys_are_entries_in_the_owners_history(api):
+    token, key = with_key(api)
+    options = api.call("POST", "/api/account/webauthn/begin", token).json
+    api.call("POST", "/api/account/webauthn/complete", token, json={
+        "label": "k", "credential": SoftKey(ORIGIN).register(options,
+                                                             origin="http://evil.example")})
+    assert key_login(api, key, origin="http://evil.example").status_code == 401
+    assert key_login(api, key, step=5).status_code == 201
+    stored = key.sign_count
+    assert key_login(api, key.clone(sign_count=2)).status_code == 401
+
+    refused = history(api, token, "account:two_factor:security_key_refused")
+    [clone] = history(api, token, "account:two_factor:possible_clone")
+
+    assert [(e["details"]["ceremony"], e["details"]["reason"]) for e in refused] == [
+        ("login", "invalid_security_key"), ("register", "registration_refused")]
+    assert all(e["details"]["method"] == "webauthn" and e["account"]["username"] == "alice"
+               for e in [*refused, clone])
+    assert (clone["details"]["label"], clone["details"]["stored_sign_count"],
+            clone["details"]["presented_sign_count"]) == ("Blue key", stored, 3)
+    shown = str([*refused, clone])
+    assert options["publicKey"]["challenge"] not in shown and "credential_data" not in shown
+
+
 def test_a_counter_that_stays_at_zero_is_allowed(api):
     _, key = with_key(api)
 
