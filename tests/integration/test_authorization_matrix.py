@@ -176,6 +176,7 @@ BODIES = {
     ("POST", "/account/emails/primary"): {"email": "{email}"},
     ("POST", "/account/emails/remove"): {"email": "{email}"},
     ("POST", "/account/totp/confirm"): {"code": "000000"},
+    ("POST", "/account/totp/remove"): {"confirmed": "yes"},  # past the "are you sure?" page
     ("POST", "/account/sessions/end"): {"session_id": "{session_id}"},
     ("POST", "/account/tokens"): {"description": "Matrix"},
     ("POST", "/account/tokens/revoke"): {"token_id": "{token_id}"},
