@@ -8,6 +8,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from wharf.application import Wharf
 from wharf.application.uploads import UploadAuthority
+from wharf.files import file_store_for
 from wharf.mail import Renderer, transport_for
 from wharf.projections import (
     accounts,
@@ -26,7 +27,7 @@ from wharf.projections.projector import Projector
 from wharf.projections.replay import Replay
 from wharf.security.passwords import Passwords
 from wharf.settings import Settings
-from wharf.uploads.storage import FileStore, LocalFiles
+from wharf.uploads.storage import FileStore
 
 # Order matters: a view may read an earlier view's rows of the same event (outbox,
 # two_factor, audit_log).
@@ -122,7 +123,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                   upload_authority=UploadAuthority(app.api_tokens, app.token_keys,
                                                    settings.token_prefix,
                                                    settings.uploads_require_2fa),
-                  file_store=LocalFiles(settings.files_dir),
+                  file_store=file_store_for(settings),
                   renderer=Renderer(settings, app.verification_tokens))
 
 

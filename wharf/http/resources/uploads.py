@@ -56,7 +56,8 @@ class LegacyUploadResource(Resource):
             if self.wiring.files.by_filename(distribution.filename):
                 raise UploadRefused("File already exists. A file name can be used only once,"
                                     " even after its file is removed.")
-            stored = self.wiring.file_store.put(part.stream, self.wiring.settings.max_upload_bytes,
+            stored = self.wiring.file_store.put(part.stream, distribution.sha256_digest,
+                                                self.wiring.settings.max_upload_bytes,
                                                 check=_whole(distribution, parts))
             return uploader, distribution, stored
         raise UploadRefused("Upload payload does not have a file.")
@@ -65,8 +66,8 @@ class LegacyUploadResource(Resource):
 def _whole(distribution, rest):
     """The store's last check of the file: the digests the uploader sent, then the rest of the
     form, read to its end, so that a body cut short (or longer than a form) keeps nothing."""
-    def check(sha256: str, blake2_256: str) -> None:
-        distribution.check_digests(sha256, blake2_256)
+    def check(received) -> None:
+        distribution.check_digests(received.sha256, received.blake2_256)
         for _part in rest:
             pass
     return check
