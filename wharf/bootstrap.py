@@ -16,6 +16,7 @@ from wharf.projections import (
     audit_chain,
     audit_log,
     auth_failures,
+    core_metadata,
     files,
     outbox,
     projects,
@@ -32,7 +33,8 @@ from wharf.uploads.storage import FileStore
 # Order matters: a view may read an earlier view's rows of the same event (outbox,
 # two_factor, audit_log).
 VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, auth_failures.VIEW,
-         api_tokens.VIEW, files.VIEW, outbox.VIEW, audit_log.VIEW, audit_chain.VIEW]
+         api_tokens.VIEW, files.VIEW, core_metadata.VIEW, outbox.VIEW, audit_log.VIEW,
+         audit_chain.VIEW]
 
 
 def utc_now() -> datetime:

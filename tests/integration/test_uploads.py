@@ -2,10 +2,14 @@
 
 import hashlib
 import io
+import tarfile
 import zipfile
 
 import pytest
 import requests
+from packaging.utils import canonicalize_name
+
+from tests.e2e.packages import metadata
 
 from tests.integration.test_api_tokens import mint, project
 from tests.integration.test_two_factor import enrolled
@@ -14,12 +18,29 @@ from wharf.domain.project import Project
 JSON = "application/vnd.pypi.simple.v1+json"
 
 
-def wheel(name: str = "sampleproject", version: str = "1.0") -> tuple[str, bytes]:
-    filename = f"{name}-{version}-py3-none-any.whl"
+def wheel(name: str = "sampleproject", version: str = "1.0", *, tag: str = "py3-none-any",
+          metadata_name: str | None = None) -> tuple[str, bytes]:
+    """A minimal real wheel: its module and a .dist-info with WHEEL and METADATA."""
+    stem = canonicalize_name(name).replace("-", "_")
+    filename = f"{stem}-{version}-{tag}.whl"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(f"{name}/__init__.py", "ANSWER = 42\n")
+        archive.writestr(f"{stem}/__init__.py", "ANSWER = 42\n")
+        archive.writestr(f"{stem}-{version}.dist-info/WHEEL", "Wheel-Version: 1.0\n")
+        archive.writestr(f"{stem}-{version}.dist-info/METADATA",
+                         metadata(metadata_name or name, version))
     return filename, buffer.getvalue()
+
+
+def sdist(name: str = "sampleproject", version: str = "1.0") -> tuple[str, bytes]:
+    stem = canonicalize_name(name).replace("-", "_")
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        data = metadata(name, version).encode()
+        info = tarfile.TarInfo(f"{stem}-{version}/PKG-INFO")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return f"{stem}-{version}.tar.gz", buffer.getvalue()
 
 
 def upload(api, token: str, filename: str, content: bytes, name: str = "sampleproject",
@@ -75,13 +96,35 @@ def test_the_token_records_where_it_was_last_used(api, owner, token):
     assert listed["last_used_at"] is not None and listed["last_used_ip"] == "192.0.2.10"
 
 
-def test_a_file_name_is_used_once(api, token):
+def file_events(api) -> list:
+    return [e for e in (api.wiring.app.mapper.to_domain_event(n) for n in
+                        api.wiring.app.recorder.select_notifications(1, 1000))
+            if isinstance(e, Project.FileAdded)]
+
+
+def test_the_identical_file_again_answers_200_and_records_nothing(api, token):
     filename, content = wheel()
-    upload(api, token, filename, content)
+    assert upload(api, token, filename, content).status_code == 200
 
     again = upload(api, token, filename, content)
 
-    assert again.status_code == 400 and "File already exists" in again.status
+    assert again.status_code == 200 and again.text == "OK"
+    assert len(file_events(api)) == 1
+
+
+def test_other_bytes_under_a_taken_name_are_refused(api, token):
+    filename, content = wheel()
+    upload(api, token, filename, content)
+    _, other = wheel(tag="py3-none-any", metadata_name="SampleProject")
+
+    refused = upload(api, token, filename, other)
+
+    assert refused.status_code == 400 and refused.status.startswith("400 File already exists")
+    assert len(file_events(api)) == 1
+
+
+def stored_files(settings) -> list:
+    return [p for p in settings.files_dir.rglob("*") if p.is_file()]
 
 
 def test_a_wrong_digest_is_refused_and_nothing_is_stored(api, token, settings):
@@ -137,3 +180,126 @@ def test_the_form_is_not_read_without_a_genuine_token_and_its_fields_are_bounded
 
     assert anonymous.status_code == 403 and "malformed" in anonymous.status
     assert bloated.status_code == 400 and "at most" in bloated.status
+
+
+# -- checked as PyPI checks them --------------------------------------------------------------
+
+def test_a_file_whose_own_metadata_names_another_project_is_refused_and_not_kept(
+        api, token, settings):
+    filename, content = wheel(metadata_name="someone-else")
+
+    refused = upload(api, token, filename, content)
+
+    assert refused.status_code == 400
+    assert "name in the file's metadata ('someone-else') does not match" in refused.status
+    assert stored_files(settings) == [] and file_events(api) == []
+
+
+def test_an_archive_that_is_not_one_is_refused(api, token):
+    refused = upload(api, token, "sampleproject-1.0-py3-none-any.whl", b"PK\x03\x04 no zip")
+    assert refused.status_code == 400 and "Invalid distribution file" in refused.status
+
+
+def test_one_point_oh_and_one_point_oh_point_oh_are_one_release(api, token):
+    assert upload(api, token, *wheel(version="1.0")).status_code == 200
+    same_file = upload(api, token, *wheel(version="1.0.0"), version="1.0.0")
+    other_tag = upload(api, token, *wheel(version="01.0", tag="py2.py3-none-any"),
+                       version="01.0")
+
+    assert same_file.status_code == 400, same_file.status
+    assert "names the same file as 'sampleproject-1.0-py3-none-any.whl'" in same_file.status
+    assert other_tag.status_code == 200, other_tag.status
+    listing = api.call("GET", "/simple/sampleproject/", headers={"Accept": JSON}).json
+    assert listing["versions"] == ["1.0"]
+    assert {e.version for e in file_events(api)} == {"1.0"}
+
+
+def test_one_sdist_per_release_under_its_pep_625_name_only(api, token):
+    def sdist_upload(filename, version="1.0"):
+        _, content = sdist(version=version)
+        return upload(api, token, filename, content, version=version, filetype="sdist",
+                      pyversion="source")
+
+    variants = [sdist_upload(name) for name in ("SampleProject-1.0.tar.gz",
+                                                "sample_project-1.0.tar.gz",
+                                                "sampleproject-1.0.zip")]
+    first = sdist_upload("sampleproject-1.0.tar.gz")
+    second = sdist_upload("sampleproject-1.0.0.tar.gz", version="1.0.0")
+
+    assert [v.status_code for v in variants] == [400, 400, 400]
+    assert first.status_code == 200, first.status
+    assert second.status_code == 400 and "Only one sdist may be uploaded per release" in \
+        second.status
+
+
+def test_a_wheel_for_a_platform_pypi_does_not_know_is_refused(api, token):
+    refused = upload(api, token, *wheel(tag="cp312-cp312-linux_x86_64"), pyversion="cp312")
+    assert refused.status_code == 400
+    assert "unsupported platform tag 'linux_x86_64'" in refused.status
+
+
+def test_a_release_takes_no_new_files_after_14_days(api, token, clock):
+    assert upload(api, token, *wheel(version="1.0")).status_code == 200
+    clock.advance(days=14, seconds=1)
+
+    late = upload(api, token, *wheel(version="1.0", tag="py2.py3-none-any"))
+    new_release = upload(api, token, *wheel(version="1.1"), version="1.1")
+
+    assert late.status_code == 400
+    assert "releases older than 14 days is not allowed" in late.status
+    assert new_release.status_code == 200
+
+
+def test_an_admin_raises_a_projects_file_size_limit_and_it_is_recorded(api, token, owner):
+    from wharf.domain.origin import cli_origin
+
+    mib = 1024 * 1024
+    big = wheel(tag="py2.py3-none-any")[0], _padded_wheel(int(1.5 * mib))
+    api.wiring.app.change_upload_limit(cli_origin(api.wiring.clock()), "SampleProject", mib)
+
+    refused = upload(api, token, *big)
+    api.wiring.app.change_upload_limit(cli_origin(api.wiring.clock()), "sampleproject", 2 * mib)
+    accepted = upload(api, token, *big)
+
+    assert refused.status_code == 413
+    assert refused.status == "413 File too large. Limit for project 'sampleproject' is 1 MB."
+    assert accepted.status_code == 200, accepted.status
+    history = api.call("GET", "/api/projects/sampleproject/events", owner,
+                       params={"name": "project:upload_limit:change"}).json["events"]
+    assert [e["details"]["max_file_bytes"] for e in history] == [2 * mib, mib]
+
+
+def _padded_wheel(size: int) -> bytes:
+    """A valid wheel of about `size` bytes that do not compress."""
+    import os
+
+    filename, _ = wheel(tag="py2.py3-none-any")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("sampleproject-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\n")
+        archive.writestr("sampleproject-1.0.dist-info/METADATA",
+                         metadata("sampleproject", "1.0"))
+        archive.writestr("sampleproject/data.bin", os.urandom(size))
+    return buffer.getvalue()
+
+
+def test_a_wheels_core_metadata_is_served_beside_it_pep_658(api, token):
+    filename, content = wheel()
+    upload(api, token, filename, content)
+    expected = metadata("sampleproject", "1.0").encode()
+    digest = hashlib.sha256(expected).hexdigest()
+
+    page = api.call("GET", "/simple/sampleproject/").text
+    listing = api.call("GET", "/simple/sampleproject/", headers={"Accept": JSON}).json
+    [entry] = listing["files"]
+    served = api.call("GET", f"{entry['url']}.metadata")
+
+    assert f'data-core-metadata="sha256={digest}"' in page
+    assert f'data-dist-info-metadata="sha256={digest}"' in page
+    assert entry["core-metadata"] == {"sha256": digest} == entry["dist-info-metadata"]
+    assert served.status_code == 200 and served.content == expected
+    assert (entry["size"], entry["upload-time"]) == (len(content),
+                                                     "2026-06-01T12:00:30.000000Z")  # enrolment moved the clock
+    sha = hashlib.sha256(content).hexdigest()
+    assert api.call("GET", f"/files/{'0' * 64}/{filename}.metadata").status_code == 404
+    assert api.call("GET", f"/files/{sha}/nothing.whl.metadata").status_code == 404

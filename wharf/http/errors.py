@@ -71,10 +71,12 @@ def _token_refused(req, resp, error: TokenRefused, params) -> None:
     raise refused(str(error))
 
 
-def _upload_refused(req, resp, error: UploadRefused | FileTooLarge | DigestMismatch,
-                    params) -> None:
+def _upload_refused(req, resp, error, params) -> None:
+    """UploadRefused, FileTooLarge, DigestMismatch, FileRefused: the message as reason phrase."""
     status = 413 if isinstance(error, FileTooLarge) else 400
-    raise Problem(f"{status} {error}", "invalid_upload", str(error))
+    message = str(UploadRefused(error.detail if isinstance(error, errors.FileRefused)
+                                else str(error)))  # one line of printable ASCII
+    raise Problem(f"{status} {message}", "invalid_upload", message)
 
 
 def _file_store_unavailable(req, resp, error: FileStoreUnavailable, params) -> None:
@@ -128,7 +130,8 @@ def install(app: falcon.App) -> None:
     app.add_error_handler(ValidationError, _validation_error)
     app.add_error_handler(errors.DomainError, _domain_error)
     app.add_error_handler(TokenRefused, _token_refused)
-    app.add_error_handler((UploadRefused, FileTooLarge, DigestMismatch), _upload_refused)
+    app.add_error_handler((UploadRefused, FileTooLarge, DigestMismatch, errors.FileRefused),
+                          _upload_refused)
     app.add_error_handler(FileStoreUnavailable, _file_store_unavailable)
     app.add_error_handler(STORE_UNAVAILABLE, _store_unavailable)
     app.set_error_serializer(serialize_problem)

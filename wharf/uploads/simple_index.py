@@ -2,8 +2,9 @@
 
 Pages are rendered from plain data, in the order the caller gives. A project is
 `{"name": str}`; a file is `{"filename": str, "url": str, "sha256": str, "size": int}` plus,
-when known, `"requires_python": str` and `"upload_time"` (a datetime or ISO 8601 text; UTC when
-naive).
+when known, `"requires_python": str`, `"upload_time"` (a datetime or ISO 8601 text; UTC when
+naive) and `"metadata_sha256"`: its core metadata file is served at its URL + `.metadata`
+(PEP 658, under PEP 714's names and the older ones clients still read).
 """
 
 import json
@@ -58,13 +59,20 @@ def _file_json(file: Mapping) -> dict:
         entry["requires-python"] = file["requires_python"]
     if file.get("upload_time"):
         entry["upload-time"] = _iso_utc(file["upload_time"])
+    if file.get("metadata_sha256"):
+        entry["core-metadata"] = entry["dist-info-metadata"] = {
+            "sha256": file["metadata_sha256"]}
     return entry
 
 
 def _file_attributes(file: Mapping) -> dict:
+    attributes = {}
     if file.get("requires_python"):
-        return {"data-requires-python": file["requires_python"]}
-    return {}
+        attributes["data-requires-python"] = file["requires_python"]
+    if file.get("metadata_sha256"):
+        digest = f"sha256={file['metadata_sha256']}"
+        attributes["data-core-metadata"] = attributes["data-dist-info-metadata"] = digest
+    return attributes
 
 
 def _iso_utc(moment: datetime | str) -> str:

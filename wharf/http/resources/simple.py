@@ -45,7 +45,7 @@ class SimpleProjectResource(Resource):
             raise falcon.HTTPNotFound(description="no such project")
         files = [{**row, "url": f"/files/{row['sha256']}/{row['filename']}",
                   "upload_time": row["uploaded_at"]} for row in rows]
-        versions = list(dict.fromkeys(row["version"] for row in rows))
+        versions = list(dict.fromkeys(row["version"] for row in rows))  # releases, PEP 700
         resp.text = project_page(_negotiated(req, resp), normalized, files, versions)
 
 
@@ -61,3 +61,17 @@ class FileResource(Resource):
         resp.cache_control = IMMUTABLE
         resp.content_length = row["size"]
         resp.stream = self.wiring.file_store.open(sha256)
+
+
+class CoreMetadataResource(Resource):
+    endpoints = {"GET": Endpoint(PUBLIC, "A wheel's core metadata file (PEP 658), cached"
+                                 " forever", errors=(404,))}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, sha256: str,
+               filename: str) -> None:
+        row = self.wiring.files.by_filename(filename)
+        if row is None or row["sha256"] != sha256 or not row["metadata_sha256"]:
+            raise falcon.HTTPNotFound(description="no such file")
+        resp.content_type = "application/octet-stream"
+        resp.cache_control = IMMUTABLE
+        resp.stream = self.wiring.file_store.open(row["metadata_sha256"])
