@@ -20,7 +20,7 @@ from wharf.http.errors import Problem
 from wharf.http.resources import Resource
 from wharf.uploads.archives import MAX_METADATA_BYTES
 from wharf.uploads.distributions import UploadRefused, validate_upload
-from wharf.uploads.storage import FileTooLarge, Hashing, Received
+from wharf.uploads.storage import FileStoreUnavailable, FileTooLarge, Hashing, Received
 
 MULTIPART = "multipart/form-data"
 MAX_FIELDS_BYTES = 4 * 1024 * 1024  # metadata, README included; the file itself is streamed
@@ -82,6 +82,9 @@ class LegacyUploadResource(Resource):
                                                     limit, check=checks)
             except FileTooLarge:
                 raise _too_large(distribution, limit) from None
+            except FileStoreUnavailable:
+                _drain(part.stream, parts, limit)  # so the client gets to read the 503
+                raise
             return uploader, distribution, stored, self._store_metadata(checks)
         raise UploadRefused("Upload payload does not have a file.")
 
@@ -123,6 +126,18 @@ def _check_identical(existing: dict, distribution, stream, rest, limit: int) -> 
     received = hashing.received(None)
     distribution.check_digests(received.sha256, received.blake2_256)
     for _part in rest:
+        pass
+
+
+def _drain(stream, rest, limit: int) -> None:
+    """Read the rest of the body (no more than a file and a form) and drop it."""
+    try:
+        hashing = Hashing(stream, _Discard(), limit)
+        for _chunk in hashing.chunks():
+            pass
+        for _part in rest:
+            pass
+    except Exception:  # the client went away, or sent too much: the 503 stands
         pass
 
 
