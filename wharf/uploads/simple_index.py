@@ -7,11 +7,12 @@ naive) and `"metadata_sha256"`: its core metadata file is served at its URL + `.
 (PEP 658, under PEP 714's names and the older ones clients still read).
 """
 
-import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from html import escape
 
+import orjson
 from packaging.utils import canonicalize_name
 
 JSON = "application/vnd.pypi.simple.v1+json"
@@ -20,6 +21,7 @@ LEGACY_HTML = "text/html"
 # Ties go to the first: a browser's "*/*" gets a page it can show.
 OFFERED = (LEGACY_HTML, HTML, JSON)
 API_VERSION = "1.1"
+PEP_700_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
 
 def choose_media_type(accept: str | None) -> str | None:
@@ -77,13 +79,15 @@ def _file_attributes(file: Mapping) -> dict:
 
 def _iso_utc(moment: datetime | str) -> str:
     """PEP 700's yyyy-mm-ddThh:mm:ss.ffffffZ; a naive time is taken to be UTC already."""
+    if isinstance(moment, str) and PEP_700_TIME.fullmatch(moment):
+        return moment  # already so (the views store times this way)
     moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
     utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _json(document: dict) -> str:
-    return json.dumps(document, separators=(",", ":"))
+    return orjson.dumps(document).decode()
 
 
 def _html(title: str, links: list[tuple[str, dict, str]]) -> str:
