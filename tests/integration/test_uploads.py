@@ -303,3 +303,16 @@ def test_a_wheels_core_metadata_is_served_beside_it_pep_658(api, token):
     sha = hashlib.sha256(content).hexdigest()
     assert api.call("GET", f"/files/{'0' * 64}/{filename}.metadata").status_code == 404
     assert api.call("GET", f"/files/{sha}/nothing.whl.metadata").status_code == 404
+
+
+def test_a_rendered_simple_page_shows_a_new_file_at_once(api, token):
+    upload(api, token, *wheel(version="1.0"))
+    for accept in ("text/html", JSON):
+        api.call("GET", "/simple/sampleproject/", headers={"Accept": accept})  # rendered, kept
+
+    upload(api, token, *wheel(version="1.1"), version="1.1")
+
+    page = api.call("GET", "/simple/sampleproject/").text
+    listing = api.call("GET", "/simple/sampleproject/", headers={"Accept": JSON}).json
+    assert "sampleproject-1.1-py3-none-any.whl" in page
+    assert listing["versions"] == ["1.0", "1.1"]

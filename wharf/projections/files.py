@@ -55,6 +55,18 @@ class Files:
             " WHERE p.normalized_name = ? ORDER BY f.uploaded_at, f.filename",
             (normalized_name,))
 
+    def fingerprint(self, normalized_name: str) -> tuple | None:
+        """What changes whenever the project's listing does, computed by the store alone; None
+        when it has no files. NOTE: release_files only grows (rows are never changed or
+        removed); a change that alters or removes rows (yanks, deletions) must show here too."""
+        row = self._db.query_one(
+            "SELECT count(*) AS files, max(f.uploaded_at) AS newest,"
+            " count(m.filename) AS metadata"
+            " FROM release_files f JOIN projects p ON p.id = f.project_id"
+            " LEFT JOIN file_metadata m ON m.filename = f.filename"
+            " WHERE p.normalized_name = ?", (normalized_name,))
+        return (row["files"], row["newest"], row["metadata"]) if row and row["files"] else None
+
     def by_filename(self, filename: str) -> dict | None:
         return self._db.query_one(
             "SELECT f.filename, f.sha256, f.size, m.sha256 AS metadata_sha256"
