@@ -30,8 +30,8 @@ from wharf.uploads.storage import (
     sharded,
 )
 
-PART_BYTES = 8 * 1024 * 1024  # multipart part size (S3's minimum is 5 MiB)
-CONCURRENT_PARTS = 4  # parts in flight per upload: memory stays under 5 x PART_BYTES
+PART_BYTES = 5 * 1024 * 1024  # multipart part size: S3's minimum, so a part leaves early
+CONCURRENT_PARTS = 8  # parts in flight per upload: memory stays under 10 x PART_BYTES
 READ_CHUNK_BYTES = 256 * 1024
 
 
