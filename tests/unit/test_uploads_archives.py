@@ -134,3 +134,17 @@ def test_metadata_without_name_or_version_is_refused(tmp_path):
     members = wheel_members()
     members["rel_x-1.0.dist-info/METADATA"] = b"Metadata-Version: 2.1\nSummary: nameless\n"
     assert "names no Name and Version" in refusal(zipped(tmp_path / WHEEL, members), WHEEL)
+
+
+def test_an_encrypted_or_garbled_member_is_refused_not_an_error(tmp_path):
+    members = wheel_members()
+    wheel = zipped(tmp_path / WHEEL, members)
+    data = bytearray(wheel.read_bytes())
+    header = data.find(b"PK\x03\x04", data.find(b"METADATA") - 64)
+    flags = data.find(b"PK\x01\x02")  # mark every member encrypted in the central directory
+    while flags != -1:
+        data[flags + 8] |= 1
+        flags = data.find(b"PK\x01\x02", flags + 4)
+    data[header + 6] |= 1
+    wheel.write_bytes(bytes(data))
+    assert "File is not a readable zipfile" in refusal(wheel, WHEEL)

@@ -9,6 +9,7 @@ are read from the headers, so a bomb is refused before it is unpacked.
 
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -79,7 +80,8 @@ def _wheel_metadata(path: Path, filename: str, size: int) -> bytes:
             if f"{dist_info}/WHEEL" not in archive.namelist():
                 raise _refused(f"WHEEL not found at {dist_info}/WHEEL.")
             return _read_zip_member(archive, f"{dist_info}/METADATA")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+            RuntimeError, NotImplementedError, zlib.error):  # RuntimeError: an encrypted member
         raise _refused("File is not a readable zipfile.") from None
 
 
@@ -109,7 +111,7 @@ def _sdist_metadata(path: Path, size: int) -> bytes:
                 top = first
                 if member.name == f"{top}/PKG-INFO" and member.isfile():
                     metadata = _read_tar_member(archive, member)
-    except (tarfile.TarError, OSError, EOFError, ValueError, UnicodeError):
+    except (tarfile.TarError, OSError, EOFError, ValueError, UnicodeError, zlib.error):
         raise _refused("File is not a readable tar.gz file.") from None
     if top is None:
         raise _refused("The sdist is empty.")
@@ -133,7 +135,10 @@ def _read_tar_member(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes
 
 
 def _parsed(content: bytes, label: str) -> CoreMetadata:
-    raw, _unparsed = parse_email(content)
+    try:
+        raw, _unparsed = parse_email(content)
+    except (ValueError, UnicodeError, TypeError, LookupError):
+        raise _refused(f"The {label} file cannot be read.") from None
     name, version = raw.get("name"), raw.get("version")
     if not name or not version:
         raise _refused(f"The {label} file names no Name and Version.")
