@@ -9,6 +9,7 @@ import psycopg
 import pytest
 from argon2 import PasswordHasher
 
+from tests.seaweedfs import SeaweedFS
 from wharf.bootstrap import bootstrap, initialise
 from wharf.security.passwords import Passwords
 from wharf.settings import Settings
@@ -101,6 +102,14 @@ def settings(request, tmp_path: Path) -> Settings:
     return Settings(data_dir=base.data_dir, secret_key=base.secret_key,
                     database_url=request.getfixturevalue("postgres_url"),
                     database_schema=schema)
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory):
+    """One real SeaweedFS server (S3 gateway) for the whole session, on loopback ports."""
+    server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs")).start()
+    yield server
+    server.stop()
 
 
 def fast_passwords() -> Passwords:

@@ -8,6 +8,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from wharf.application import Wharf
 from wharf.application.uploads import UploadAuthority
+from wharf.files import file_store_for
 from wharf.mail import Renderer, transport_for
 from wharf.projections import (
     accounts,
@@ -15,6 +16,7 @@ from wharf.projections import (
     audit_chain,
     audit_log,
     auth_failures,
+    core_metadata,
     files,
     outbox,
     projects,
@@ -26,12 +28,13 @@ from wharf.projections.projector import Projector
 from wharf.projections.replay import Replay
 from wharf.security.passwords import Passwords
 from wharf.settings import Settings
-from wharf.uploads.storage import FileStore, LocalFiles
+from wharf.uploads.storage import FileStore
 
 # Order matters: a view may read an earlier view's rows of the same event (outbox,
 # two_factor, audit_log).
 VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, auth_failures.VIEW,
-         api_tokens.VIEW, files.VIEW, outbox.VIEW, audit_log.VIEW, audit_chain.VIEW]
+         api_tokens.VIEW, files.VIEW, core_metadata.VIEW, outbox.VIEW, audit_log.VIEW,
+         audit_chain.VIEW]
 
 
 def utc_now() -> datetime:
@@ -122,7 +125,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                   upload_authority=UploadAuthority(app.api_tokens, app.token_keys,
                                                    settings.token_prefix,
                                                    settings.uploads_require_2fa),
-                  file_store=LocalFiles(settings.files_dir),
+                  file_store=file_store_for(settings),
                   renderer=Renderer(settings, app.verification_tokens))
 
 

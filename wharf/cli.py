@@ -1,4 +1,4 @@
-"""The `wharf` command: init, serve, admin, projections, audit, replay."""
+"""The `wharf` command: init, serve, admin, projections, files, audit, replay."""
 
 import argparse
 import json
@@ -8,13 +8,15 @@ import re
 import signal
 import sys
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from wharf import logs
 from wharf.bootstrap import VIEWS, bootstrap, initialise, utc_now
 from wharf.domain.errors import DomainError, InvalidInput
 from wharf.domain.moments import check_moment
 from wharf.domain.origin import cli_origin
+from wharf.domain.releases import MIB
+from wharf.files import collect_garbage
 from wharf.mail import deliver_pending
 from wharf.projections import audit_chain
 from wharf.settings import ensure_secret_key, from_environ
@@ -37,6 +39,15 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_parser("grant", help="make an account an admin").add_argument("username")
     admin.add_parser("unlock", help="let an account locked by 100 failed log-ins in a row try"
                      " again").add_argument("username")
+    limit = admin.add_parser("upload-limit", help="set the largest file a project takes"
+                             " (recorded)")
+    limit.add_argument("project")
+    limit.add_argument("mebibytes", type=int, help="1 to 10240 MiB")
+    files = commands.add_parser("files", help="the uploaded files' store").add_subparsers(
+        dest="files_command", required=True)
+    gc = files.add_parser("gc", help="remove stored objects no event references, once older"
+                          " than the grace period; list what was removed")
+    gc.add_argument("--grace-hours", type=float, help="default WHARF_FILES_GC_GRACE_HOURS (24)")
     projections = commands.add_parser("projections", help="the views and the email outbox")
     verbs = projections.add_subparsers(dest="projections_command", required=True)
     run = verbs.add_parser("run", help="keep views caught up and deliver email, until stopped")
@@ -87,9 +98,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "admin" and args.admin_command == "grant":
             account_id = wiring.app.grant_admin(cli_origin(utc_now()), args.username)
             print(f"wharf: {args.username} ({account_id}) is an admin")
+        elif args.command == "admin" and args.admin_command == "upload-limit":
+            wiring.app.change_upload_limit(cli_origin(utc_now()), args.project,
+                                           args.mebibytes * MIB)
+            print(f"wharf: {args.project} takes files of up to {args.mebibytes} MiB")
         elif args.command == "admin":
             account_id = wiring.app.unlock(cli_origin(utc_now()), args.username)
             print(f"wharf: {args.username} ({account_id}) may log in again")
+        elif args.command == "files":
+            return _collect_garbage(wiring, args.grace_hours)
         elif args.command == "audit":
             return _audit(wiring, args)
         elif args.command == "replay":
@@ -119,6 +136,20 @@ def default_bind(environ) -> str:
     Procfile give its web process; else loopback port 8000."""
     port = environ.get("PORT")
     return environ.get("WHARF_BIND") or (f"0.0.0.0:{port}" if port else "127.0.0.1:8000")
+
+
+def _collect_garbage(wiring, grace_hours: float | None) -> int:
+    grace = (timedelta(hours=grace_hours) if grace_hours is not None
+             else wiring.settings.files_gc_grace)
+    wiring.projector.catch_up()  # every recorded file is in the views before gc reads them
+    collected = collect_garbage(wiring.file_store, wiring.files.references,
+                                wiring.db.exclusive, utc_now() - grace)
+    for removed in collected.removed:
+        print(f"removed {removed.key} ({removed.size} bytes, last written"
+              f" {removed.modified.isoformat(timespec='seconds')})")
+    print(f"wharf: removed {len(collected.removed)} unreferenced objects"
+          f" ({sum(r.size for r in collected.removed)} bytes); kept {collected.kept}")
+    return 0
 
 
 def _moment(text: str) -> datetime:

@@ -34,6 +34,12 @@ class Settings:
     history_window: timedelta = timedelta(days=14)  # what a history shows unless asked
     ready_max_lag: int = 100  # events the views may trail the log by and still be ready
     metrics_token: str = field(default="", repr=False)  # unset: /metrics is refused
+    files_url: str | None = None  # s3://bucket/prefix; None: files under data_dir/files
+    s3_endpoint_url: str | None = None  # None: AWS itself
+    s3_region: str | None = None
+    s3_access_key_id: str | None = field(default=None, repr=False)
+    s3_secret_access_key: str | None = field(default=None, repr=False)
+    files_gc_grace: timedelta = timedelta(hours=24)  # an unreferenced object's age before gc
 
     @property
     def uses_postgres(self) -> bool:
@@ -87,6 +93,12 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         history_window=timedelta(days=int(env.get("WHARF_HISTORY_DAYS", 14))),
         ready_max_lag=int(env.get("WHARF_READY_MAX_LAG", 100)),
         metrics_token=env.get("WHARF_METRICS_TOKEN", ""),
+        files_url=env.get("WHARF_FILES_URL") or None,
+        s3_endpoint_url=env.get("WHARF_S3_ENDPOINT_URL") or env.get("AWS_ENDPOINT_URL") or None,
+        s3_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+        s3_access_key_id=env.get("AWS_ACCESS_KEY_ID") or None,
+        s3_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY") or None,
+        files_gc_grace=timedelta(hours=float(env.get("WHARF_FILES_GC_GRACE_HOURS", 24))),
     )
     key = env.get("WHARF_SECRET_KEY")
     return _with_secret(settings, key.encode() if key else None)

@@ -335,12 +335,17 @@ def test_two_uploads_of_one_file_name_racing_on_two_servers_keep_one_file(two_se
 
 # -- duplicates -------------------------------------------------------------------------------
 
-def test_twine_shows_that_a_file_already_exists(web, alice, dist):
+def test_twine_uploads_the_identical_file_again_and_is_told_other_bytes_exist(
+        web, alice, dist, tmp_path):
     token = alice.mint(web, "duplicates")["token"]
     release = dist("duplicate-sample")
     assert twine(web, "__token__", token, release.wheel).returncode == 0
+    other = build(tmp_path / "other", "duplicate-sample", "1.0", value="other bytes").wheel
+    assert other.name == release.wheel.name and other.read_bytes() != release.wheel.read_bytes()
 
     again = twine(web, "__token__", token, release.wheel)
+    different = twine(web, "__token__", token, other)
 
-    assert again.returncode != 0
-    assert again.shows("File already exists"), again.output
+    assert again.returncode == 0, again.output  # as on PyPI: 200, nothing new recorded
+    assert different.returncode != 0
+    assert different.shows("File already exists"), different.output

@@ -120,6 +120,7 @@ EXPECTED = {
     ("GET", "/simple/"): ANYONE,
     ("GET", "/simple/{project}/"): ANYONE,
     ("GET", "/files/{sha256}/{filename}"): ANYONE,
+    ("GET", "/files/{sha256}/{filename}.metadata"): ANYONE,
     ("POST", "/api/projects"): SIGNED_IN,
     ("GET", "/api/projects/{name}"): ANYONE,
     ("GET", "/api/projects/{name}/roles"): MEMBERS,

@@ -1,8 +1,11 @@
 """The `wharf` command, run as a real process against both stores."""
 
+import hashlib
+import io
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -108,3 +111,58 @@ def test_rebuild_reports_where_a_view_strayed_from_the_log_and_repairs_it(settin
 def test_serve_binds_wharf_bind_else_the_port_a_procfile_runner_gives_else_loopback(environ,
                                                                                     bind):
     assert default_bind(environ) == bind
+
+def test_files_gc_removes_only_old_objects_no_event_references_and_says_which(settings, clock):
+    from tests.integration.test_api_tokens import mint, project
+    from tests.integration.test_two_factor import enrolled
+    from tests.integration.test_uploads import upload, wheel
+
+    assert wharf(settings, "init").returncode == 0
+    wiring = bootstrap(settings, clock, passwords=fast_passwords())
+    try:
+        api = Api(wiring)
+        session, _, _ = enrolled(api, clock)
+        project(api, session, "sampleproject")
+        assert upload(api, mint(api, session).json["token"], *wheel()).status_code == 200
+        orphan = wiring.file_store.put(io.BytesIO(b"abandoned"),
+                                       hashlib.sha256(b"abandoned").hexdigest(), 100)
+        young = wiring.file_store.put(io.BytesIO(b"young"),
+                                      hashlib.sha256(b"young").hexdigest(), 100)
+        hours_ago = time.time() - 2 * 3600
+        for stored in settings.files_dir.rglob("*"):
+            if stored.is_file() and stored.name != young.key:
+                os.utime(stored, (hours_ago, hours_ago))
+
+        collected = wharf(settings, "files", "gc", "--grace-hours", "1")
+
+        assert collected.returncode == 0, collected.stderr
+        assert f"removed {orphan.key} (9 bytes" in collected.stdout
+        assert "removed 1 unreferenced objects (9 bytes); kept 3" in collected.stdout
+        assert not wiring.file_store.exists(orphan.key) and wiring.file_store.exists(young.key)
+        assert all(wiring.file_store.exists(row["sha256"]) and
+                   wiring.file_store.exists(row["metadata_sha256"])
+                   for row in wiring.files.of_project("sampleproject"))
+    finally:
+        wiring.close()
+
+
+def test_an_admin_sets_a_projects_upload_limit_from_the_command_line(settings, clock):
+    from tests.integration.test_api_tokens import project
+    from tests.integration.test_two_factor import enrolled
+
+    assert wharf(settings, "init").returncode == 0
+    wiring = bootstrap(settings, clock, passwords=fast_passwords())
+    try:
+        session, _, _ = enrolled(Api(wiring), clock)
+        project(Api(wiring), session, "sampleproject")
+
+        raised = wharf(settings, "admin", "upload-limit", "SampleProject", "300")
+        absurd = wharf(settings, "admin", "upload-limit", "sampleproject", "0")
+        missing = wharf(settings, "admin", "upload-limit", "nothing-here", "300")
+
+        assert raised.returncode == 0 and "up to 300 MiB" in raised.stdout, raised.stderr
+        assert wiring.app.upload_limit("sampleproject", 1) == 300 * 1024 * 1024
+        assert absurd.returncode == 1 and "between 1 MiB and 10240 MiB" in absurd.stderr
+        assert missing.returncode == 1 and "no such project" in missing.stderr
+    finally:
+        wiring.close()

@@ -3,6 +3,7 @@
 import hashlib
 import io
 import os
+import tarfile
 import zipfile
 from dataclasses import replace
 from datetime import timedelta
@@ -10,6 +11,9 @@ from uuid import uuid4
 
 import pytest
 import requests
+from packaging.utils import canonicalize_name
+
+from tests.e2e.packages import metadata
 
 from tests.conftest import fast_passwords
 from tests.integration.conftest import Api
@@ -25,12 +29,29 @@ from wharf.uploads.errors import UploadRefused
 JSON = "application/vnd.pypi.simple.v1+json"
 
 
-def wheel(name: str = "sampleproject", version: str = "1.0") -> tuple[str, bytes]:
-    filename = f"{name}-{version}-py3-none-any.whl"
+def wheel(name: str = "sampleproject", version: str = "1.0", *, tag: str = "py3-none-any",
+          metadata_name: str | None = None) -> tuple[str, bytes]:
+    """A minimal real wheel: its module and a .dist-info with WHEEL and METADATA."""
+    stem = canonicalize_name(name).replace("-", "_")
+    filename = f"{stem}-{version}-{tag}.whl"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(f"{name}/__init__.py", "ANSWER = 42\n")
+        archive.writestr(f"{stem}/__init__.py", "ANSWER = 42\n")
+        archive.writestr(f"{stem}-{version}.dist-info/WHEEL", "Wheel-Version: 1.0\n")
+        archive.writestr(f"{stem}-{version}.dist-info/METADATA",
+                         metadata(metadata_name or name, version))
     return filename, buffer.getvalue()
+
+
+def sdist(name: str = "sampleproject", version: str = "1.0") -> tuple[str, bytes]:
+    stem = canonicalize_name(name).replace("-", "_")
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        data = metadata(name, version).encode()
+        info = tarfile.TarInfo(f"{stem}-{version}/PKG-INFO")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return f"{stem}-{version}.tar.gz", buffer.getvalue()
 
 
 def upload(api, token: str, filename: str, content: bytes, name: str = "sampleproject",
@@ -86,13 +107,35 @@ def test_the_token_records_where_it_was_last_used(api, owner, token):
     assert listed["last_used_at"] is not None and listed["last_used_ip"] == "192.0.2.10"
 
 
-def test_a_file_name_is_used_once(api, token):
+def file_events(api) -> list:
+    return [e for e in (api.wiring.app.mapper.to_domain_event(n) for n in
+                        api.wiring.app.recorder.select_notifications(1, 1000))
+            if isinstance(e, Project.FileAdded)]
+
+
+def test_the_identical_file_again_answers_200_and_records_nothing(api, token):
     filename, content = wheel()
-    upload(api, token, filename, content)
+    assert upload(api, token, filename, content).status_code == 200
 
     again = upload(api, token, filename, content)
 
-    assert again.status_code == 400 and "File already exists" in again.status
+    assert again.status_code == 200 and again.text == "OK"
+    assert len(file_events(api)) == 1
+
+
+def test_other_bytes_under_a_taken_name_are_refused(api, token):
+    filename, content = wheel()
+    upload(api, token, filename, content)
+    _, other = wheel(tag="py3-none-any", metadata_name="SampleProject")
+
+    refused = upload(api, token, filename, other)
+
+    assert refused.status_code == 400 and refused.status.startswith("400 File already exists")
+    assert len(file_events(api)) == 1
+
+
+def stored_files(settings) -> list:
+    return [p for p in settings.files_dir.rglob("*") if p.is_file()]
 
 
 def test_a_wrong_digest_is_refused_and_nothing_is_stored(api, token, settings):
@@ -171,6 +214,9 @@ def sized_wheel(version: str, size: int) -> tuple[str, bytes]:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zipped:
             zipped.writestr("sampleproject/__init__.py", "ANSWER = 42\n")
+            zipped.writestr(f"sampleproject-{version}.dist-info/WHEEL", "Wheel-Version: 1.0\n")
+            zipped.writestr(f"sampleproject-{version}.dist-info/METADATA",
+                            metadata("sampleproject", version))
             zipped.writestr("sampleproject/blob.bin", blob)
         return buffer.getvalue()
 
@@ -197,11 +243,12 @@ def test_a_file_over_the_upload_limit_is_refused_and_nothing_of_it_is_kept(wirin
         small_limit.close()
 
     assert at_limit.status_code == 200, at_limit.text
-    assert over.status == f"413 File too large. Limit is {limit} bytes."
+    assert over.status == f"413 File too large. Limit for project 'sampleproject' is {limit} bytes."
     assert over.json["code"] == "invalid_upload"
     assert [row["version"] for row in rows] == ["1.0"]
-    kept = [path for path in settings.files_dir.rglob("*") if path.is_file()]
-    assert [path.stat().st_size for path in kept] == [limit]  # no part of the refused file
+    kept = sorted(path.stat().st_size for path in settings.files_dir.rglob("*") if path.is_file())
+    metadata_size = len(metadata("sampleproject", "1.0").encode())
+    assert kept == [metadata_size, limit]  # the wheel and its METADATA; nothing of the refused
 
 
 def test_a_file_name_claimed_while_its_upload_was_streaming_is_refused_as_twine_needs(api,
@@ -219,7 +266,7 @@ def test_a_file_name_claimed_while_its_upload_was_streaming_is_refused_as_twine_
                                    filename)
     (first, first_file), (second, second_file) = [
         (authority.decide(token, "sampleproject", now),
-         api.wiring.file_store.put(io.BytesIO(body), 10_000))
+         api.wiring.file_store.put(io.BytesIO(body), hashlib.sha256(body).hexdigest(), 10_000))
         for body in (content, content + b"\0")]  # both checked and streamed, none recorded
     origin = Origin(None, "192.0.2.10", "twine/6.1.0", now).acting_as(first.account_id)
 
@@ -294,9 +341,145 @@ def test_when_several_refusals_apply_the_first_in_the_documented_order_is_given(
              json={"username": "bob", "role": "Maintainer"})
     assert answer(live).startswith("403 User 'bob' does not have two-factor authentication")
     enrol_totp(api, bob, clock)
-    assert answer(live) == ("400 File already exists. A file name can be used only once, even"
-                            " after its file is removed.")
+    assert answer(live).startswith("400 File already exists ('sampleproject-1.0-py3-none-any.whl',"
+                                   " with sha256 hash")  # other bytes under a taken name
     taken = wheel("sampleproject", "2.0")
     assert answer(live, version="2.0") == ("400 The digest supplied does not match a digest"
                                            " calculated from the uploaded file.")
     assert upload(api, live, *taken, version="2.0").status_code == 200
+
+
+# -- checked as PyPI checks them --------------------------------------------------------------
+
+def test_a_file_whose_own_metadata_names_another_project_is_refused_and_not_kept(
+        api, token, settings):
+    filename, content = wheel(metadata_name="someone-else")
+
+    refused = upload(api, token, filename, content)
+
+    assert refused.status_code == 400
+    assert "name in the file's metadata ('someone-else') does not match" in refused.status
+    assert stored_files(settings) == [] and file_events(api) == []
+
+
+def test_an_archive_that_is_not_one_is_refused(api, token):
+    refused = upload(api, token, "sampleproject-1.0-py3-none-any.whl", b"PK\x03\x04 no zip")
+    assert refused.status_code == 400 and "Invalid distribution file" in refused.status
+
+
+def test_one_point_oh_and_one_point_oh_point_oh_are_one_release(api, token):
+    assert upload(api, token, *wheel(version="1.0")).status_code == 200
+    same_file = upload(api, token, *wheel(version="1.0.0"), version="1.0.0")
+    other_tag = upload(api, token, *wheel(version="01.0", tag="py2.py3-none-any"),
+                       version="01.0")
+
+    assert same_file.status_code == 400, same_file.status
+    assert "names the same file as 'sampleproject-1.0-py3-none-any.whl'" in same_file.status
+    assert other_tag.status_code == 200, other_tag.status
+    listing = api.call("GET", "/simple/sampleproject/", headers={"Accept": JSON}).json
+    assert listing["versions"] == ["1.0"]
+    assert {e.version for e in file_events(api)} == {"1.0"}
+
+
+def test_one_sdist_per_release_under_its_pep_625_name_only(api, token):
+    def sdist_upload(filename, version="1.0"):
+        _, content = sdist(version=version)
+        return upload(api, token, filename, content, version=version, filetype="sdist",
+                      pyversion="source")
+
+    variants = [sdist_upload(name) for name in ("SampleProject-1.0.tar.gz",
+                                                "sample_project-1.0.tar.gz",
+                                                "sampleproject-1.0.zip")]
+    first = sdist_upload("sampleproject-1.0.tar.gz")
+    second = sdist_upload("sampleproject-1.0.0.tar.gz", version="1.0.0")
+
+    assert [v.status_code for v in variants] == [400, 400, 400]
+    assert first.status_code == 200, first.status
+    assert second.status_code == 400 and "Only one sdist may be uploaded per release" in \
+        second.status
+
+
+def test_a_wheel_for_a_platform_pypi_does_not_know_is_refused(api, token):
+    refused = upload(api, token, *wheel(tag="cp312-cp312-linux_x86_64"), pyversion="cp312")
+    assert refused.status_code == 400
+    assert "unsupported platform tag 'linux_x86_64'" in refused.status
+
+
+def test_a_release_takes_no_new_files_after_14_days(api, token, clock):
+    assert upload(api, token, *wheel(version="1.0")).status_code == 200
+    clock.advance(days=14, seconds=1)
+
+    late = upload(api, token, *wheel(version="1.0", tag="py2.py3-none-any"))
+    new_release = upload(api, token, *wheel(version="1.1"), version="1.1")
+
+    assert late.status_code == 400
+    assert "releases older than 14 days is not allowed" in late.status
+    assert new_release.status_code == 200
+
+
+def test_an_admin_raises_a_projects_file_size_limit_and_it_is_recorded(api, token, owner):
+    from wharf.domain.origin import cli_origin
+
+    mib = 1024 * 1024
+    big = wheel(tag="py2.py3-none-any")[0], _padded_wheel(int(1.5 * mib))
+    api.wiring.app.change_upload_limit(cli_origin(api.wiring.clock()), "SampleProject", mib)
+
+    refused = upload(api, token, *big)
+    api.wiring.app.change_upload_limit(cli_origin(api.wiring.clock()), "sampleproject", 2 * mib)
+    accepted = upload(api, token, *big)
+
+    assert refused.status_code == 413
+    assert refused.status == "413 File too large. Limit for project 'sampleproject' is 1 MB."
+    assert accepted.status_code == 200, accepted.status
+    history = api.call("GET", "/api/projects/sampleproject/events", owner,
+                       params={"name": "project:upload_limit:change"}).json["events"]
+    assert [e["details"]["max_file_bytes"] for e in history] == [2 * mib, mib]
+
+
+def _padded_wheel(size: int) -> bytes:
+    """A valid wheel of about `size` bytes that do not compress."""
+    import os
+
+    filename, _ = wheel(tag="py2.py3-none-any")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("sampleproject-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\n")
+        archive.writestr("sampleproject-1.0.dist-info/METADATA",
+                         metadata("sampleproject", "1.0"))
+        archive.writestr("sampleproject/data.bin", os.urandom(size))
+    return buffer.getvalue()
+
+
+def test_a_wheels_core_metadata_is_served_beside_it_pep_658(api, token):
+    filename, content = wheel()
+    upload(api, token, filename, content)
+    expected = metadata("sampleproject", "1.0").encode()
+    digest = hashlib.sha256(expected).hexdigest()
+
+    page = api.call("GET", "/simple/sampleproject/").text
+    listing = api.call("GET", "/simple/sampleproject/", headers={"Accept": JSON}).json
+    [entry] = listing["files"]
+    served = api.call("GET", f"{entry['url']}.metadata")
+
+    assert f'data-core-metadata="sha256={digest}"' in page
+    assert f'data-dist-info-metadata="sha256={digest}"' in page
+    assert entry["core-metadata"] == {"sha256": digest} == entry["dist-info-metadata"]
+    assert served.status_code == 200 and served.content == expected
+    assert (entry["size"], entry["upload-time"]) == (len(content),
+                                                     "2026-06-01T12:00:30.000000Z")  # enrolment moved the clock
+    sha = hashlib.sha256(content).hexdigest()
+    assert api.call("GET", f"/files/{'0' * 64}/{filename}.metadata").status_code == 404
+    assert api.call("GET", f"/files/{sha}/nothing.whl.metadata").status_code == 404
+
+
+def test_a_rendered_simple_page_shows_a_new_file_at_once(api, token):
+    upload(api, token, *wheel(version="1.0"))
+    for accept in ("text/html", JSON):
+        api.call("GET", "/simple/sampleproject/", headers={"Accept": accept})  # rendered, kept
+
+    upload(api, token, *wheel(version="1.1"), version="1.1")
+
+    page = api.call("GET", "/simple/sampleproject/").text
+    listing = api.call("GET", "/simple/sampleproject/", headers={"Accept": JSON}).json
+    assert "sampleproject-1.1-py3-none-any.whl" in page
+    assert listing["versions"] == ["1.0", "1.1"]

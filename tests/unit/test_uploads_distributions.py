@@ -42,13 +42,47 @@ def test_a_wheel_upload_becomes_a_distribution():
     assert (distribution.filetype, distribution.filename) == ("bdist_wheel", WHEEL)
 
 
-def test_a_zip_sdist_is_still_accepted():
-    assert validate_upload(form(), "wharf_demo-1.0.0.zip").filename == "wharf_demo-1.0.0.zip"
+def test_a_zip_sdist_is_refused_for_new_uploads():
+    assert refusal(form(), "wharf_demo-1.0.0.zip") == (
+        "Invalid file extension: Extension .zip is invalid for filetype sdist. Only .tar.gz"
+        " sdists are accepted (PEP 625).")
 
 
-def test_names_and_versions_match_by_meaning_and_the_version_is_normalised():
-    distribution = validate_upload(form(version="1.0.0-RC1"), "Wharf.Demo-1.0.0rc1.tar.gz")
+def test_the_form_version_is_normalised_and_the_filename_must_spell_it_so():
+    distribution = validate_upload(form(version="1.0.0-RC1"), "wharf_demo-1.0.0rc1.tar.gz")
     assert (distribution.name, distribution.version) == ("Wharf.Demo", "1.0.0rc1")
+
+
+@pytest.mark.parametrize("filename", ["Wharf.Demo-1.0.0.tar.gz", "WHARF_DEMO-1.0.0.tar.gz",
+                                      "wharf-demo-1.0.0.tar.gz", "wharf_demo-1.0.tar.gz",
+                                      "wharf_demo-01.0.0.tar.gz"])
+def test_an_sdist_is_named_exactly_as_pep_625_says(filename):
+    assert refusal(form(version="1.0.0"), filename) == (
+        f"Filename {filename!r} is invalid, should be 'wharf_demo-1.0.0.tar.gz'.")
+
+
+@pytest.mark.parametrize("filename", ["Wharf.Demo-1.0.0-py3-none-any.whl",
+                                      "WHARF_DEMO-1.0.0-py3-none-any.whl"])
+def test_a_wheel_starts_with_the_normalised_name(filename):
+    assert refusal(wheel_form(), filename) == (
+        f"Filename {filename!r} should contain the normalized project name 'wharf_demo', not"
+        f" {filename.split('-')[0]!r}.")
+
+
+@pytest.mark.parametrize("platform", ["any", "manylinux_2_17_x86_64", "musllinux_1_2_aarch64",
+                                      "macosx_10_9_x86_64", "macosx_11_0_arm64", "win_amd64",
+                                      "manylinux2014_aarch64", "ios_13_0_arm64_iphoneos"])
+def test_wheels_for_platforms_pypi_knows_are_accepted(platform):
+    filename = f"wharf_demo-1.0.0-cp312-cp312-{platform}.whl"
+    assert validate_upload(wheel_form(pyversion="cp312"), filename).filename == filename
+
+
+@pytest.mark.parametrize("platform", ["linux_x86_64", "macosx_11_3_arm64", "manylinux_2_17_sparc",
+                                      "freebsd_14_0_amd64"])
+def test_wheels_for_platforms_without_an_abi_are_refused(platform):
+    filename = f"wharf_demo-1.0.0-cp312-cp312-{platform}.whl"
+    assert refusal(wheel_form(pyversion="cp312"), filename) == (
+        f"Binary wheel {filename!r} has an unsupported platform tag {platform!r}.")
 
 
 def test_optional_fields_may_be_left_out():

@@ -10,7 +10,8 @@ from uuid import UUID
 
 from wharf.application.base import Commands, retrying
 from wharf.domain.claim import Claim, claim_id
-from wharf.domain.errors import Forbidden
+from wharf.domain.errors import Forbidden, NotFound
+from wharf.domain.names import project_key
 from wharf.domain.origin import Origin
 from wharf.domain.releases import UPLOAD_ROLES
 from wharf.projections.api_tokens import ApiTokens
@@ -96,8 +97,31 @@ class UploadAuthority:
 
 
 class UploadCommands(Commands):
+    def upload_limit(self, normalized_name: str, default: int) -> int:
+        """The largest file the project takes: what an admin allowed it, else `default`."""
+        project = self._project(normalized_name)
+        limit = project.max_file_bytes if project is not None else None
+        return default if limit is None else limit
+
+    def check_new_file(self, distribution, at: datetime) -> None:
+        """Refuse, before its bytes are read, a file the project's releases cannot take."""
+        project = self._project(distribution.normalized_name)
+        if project is not None:
+            project.check_new_file(distribution.filename, distribution.version, at)
+
     @retrying
-    def add_file(self, origin: Origin, uploader: Uploader, distribution, stored) -> None:
+    def change_upload_limit(self, origin: Origin, project_name: str, max_file_bytes: int,
+                            ) -> None:
+        """An admin's decision, from the command line (recorded, with its audit name)."""
+        project = self._project(project_key(project_name))
+        if project is None:
+            raise NotFound("no such project")
+        project.change_upload_limit(origin, max_file_bytes)
+        self._save(project)
+
+    @retrying
+    def add_file(self, origin: Origin, uploader: Uploader, distribution, stored,
+                 metadata_sha256: str | None = None) -> None:
         """Record an uploaded (and already stored) file; a new name creates the project."""
         if self._find(claim_id(FILE, distribution.filename)) is not None:
             raise FileExists()
@@ -110,6 +134,10 @@ class UploadCommands(Commands):
             project = created[0]
         else:
             project = self._find(holder)
-        project.add_file(origin, distribution, stored, uploader.token_id)
+        project.add_file(origin, distribution, stored, uploader.token_id, metadata_sha256)
         file_claim = Claim.create(origin, FILE, distribution.filename, project.id)
         self._save(project, file_claim, *created[1:])
+
+    def _project(self, normalized_name: str):
+        holder = self._holder("project", normalized_name)
+        return self._find(holder) if holder is not None else None

@@ -116,3 +116,9 @@ class Unrecordable(InvalidInput):
 
 class LastOwner(Conflict):
     code = "last_owner"
+
+
+class FileRefused(InvalidInput):
+    """An upload the project's releases cannot take; told to the uploader as an upload refusal
+    (twine prints the reason phrase)."""
+    code = "invalid_upload"

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from wharf.domain import errors
 from wharf.security.api_tokens import TokenRefused
 from wharf.uploads.errors import UploadRefused
-from wharf.uploads.storage import FileTooLarge
+from wharf.uploads.storage import DigestMismatch, FileStoreUnavailable, FileTooLarge
 
 log = logging.getLogger("wharf.http")
 
@@ -72,9 +72,19 @@ def _token_refused(req, resp, error: TokenRefused, params) -> None:
     raise refused(str(error), error.code)
 
 
-def _upload_refused(req, resp, error: UploadRefused | FileTooLarge, params) -> None:
+def _upload_refused(req, resp, error, params) -> None:
+    """UploadRefused, FileTooLarge, DigestMismatch, FileRefused: the message as reason phrase."""
     status = 413 if isinstance(error, FileTooLarge) else 400
-    raise Problem(f"{status} {error}", "invalid_upload", str(error))
+    message = str(UploadRefused(error.detail if isinstance(error, errors.FileRefused)
+                                else str(error)))  # one line of printable ASCII
+    raise Problem(f"{status} {message}", "invalid_upload", message)
+
+
+def _file_store_unavailable(req, resp, error: FileStoreUnavailable, params) -> None:
+    log.warning("file store unavailable on %s %s: %s", req.method, req.uri_template, error)
+    message = "The file store is unavailable; nothing was stored. Try again shortly."
+    raise Problem(f"503 {message}", "file_store_unavailable", message,
+                  headers={"Retry-After": RETRY_AFTER})
 
 
 def _validation_error(req, resp, error: ValidationError, params) -> None:
@@ -123,6 +133,8 @@ def install(app: falcon.App) -> None:
     app.add_error_handler(ValidationError, _validation_error)
     app.add_error_handler(errors.DomainError, _domain_error)
     app.add_error_handler(TokenRefused, _token_refused)
-    app.add_error_handler((UploadRefused, FileTooLarge), _upload_refused)
+    app.add_error_handler((UploadRefused, FileTooLarge, DigestMismatch, errors.FileRefused),
+                          _upload_refused)
+    app.add_error_handler(FileStoreUnavailable, _file_store_unavailable)
     app.add_error_handler(STORE_UNAVAILABLE, _store_unavailable)
     app.set_error_serializer(serialize_problem)

@@ -70,6 +70,7 @@ ROUTES = [
     ("/legacy/", uploads.LegacyUploadResource),
     ("/simple/", simple.SimpleIndexResource),
     ("/simple/{project}/", simple.SimpleProjectResource),
+    ("/files/{sha256}/{filename}.metadata", simple.CoreMetadataResource),
     ("/files/{sha256}/{filename}", simple.FileResource),
     ("/api/projects", projects.ProjectsResource),
     ("/api/projects/{name}", projects.ProjectResource),

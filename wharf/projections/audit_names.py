@@ -58,6 +58,7 @@ NAMES = {
     "project:api_token:added": "an API token scoped to the project was made",
     "project:api_token:removed": "an API token scoped to the project was revoked",
     "project:release:add": "a release was created by its first file",
+    "project:upload_limit:change": "an administrator changed the largest file the project takes",
     "file:add": "a file was uploaded",
     "log:event:quarantine": "an operator quarantined an event the views could not apply",
 }
@@ -249,6 +250,12 @@ def _(event: Project.FileAdded, cur) -> list[Entry]:
                   details={"version": event.version, "filename": event.filename,
                            "packagetype": event.packagetype, "size": event.size,
                            "sha256": event.sha256}, token_id=event.token_id)]
+
+
+@entries.register
+def _(event: Project.UploadLimitChanged, cur) -> list[Entry]:
+    return [Entry("project:upload_limit:change", None, event.originator_id,
+                  details={"max_file_bytes": event.max_file_bytes})]
 
 
 @entries.register

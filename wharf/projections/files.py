@@ -13,6 +13,7 @@ SCHEMA = [
     " blake2_256 TEXT NOT NULL, requires_python TEXT, uploaded_at TEXT NOT NULL,"
     " token_id TEXT)",
     "CREATE INDEX IF NOT EXISTS release_files_project ON release_files (project_id)",
+    "CREATE INDEX IF NOT EXISTS release_files_sha256 ON release_files (sha256)",
 ]
 
 
@@ -44,12 +45,36 @@ class Files:
                               " WHERE f.project_id = projects.id) ORDER BY normalized_name")
 
     def of_project(self, normalized_name: str) -> list[dict]:
+        """The project's files, with the SHA-256 of a wheel's core metadata file (the
+        core_metadata view's) when there is one."""
         return self._db.query(
-            "SELECT f.filename, f.version, f.size, f.sha256, f.requires_python, f.uploaded_at"
+            "SELECT f.filename, f.version, f.size, f.sha256, f.requires_python, f.uploaded_at,"
+            " m.sha256 AS metadata_sha256"
             " FROM release_files f JOIN projects p ON p.id = f.project_id"
+            " LEFT JOIN file_metadata m ON m.filename = f.filename"
             " WHERE p.normalized_name = ? ORDER BY f.uploaded_at, f.filename",
             (normalized_name,))
 
+    def fingerprint(self, normalized_name: str) -> tuple | None:
+        """What changes whenever the project's listing does, computed by the store alone; None
+        when it has no files. NOTE: release_files only grows (rows are never changed or
+        removed); a change that alters or removes rows (yanks, deletions) must show here too."""
+        row = self._db.query_one(
+            "SELECT count(*) AS files, max(f.uploaded_at) AS newest,"
+            " count(m.filename) AS metadata"
+            " FROM release_files f JOIN projects p ON p.id = f.project_id"
+            " LEFT JOIN file_metadata m ON m.filename = f.filename"
+            " WHERE p.normalized_name = ?", (normalized_name,))
+        return (row["files"], row["newest"], row["metadata"]) if row and row["files"] else None
+
     def by_filename(self, filename: str) -> dict | None:
-        return self._db.query_one("SELECT filename, sha256, size FROM release_files"
-                                  " WHERE filename = ?", (filename,))
+        return self._db.query_one(
+            "SELECT f.filename, f.sha256, f.size, m.sha256 AS metadata_sha256"
+            " FROM release_files f LEFT JOIN file_metadata m ON m.filename = f.filename"
+            " WHERE f.filename = ?", (filename,))
+
+    def references(self, key: str) -> bool:
+        """Whether any recorded file, or core metadata file, is stored under `key`."""
+        return self._db.query_one(
+            "SELECT 1 AS found FROM release_files WHERE sha256 = ?"
+            " UNION ALL SELECT 1 FROM file_metadata WHERE sha256 = ?", (key, key)) is not None

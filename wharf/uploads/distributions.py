@@ -9,6 +9,7 @@ import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from packaging.metadata import Metadata
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -16,6 +17,7 @@ from packaging.version import InvalidVersion, Version
 
 from wharf.domain.errors import InvalidInput
 from wharf.domain.names import project_key
+from wharf.uploads.archives import CoreMetadata, core_metadata
 from wharf.uploads.errors import UploadRefused
 from wharf.uploads.filenames import EXTENSIONS, check_filename
 
@@ -35,6 +37,12 @@ class Distribution:
     requires_python: str | None
     sha256_digest: str
     blake2_256_digest: str | None
+
+    def check_contents(self, path: Path) -> CoreMetadata:
+        """The archive's own metadata, refused unless it is sane and names this release."""
+        metadata = core_metadata(path, self.filename)
+        metadata.check_matches(self.normalized_name, Version(self.version))
+        return metadata
 
     def check_digests(self, sha256: str, blake2_256: str) -> None:
         """Refuse unless the digests the uploader sent are those of the bytes received."""

@@ -2,15 +2,17 @@
 
 Pages are rendered from plain data, in the order the caller gives. A project is
 `{"name": str}`; a file is `{"filename": str, "url": str, "sha256": str, "size": int}` plus,
-when known, `"requires_python": str` and `"upload_time"` (a datetime or ISO 8601 text; UTC when
-naive).
+when known, `"requires_python": str`, `"upload_time"` (a datetime or ISO 8601 text; UTC when
+naive) and `"metadata_sha256"`: its core metadata file is served at its URL + `.metadata`
+(PEP 658, under PEP 714's names and the older ones clients still read).
 """
 
-import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from html import escape
 
+import orjson
 from packaging.utils import canonicalize_name
 
 JSON = "application/vnd.pypi.simple.v1+json"
@@ -19,6 +21,7 @@ LEGACY_HTML = "text/html"
 # Ties go to the first: a browser's "*/*" gets a page it can show.
 OFFERED = (LEGACY_HTML, HTML, JSON)
 API_VERSION = "1.1"
+PEP_700_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
 
 def choose_media_type(accept: str | None) -> str | None:
@@ -58,24 +61,33 @@ def _file_json(file: Mapping) -> dict:
         entry["requires-python"] = file["requires_python"]
     if file.get("upload_time"):
         entry["upload-time"] = _iso_utc(file["upload_time"])
+    if file.get("metadata_sha256"):
+        entry["core-metadata"] = entry["dist-info-metadata"] = {
+            "sha256": file["metadata_sha256"]}
     return entry
 
 
 def _file_attributes(file: Mapping) -> dict:
+    attributes = {}
     if file.get("requires_python"):
-        return {"data-requires-python": file["requires_python"]}
-    return {}
+        attributes["data-requires-python"] = file["requires_python"]
+    if file.get("metadata_sha256"):
+        digest = f"sha256={file['metadata_sha256']}"
+        attributes["data-core-metadata"] = attributes["data-dist-info-metadata"] = digest
+    return attributes
 
 
 def _iso_utc(moment: datetime | str) -> str:
     """PEP 700's yyyy-mm-ddThh:mm:ss.ffffffZ; a naive time is taken to be UTC already."""
+    if isinstance(moment, str) and PEP_700_TIME.fullmatch(moment):
+        return moment  # already so (the views store times this way)
     moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
     utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _json(document: dict) -> str:
-    return json.dumps(document, separators=(",", ":"))
+    return orjson.dumps(document).decode()
 
 
 def _html(title: str, links: list[tuple[str, dict, str]]) -> str:
