@@ -42,7 +42,7 @@ def test_a_project_created_on_one_server_is_found_by_the_other_at_once(two_serve
 
 def test_a_role_granted_on_one_server_is_enforced_by_the_other_at_once(two_servers):
     a, b = two_servers
-    owner, member = a.user("rywowner"), a.user("rywmember")
+    owner, member = a.sudo(a.user("rywowner")), a.sudo(a.user("rywmember"))
     assert a.call("POST", "/api/projects", owner, json={"name": "ryw-roles"}).status_code == 201
 
     assert b.call("GET", "/api/projects/ryw-roles/roles", member).status_code == 403

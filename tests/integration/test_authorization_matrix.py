@@ -8,6 +8,8 @@ Bodies are chosen so that nothing a caller does changes what a later caller gets
 callers run in KINDS order, the Owner last (she may log out or revoke her own things).
 Sessions and API tokens go as Bearer to the API, a session as its cookie (with the Origin and
 CSRF token a browser sends) to a page; /legacy/ gets a real upload with Basic __token__.
+A route that needs the sudo window says so (`sudo(...)`): alice's session without one is
+refused there with 403 reauthentication_required.
 """
 
 import re
@@ -19,30 +21,40 @@ from uuid import UUID
 import pytest
 
 from tests.integration.test_api_tokens import mint, project
-from tests.integration.test_two_factor import enrolled, verified_user
+from tests.integration.test_two_factor import code, enrolled, password_step, verified_user
 from tests.integration.test_uploads import upload, wheel
 from wharf.domain.origin import cli_origin
 from wharf.http.pages.forms import FORM_TYPE, csrf_token
 from wharf.http.routes import PAGES, ROUTES
 
 THROUGH, LOGIN = "through", "303 to /login"
+REAUTH = "403 reauthentication_required"  # on a page: 403 with the password form
 TOKENS = ("tok_expired", "tok_revoked", "tok_else", "tok_proj", "tok_all")
-SESSIONS = ("no2fa", "other", "maint", "admin", "owner")
+SESSIONS = ("no2fa", "other", "maint", "admin", "stale", "owner")
 KINDS = ("anon", *TOKENS, *SESSIONS)
 # anon: nobody; tok_*: alice's API tokens (expired, revoked, scoped to her other project, scoped
 # to sampleproject, account-wide); no2fa: erin, verified, no second factor; other: carol, no
-# role; maint: bob, Maintainer of sampleproject; admin: dave; owner: alice, its Owner.
+# role; maint: bob, Maintainer of sampleproject; admin: dave; stale: alice again, in a session
+# whose password was never confirmed (no sudo window: a stolen session); owner: alice, its
+# Owner. Every session but `stale` has its sudo window open.
 
 
 def session(allowed=SESSIONS, refused=403, unauthenticated=401) -> dict:
     """A SESSION route: no session (API tokens included) is `unauthenticated`; a session in
-    `allowed` goes through, any other is `refused`."""
+    `allowed` goes through, any other is `refused`. `stale` is alice: allowed with `owner`."""
+    allowed = {*allowed, "stale"} if "owner" in allowed else set(allowed)
     return {"anon": unauthenticated, **dict.fromkeys(TOKENS, unauthenticated),
             **{kind: THROUGH if kind in allowed else refused for kind in SESSIONS}}
 
 
 def page(allowed=SESSIONS, refused=403) -> dict:
     return session(allowed, refused, unauthenticated=LOGIN)
+
+
+def sudo(row: dict) -> dict:
+    """A route that needs the sudo window: alice's `stale` session is refused (403
+    reauthentication_required) wherever she would be let through with the window open."""
+    return {**row, "stale": REAUTH if row["owner"] == THROUGH else row["stale"]}
 
 
 ANYONE = dict.fromkeys(KINDS, THROUGH)
@@ -74,23 +86,23 @@ EXPECTED = {
     ("POST", "/api/session/webauthn/complete"): ANYONE,
     ("GET", "/api/account"): SIGNED_IN,
     ("POST", "/api/account/password"): SIGNED_IN,
-    ("POST", "/api/account/emails"): SIGNED_IN,
+    ("POST", "/api/account/emails"): sudo(SIGNED_IN),
     ("POST", "/api/account/emails/verify"): ANYONE,
-    ("POST", "/api/account/emails/{email}/primary"): ALICES,
-    ("DELETE", "/api/account/emails/{email}"): ALICES,
-    ("POST", "/api/account/totp"): SIGNED_IN,
-    ("DELETE", "/api/account/totp"): SIGNED_IN,
-    ("POST", "/api/account/totp/confirm"): SIGNED_IN,
+    ("POST", "/api/account/emails/{email}/primary"): sudo(ALICES),
+    ("DELETE", "/api/account/emails/{email}"): sudo(ALICES),
+    ("POST", "/api/account/totp"): sudo(SIGNED_IN),
+    ("DELETE", "/api/account/totp"): sudo(SIGNED_IN),
+    ("POST", "/api/account/totp/confirm"): sudo(SIGNED_IN),
     ("GET", "/api/account/recovery-codes"): SIGNED_IN,
-    ("POST", "/api/account/recovery-codes"): SIGNED_IN,
+    ("POST", "/api/account/recovery-codes"): sudo(SIGNED_IN),
     ("GET", "/api/account/webauthn"): SIGNED_IN,
-    ("POST", "/api/account/webauthn/begin"): SIGNED_IN,
-    ("POST", "/api/account/webauthn/complete"): SIGNED_IN,
+    ("POST", "/api/account/webauthn/begin"): sudo(SIGNED_IN),
+    ("POST", "/api/account/webauthn/complete"): sudo(SIGNED_IN),
     ("PATCH", "/api/account/webauthn/{key_id}"): SIGNED_IN,
-    ("DELETE", "/api/account/webauthn/{key_id}"): SIGNED_IN,
+    ("DELETE", "/api/account/webauthn/{key_id}"): sudo(SIGNED_IN),
     ("GET", "/api/account/tokens"): SIGNED_IN,
-    ("POST", "/api/account/tokens"): SIGNED_IN,
-    ("DELETE", "/api/account/tokens/{token_id}"): ALICES,
+    ("POST", "/api/account/tokens"): sudo(SIGNED_IN),
+    ("DELETE", "/api/account/tokens/{token_id}"): sudo(ALICES),
     ("DELETE", "/api/token"): tokens("tok_else", "tok_proj", "tok_all"),
     ("GET", "/api/account/sessions"): SIGNED_IN,
     ("DELETE", "/api/account/sessions/{session_id}"): ALICES,
@@ -104,9 +116,9 @@ EXPECTED = {
     ("POST", "/api/projects"): SIGNED_IN,
     ("GET", "/api/projects/{name}"): ANYONE,
     ("GET", "/api/projects/{name}/roles"): MEMBERS,
-    ("POST", "/api/projects/{name}/roles"): ONLY_OWNER,
-    ("PATCH", "/api/projects/{name}/roles/{username}"): ONLY_OWNER,
-    ("DELETE", "/api/projects/{name}/roles/{username}"): ONLY_OWNER,
+    ("POST", "/api/projects/{name}/roles"): sudo(ONLY_OWNER),
+    ("PATCH", "/api/projects/{name}/roles/{username}"): sudo(ONLY_OWNER),
+    ("DELETE", "/api/projects/{name}/roles/{username}"): sudo(ONLY_OWNER),
     ("GET", "/api/projects/{name}/events"): OWNERS,
     ("GET", "/api/projects/{name}/events/export"): OWNERS,
     ("GET", "/api/admin/events"): ADMINS,
@@ -126,16 +138,16 @@ EXPECTED = {
     ("GET", "/account"): SIGNED_IN_PAGE,
     ("POST", "/account/reauthenticate"): SIGNED_IN_PAGE,
     ("POST", "/account/password"): SIGNED_IN_PAGE,
-    ("POST", "/account/emails"): SIGNED_IN_PAGE,
-    ("POST", "/account/emails/primary"): ALICES_PAGE,
-    ("POST", "/account/emails/remove"): ALICES_PAGE,
-    ("POST", "/account/totp"): SIGNED_IN_PAGE,
-    ("POST", "/account/totp/confirm"): SIGNED_IN_PAGE,
-    ("POST", "/account/totp/remove"): SIGNED_IN_PAGE,
-    ("POST", "/account/recovery-codes"): SIGNED_IN_PAGE,
+    ("POST", "/account/emails"): sudo(SIGNED_IN_PAGE),
+    ("POST", "/account/emails/primary"): sudo(ALICES_PAGE),
+    ("POST", "/account/emails/remove"): sudo(ALICES_PAGE),
+    ("POST", "/account/totp"): sudo(SIGNED_IN_PAGE),
+    ("POST", "/account/totp/confirm"): sudo(SIGNED_IN_PAGE),
+    ("POST", "/account/totp/remove"): sudo(SIGNED_IN_PAGE),
+    ("POST", "/account/recovery-codes"): sudo(SIGNED_IN_PAGE),
     ("POST", "/account/sessions/end"): ALICES_PAGE,
-    ("POST", "/account/tokens"): SIGNED_IN_PAGE,
-    ("POST", "/account/tokens/revoke"): ALICES_PAGE,
+    ("POST", "/account/tokens"): sudo(SIGNED_IN_PAGE),
+    ("POST", "/account/tokens/revoke"): sudo(ALICES_PAGE),
     ("GET", "/account/history"): SIGNED_IN_PAGE,
     ("GET", "/projects/{name}/history"): page(("owner", "admin")),
     ("GET", "/static/{name}"): ANYONE,
@@ -144,7 +156,17 @@ EXPECTED = {
 # What is sent (JSON, or a form to a page); {placeholders} are filled from the cast's values.
 # Role changes are valid but change nothing when let through: a grant to bob, already a
 # Maintainer, and a change or removal of alice, the last Owner, are 409s.
+# A route that needs the sudo window gets a body that passes its schema, so that the window is
+# what decides: alice's own address (taken), her token's description (taken), a code with no
+# enrolment begun, a security key answer that is no answer.
 BODIES = {
+    ("POST", "/api/account/emails"): {"email": "{email}"},
+    ("POST", "/account/emails"): {"email": "{email}"},
+    ("POST", "/api/account/tokens"): {"description": "tok_all"},
+    ("POST", "/account/tokens"): {"description": "tok_all"},
+    ("POST", "/api/account/totp/confirm"): {"code": "000000"},
+    ("POST", "/account/totp/confirm"): {"code": "000000"},
+    ("POST", "/api/account/webauthn/complete"): {"label": "matrix", "credential": {}},
     ("POST", "/api/projects/{name}/roles"): {"username": "bob", "role": "Maintainer"},
     ("PATCH", "/api/projects/{name}/roles/{username}"): {"role": "Maintainer"},
     ("POST", "/account/emails/primary"): {"email": "{email}"},
@@ -165,7 +187,7 @@ Caller = namedtuple("Caller", "secret session_id", defaults=(None, None))
 @pytest.fixture
 def cast(api, clock) -> tuple[dict, dict]:
     """Every kind of caller, and the values the paths and bodies name."""
-    alice, _, _ = enrolled(api, clock, "alice")
+    alice, alices_totp, _ = enrolled(api, clock, "alice")
     project(api, alice, "sampleproject")
     project(api, alice, "otherproject")
     bob, _, _ = enrolled(api, clock, "bob")
@@ -184,12 +206,23 @@ def cast(api, clock) -> tuple[dict, dict]:
     assert revoked.status_code == 204, revoked.json
     clock.advance(minutes=2)  # tok_expired has expired; every sudo window is still open
     callers = {"anon": Caller(), **{kind: Caller(minted[kind]["token"]) for kind in TOKENS}}
-    for kind, secret in zip(SESSIONS, (erin, carol, bob, dave, alice), strict=True):
+    stale = second_session(api, clock, "alice", alices_totp)
+    for kind, secret in zip(SESSIONS, (erin, carol, bob, dave, stale, alice), strict=True):
         callers[kind] = Caller(secret, api.call("GET", "/api/session", secret).json["session_id"])
     values = {"email": "alice@example.com", "name": "sampleproject", "project": "sampleproject",
               "username": "alice", "token_id": minted["tok_all"]["id"],
-              "session_id": callers["owner"].session_id}
+              "key_id": "00000000-0000-4000-8000-000000000000",
+              "session_id": callers["stale"].session_id}  # alice's: whoever ends it first
     return callers, values
+
+
+def second_session(api, clock, name: str, totp_secret: str) -> str:
+    """Another session of an account with TOTP, its password never confirmed since."""
+    ticket = password_step(api, name)["ticket"]
+    result = api.call("POST", "/api/session/totp",
+                      json={"ticket": ticket, "code": code(totp_secret, clock)})
+    assert result.status_code == 201, result.json
+    return result.json["token"]
 
 
 def fill(text: str, values: dict) -> str:
@@ -200,8 +233,8 @@ def send(api, caller: Caller, method: str, template: str, values: dict):
     path, is_page = fill(template, values), template in PAGE_PATHS
     if (method, template) == ("POST", "/legacy/"):  # a real upload, as twine sends it
         return upload(api, caller.secret or "", *wheel())
-    body = {name: fill(value, values) for name, value in BODIES.get((method, template),
-                                                                   {}).items()}
+    body = {name: fill(value, values) if isinstance(value, str) else value
+            for name, value in BODIES.get((method, template), {}).items()}
     headers = {"Origin": api.wiring.settings.origin}
     if caller.session_id and is_page:
         headers["Cookie"] = f"wharf_session={caller.secret}"  # as a browser does
@@ -220,13 +253,21 @@ def send(api, caller: Caller, method: str, template: str, values: dict):
 def outcome(result) -> str | int:
     if result.status_code == 303 and result.headers.get("Location") == "/login":
         return LOGIN
+    if result.status_code == 403 and _asks_for_the_password(result):
+        return REAUTH
     return result.status_code
+
+
+def _asks_for_the_password(result) -> bool:
+    if result.headers.get("Content-Type", "").startswith("text/html"):
+        return 'action="/account/reauthenticate"' in result.text
+    return (result.json or {}).get("code") == "reauthentication_required"
 
 
 def meets(expected, got) -> bool:
     if expected == THROUGH:
-        return got != LOGIN and got not in (401, 403) and got < 500
-    return got == expected
+        return got not in (LOGIN, REAUTH, 401, 403) and got < 500
+    return got == expected if expected != 403 else got in (403, REAUTH)
 
 
 def test_every_route_has_an_entry():

@@ -88,3 +88,37 @@ def test_unknown_projects_are_not_found(api):
     assert api.call("GET", "/api/projects/nothing-here/roles", alice).status_code == 404
     assert api.call("PATCH", "/api/projects/nothing-here/roles/alice", alice,
                     json={"role": "Owner"}).status_code == 404
+
+
+def test_granting_changing_and_removing_roles_need_the_sudo_window(api, clock):
+    alice, _ = api.user("alice"), api.user("bob")
+    api.call("POST", "/api/projects", alice, json={"name": "demo"})
+    api.call("POST", "/api/projects/demo/roles", alice,
+             json={"username": "bob", "role": "Maintainer"})
+    api.user("mallory")
+    stolen = api.log_in("alice")  # a session whose password was never confirmed
+
+    changes = [("POST", "/api/projects/demo/roles", {"username": "mallory", "role": "Owner"}),
+               ("PATCH", "/api/projects/demo/roles/bob", {"role": "Owner"}),
+               ("DELETE", "/api/projects/demo/roles/bob", None)]
+    refused = [api.call(method, path, stolen, json=body) for method, path, body in changes]
+
+    assert [(r.status_code, r.json["code"]) for r in refused] == \
+        [(403, "reauthentication_required")] * 3
+    roles = api.call("GET", "/api/projects/demo/roles", stolen).json["roles"]
+    assert sorted((r["username"], r["role"]) for r in roles) == \
+        [("alice", "Owner"), ("bob", "Maintainer")]
+    clock.advance(minutes=31)  # the first session's window has closed too
+    late = api.call("DELETE", "/api/projects/demo/roles/bob", alice)
+    assert late.json["code"] == "reauthentication_required"
+
+
+def test_a_stranger_is_told_only_owners_manage_roles_whatever_their_sudo_window(api):
+    alice, _ = api.user("alice"), api.user("bob")
+    api.call("POST", "/api/projects", alice, json={"name": "demo"})
+    api.register("mallory")
+    stranger = api.log_in("mallory")
+
+    refused = api.call("DELETE", "/api/projects/demo/roles/alice", stranger)
+
+    assert refused.status_code == 403 and refused.json["code"] == "forbidden"

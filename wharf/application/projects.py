@@ -47,10 +47,12 @@ class ProjectCommands(TokenCommands):
         return Project.create(origin, project_id, name, key, account.username), claim
 
     def _managed(self, origin: Origin, project_name: str, username: str) -> tuple[Project, Account]:
-        """The project and the member whose role changes; Owners only, checked first."""
+        """The project and the member whose role changes: Owners only, checked first, then
+        the sudo window (a stolen session must not hand the project over), as on PyPI."""
         holder = self._holder("project", project_key(project_name))
         if holder is None:
             raise NotFound("no such project")
         project = self.repository.get(holder)
         project.check_manager(origin)
+        self._account(origin.actor_id).check_sudo(origin)
         return project, self._member(username)
