@@ -64,6 +64,7 @@ INTERNAL = (
     Claim.Created, Claim.Taken, Claim.Released, UnknownUsername.Created,
     Account.PasswordRehashed, TwoFactor.Created, TwoFactor.TotpEnrolmentStarted,
     TwoFactor.TotpCodeAccepted, TwoFactor.SecurityKeyChallengeIssued,
+    TwoFactor.TotpStepSpent,  # the log-in failure beside it says "out_of_sync"
     TwoFactor.SecurityKeyUsed,  # the log-in it completes names the key
 )
 
