@@ -205,3 +205,23 @@ def test_a_token_with_a_caveat_that_is_not_text_is_malformed_not_a_500(api):
                       f"{prefix}-{base64.urlsafe_b64encode(broken).decode().rstrip('=')}")
 
     assert answer.status_code == 403 and "malformed" in answer.json["detail"]
+
+
+def third_party(token: str) -> str:
+    """The token with a third-party caveat added, as any holder can add one offline."""
+    prefix, body = token.split("-", 1)
+    macaroon = Macaroon.deserialize(body)
+    macaroon.add_third_party_caveat("https://elsewhere.example", "a shared key", "caveat id")
+    return f"{prefix}-{macaroon.serialize()}"
+
+
+def test_a_token_with_a_third_party_caveat_is_refused_not_a_500(api, upload_token):
+    token = third_party(upload_token)
+
+    revoked = api.call("DELETE", "/api/token", token)
+    uploaded = upload(api, token, *wheel())
+
+    for answer in (revoked, uploaded):
+        assert answer.status_code == 403, answer.text
+        assert "caveat Wharf does not understand" in answer.json["detail"]
+    assert api.call("DELETE", "/api/token", upload_token).status_code == 204

@@ -169,6 +169,33 @@ def test_a_code_answered_out_of_sync_does_not_spend_the_codes_before_it(api, clo
     assert now.status_code == 201
 
 
+NON_ASCII_DIGITS = ["١٢٣٤٥٦", "１２３４５６", "12345٦", "²³⁴⁵⁶⁷"]
+
+
+def test_a_code_in_digits_other_than_ascii_is_an_invalid_code_and_counts(api, clock):
+    session, _, _ = enrolled(api, clock)
+
+    answers = [api.call("POST", "/api/session/totp",
+                        json={"ticket": password_step(api)["ticket"], "code": digits})
+               for digits in NON_ASCII_DIGITS]
+
+    assert [(a.status_code, a.json["code"]) for a in answers] == \
+        [(401, "invalid_totp")] * len(NON_ASCII_DIGITS)
+    failures = api.call("GET", "/api/account/events?name=account:login:failure", session)
+    assert [e["details"]["reason"] for e in failures.json["events"]] == \
+        ["invalid_totp"] * len(NON_ASCII_DIGITS)
+
+
+def test_enrolment_with_a_code_in_digits_other_than_ascii_is_refused(api, clock):
+    token = verified_user(api, "alice")
+    api.call("POST", "/api/account/totp", token)
+
+    answers = [api.call("POST", "/api/account/totp/confirm", token, json={"code": digits})
+               for digits in NON_ASCII_DIGITS]
+
+    assert {(a.status_code, a.json["code"]) for a in answers} == {(400, "invalid_input")}
+
+
 def test_a_ticket_works_once_and_for_five_minutes(api, clock):
     _, secret, _ = enrolled(api, clock)
     ticket = password_step(api)["ticket"]
