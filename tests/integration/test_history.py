@@ -1,6 +1,7 @@
 """Reading the audit log: an account's security history, a project's history for its Owners,
 the admin's log, page by page and as exports; who sees what, and whose address."""
 
+import base64
 import csv
 import io
 import json
@@ -90,6 +91,27 @@ def test_pages_are_cut_by_cursor_and_never_repeat_or_skip(api, people):
     assert seen == everything and len(everything) > 6
     for bad in ("nonsense", "W10", "x" * 201):
         assert read(api, "/api/account/events", people["alice"], cursor=bad).status_code == 400
+
+
+def forged_cursor(*key) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("key", [
+    ("2026-06-01T12:00:00.000000Z", 10**30, 0), ("2026-06-01T12:00:00.000000Z", 1, -(10**30)),
+    ("2026-06-01T12:00:00.000000Z", 2**63, 0), ("2026-06-01T12:00\x00", 1, 0),
+    ("not a time", 1, 0), ("2026-06-01T12:00:00.000000Z", -1, 0),
+    ("2026-06-01T12:00:00.000000Z", True, 0)])
+def test_a_forged_cursor_is_a_400_on_every_history(api, people, key):
+    cursor = forged_cursor(*key)
+    for path, token in (("/api/account/events", people["alice"]),
+                        ("/api/projects/sampleproject/events", people["alice"]),
+                        ("/api/admin/events", people["dave"])):
+        answer = read(api, path, token, cursor=cursor)
+        assert answer.status_code == 400 and "invalid cursor" in answer.json["detail"], path
+    page = api.call("GET", "/account/history", params={"cursor": cursor},
+                    headers={"Cookie": f"wharf_session={people['alice']}"})
+    assert page.status_code == 400
 
 
 def test_the_default_window_is_two_weeks_and_older_entries_come_on_request(api, clock, people):
