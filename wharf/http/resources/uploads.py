@@ -6,6 +6,7 @@ its digests match what the uploader sent.
 """
 
 import falcon
+from falcon.util.mediatypes import parse_header
 
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import API_TOKEN, Endpoint
@@ -15,6 +16,7 @@ from wharf.uploads.distributions import UploadRefused, validate_upload
 
 MULTIPART = "multipart/form-data"
 MAX_FIELDS_BYTES = 4 * 1024 * 1024  # metadata, README included; the file itself is streamed
+UTF8_CHARSETS = ("utf-8", "utf8", "us-ascii", "ascii")  # ASCII is UTF-8 too
 
 
 class LegacyUploadResource(Resource):
@@ -44,7 +46,7 @@ class LegacyUploadResource(Resource):
         parts = iter(req.get_media())
         for part in parts:
             if part.name != "content":
-                text = part.get_text() or ""
+                text = _text(part)
                 text_bytes += len(text)
                 if text_bytes > MAX_FIELDS_BYTES:
                     raise UploadRefused(f"The form's fields must be at most {MAX_FIELDS_BYTES}"
@@ -60,6 +62,16 @@ class LegacyUploadResource(Resource):
                                                 check=_whole(distribution, parts))
             return uploader, distribution, stored
         raise UploadRefused("Upload payload does not have a file.")
+
+
+def _text(part) -> str:
+    """A field's text, decoded as UTF-8 only: a part may name any codec Python knows as its
+    charset (`unicode_escape` turns `\\x00` or `\\ud800` into the real thing), and twine and uv
+    send UTF-8, or no charset at all."""
+    _, options = parse_header(part.content_type or "text/plain")
+    if options.get("charset", "utf-8").lower() not in UTF8_CHARSETS:
+        raise UploadRefused("Send every form field as UTF-8 text (charset=utf-8).")
+    return part.get_text() or ""
 
 
 def _whole(distribution, rest):
