@@ -162,11 +162,15 @@ class Deployment:
 
     def server_errors(self) -> list[str]:
         """Lines where a gunicorn master or worker reported an error or a traceback."""
-        return [f"{p.name}: {line}" for p in self._processes if p.name.startswith("gunicorn")
-                for line in p.log_tail(lines=10_000).splitlines()
+        return [line for line in self.server_log()
                 if ("Traceback" in line or '"level":"error"' in line
                     or '"level":"critical"' in line)
                 and not any(expected.search(line) for expected in self._expected_errors)]
+
+    def server_log(self) -> list[str]:
+        """Every line the gunicorn masters and workers wrote, each after its process's name."""
+        return [f"{p.name}: {line}" for p in self._processes if p.name.startswith("gunicorn")
+                for line in p.log_tail(lines=10_000).splitlines()]
 
     def _start(self, name: str, command: list[str], pass_fds=(),
                environ: dict[str, str] | None = None) -> Process:

@@ -14,6 +14,7 @@ from wharf.domain.origin import cli_origin
 from wharf.projections.audit_log import Filters, Viewer
 
 ALICE_IP, BOB_IP, CAROL_IP, ADMIN_IP = "192.0.2.10", "198.51.100.7", "203.0.113.9", "192.0.2.99"
+INCOMPLETE = "the export stopped early: it is incomplete"
 
 
 @pytest.fixture
@@ -249,3 +250,36 @@ def test_an_export_reads_batch_after_batch_without_repeating(api, people):
     everything = api.wiring.audit_log.page(filters, admin, 200).entries
 
     assert list(api.wiring.audit_log.stream(filters, admin, batch=3)) == everything
+
+
+def break_entries(api, where: str) -> None:
+    """Spoil some rows of the audit_log view underneath (a view is rebuilt from the log alone):
+    reading them fails as a store failing midway would."""
+    with api.wiring.db.transaction() as cur:
+        cur.execute(f"UPDATE audit_log SET details = 'not json' WHERE {where}")
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_an_export_failing_midway_ends_with_a_line_that_says_so(api, people, kind, caplog):
+    break_entries(api, "position = (SELECT min(position) FROM audit_log)")  # the last one out
+
+    export = read(api, "/api/admin/events/export", people["dave"], format=kind)
+
+    assert export.status_code == 200
+    lines = export.text.splitlines()
+    assert len(lines) > 10
+    if kind == "jsonl":
+        assert json.loads(lines[-1]) == {"code": "export_incomplete", "error": INCOMPLETE}
+        assert all("error" not in json.loads(line) for line in lines[:-1])
+    else:
+        assert lines[-1] == f"#export_incomplete,{INCOMPLETE}"
+    assert "the export stopped early" in caplog.text
+
+
+def test_an_export_failing_before_its_first_line_is_a_problem_document(api, people):
+    break_entries(api, "1 = 1")
+
+    export = read(api, "/api/admin/events/export", people["dave"], format="jsonl")
+
+    assert export.status_code == 500
+    assert export.json["code"] == "internal_error"
