@@ -17,6 +17,7 @@ class Settings:
     secret_key: bytes = field(default=b"", repr=False)
     site_name: str = "Wharf"
     origin: str = "http://localhost:8000"
+    files_origin: str | None = None  # where distribution files are served; None: `origin`
     smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = "Wharf <noreply@localhost>"
     session_lifetime: timedelta = timedelta(hours=12)
@@ -70,6 +71,7 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         database_schema=env.get("WHARF_DATABASE_SCHEMA", "public"),
         site_name=env.get("WHARF_SITE_NAME", "Wharf"),
         origin=env.get("WHARF_ORIGIN", "http://localhost:8000").rstrip("/"),
+        files_origin=env.get("WHARF_FILES_ORIGIN", "").rstrip("/") or None,
         smtp_url=env.get("WHARF_SMTP_URL") or None,
         mail_from=env.get("WHARF_MAIL_FROM", "Wharf <noreply@localhost>"),
         session_lifetime=timedelta(seconds=int(env.get("WHARF_SESSION_LIFETIME", 12 * 3600))),

@@ -22,7 +22,14 @@ def concrete(path: str) -> str:
 def test_every_route_method_declares_who_may_call_it():
     for path, resource in ROUTES + PAGES:
         responders = {name[3:].upper() for name in dir(resource) if name.startswith("on_")}
-        assert responders == set(resource.endpoints), path
+        assert responders - {"HEAD"} == set(resource.endpoints), path
+        assert ("HEAD" in responders) == ("GET" in responders), path  # HEAD is GET's
+
+
+@pytest.mark.parametrize(("path", "method"), [(p, m) for p, m in SESSION_ENDPOINTS
+                                              if m == "GET"])
+def test_head_asks_what_get_asks(api, path, method):
+    assert api.call("HEAD", concrete(path)).status_code == 401
 
 
 def test_the_public_surface_is_exactly_what_we_mean_to_be_public():

@@ -6,12 +6,17 @@ A page resource is a Falcon resource like the API's, with its own `endpoints` ta
 
 import falcon
 
+from wharf.http.endpoint import answering_head
 from wharf.http.pages import forms
 from wharf.http.pages.render import render
 
 
 class Page:
     html_page = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        answering_head(cls)
 
     def __init__(self, wiring):
         self.wiring = wiring

@@ -11,12 +11,15 @@ from wharf.http.pages.forms import csrf_token
 from wharf.projections.database import unstamp
 
 HTML = "text/html; charset=utf-8"
+EVERY_ANSWER = {  # the API's too: no answer is sniffed into something else, or framed
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # for browsers that predate frame-ancestors
+}
 SECURITY_HEADERS = {
     # No 'unsafe-inline': no inline script or style anywhere in the pages.
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self';"
                                " script-src 'self'; form-action 'self'; frame-ancestors 'none';"
                                " base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
 
@@ -66,9 +69,11 @@ def see_other(resp: falcon.Response, location: str) -> None:
 
 
 class PageHeaders:
-    """Middleware: the security headers on every response of a page route or in HTML."""
+    """Middleware: nosniff and no framing on every response; the page policy on every
+    response of a page route or in HTML."""
 
     def process_response(self, req, resp, resource, req_succeeded) -> None:
+        resp.set_headers(EVERY_ANSWER)
         page = getattr(req.context, "page", False)
         if page or (resp.content_type or "").startswith("text/html"):
             resp.set_headers(SECURITY_HEADERS)

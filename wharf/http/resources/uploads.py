@@ -9,6 +9,7 @@ import falcon
 from falcon.util.mediatypes import parse_header
 
 from wharf.http.auth import origin_of
+from wharf.http.body import media_type
 from wharf.http.endpoint import API_TOKEN, Endpoint
 from wharf.http.errors import Problem
 from wharf.http.resources import Resource
@@ -29,7 +30,7 @@ class LegacyUploadResource(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         authority, token = self.wiring.upload_authority, req.context.api_token
         authority.authenticate(token, req.context.now)  # no body is read for a token unfit now
-        if not (req.content_type or "").startswith(MULTIPART):
+        if media_type(req) != MULTIPART:
             raise UploadRefused(f"Send the upload as {MULTIPART}.")
         if req.content_length is None:  # Falcon's multipart parser needs it; twine and uv send it
             raise Problem(falcon.HTTP_411, "length_required", "send a Content-Length header")

@@ -52,3 +52,20 @@ def test_an_export_failing_before_its_first_line_is_a_problem_document(web, admi
     assert export.status_code == 500
     assert export.headers["Content-Type"] == "application/problem+json"
     assert export.json()["code"] == "internal_error"
+
+
+@pytest.mark.parametrize("path", ["/api/health", "/login", "/simple/", "/nothing/here"])
+def test_gunicorn_does_not_name_itself_and_every_answer_forbids_sniffing(web, path):
+    for method in ("GET", "HEAD"):
+        answer = web.call(method, path)
+        assert "Server" not in answer.headers, answer.headers
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["X-Frame-Options"] == "DENY"
+    assert web.call("HEAD", path).content == b""
+
+
+def test_a_json_body_in_a_media_type_spelled_otherwise_is_json(web):
+    answer = web.call("POST", "/api/session", data=b'{"username": "x", "password": "y"}',
+                      headers={"Content-Type": "Application/JSON"})
+
+    assert answer.status_code == 401 and answer.json()["code"] == "invalid_credentials"
