@@ -5,7 +5,7 @@ both requests leave together, each to its own server.
 """
 
 import multiprocessing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 
@@ -16,14 +16,16 @@ RESULTS_TIMEOUT = 60
 @dataclass(frozen=True)
 class Call:
     path: str
-    body: dict
+    body: dict | None
     token: str | None = None
+    method: str = "POST"
 
 
 @dataclass(frozen=True)
 class Outcome:
     status: int
     code: str | None
+    text: str = field(default="", compare=False, repr=False)  # the body a winner was given
 
 
 def _racer(index: int, url: str, calls: list[Call], barrier, results) -> None:
@@ -31,15 +33,15 @@ def _racer(index: int, url: str, calls: list[Call], barrier, results) -> None:
     for round_, call in enumerate(calls):
         headers = {"Authorization": f"Bearer {call.token}"} if call.token else {}
         prepared = http.prepare_request(
-            requests.Request("POST", url + call.path, json=call.body, headers=headers))
+            requests.Request(call.method, url + call.path, json=call.body, headers=headers))
         barrier.wait(BARRIER_TIMEOUT)
         try:
             response = http.send(prepared, timeout=BARRIER_TIMEOUT)
         except requests.RequestException as error:  # reported, so the test fails, not hangs
-            results.put((round_, index, 0, repr(error)))
+            results.put((round_, index, 0, repr(error), ""))
             continue
         code = response.json().get("code") if response.status_code >= 400 else None
-        results.put((round_, index, response.status_code, code))
+        results.put((round_, index, response.status_code, code, response.text))
 
 
 def race(first: tuple[str, list[Call]],
@@ -55,8 +57,8 @@ def race(first: tuple[str, list[Call]],
         rounds = len(first[1])
         outcomes: dict[tuple[int, int], Outcome] = {}
         for _ in range(2 * rounds):
-            round_, index, status, code = results.get(timeout=RESULTS_TIMEOUT)
-            outcomes[round_, index] = Outcome(status, code)
+            round_, index, status, code, text = results.get(timeout=RESULTS_TIMEOUT)
+            outcomes[round_, index] = Outcome(status, code, text)
         return [(outcomes[r, 0], outcomes[r, 1]) for r in range(rounds)]
     finally:
         for racer in racers:

@@ -37,6 +37,8 @@ class ProjectCommands(TokenCommands):
         project, member = self._managed(origin, project_name, username)
         project.remove_role(origin, member.id, member.username)
         self._save(project, *self._tokens_lost_with_role(origin, project, member.id))
+        # NOTE: a token minted meanwhile wrote this project's version too (TokenScoped), so
+        # one of the two saves lost and was retried: the mint was refused, or is revoked here.
 
     def _new_project(self, origin: Origin, name: str) -> tuple[Project, Claim]:
         key = project_key(name)

@@ -65,6 +65,7 @@ INTERNAL = (
     Account.PasswordRehashed, TwoFactor.Created, TwoFactor.TotpEnrolmentStarted,
     TwoFactor.TotpCodeAccepted, TwoFactor.SecurityKeyChallengeIssued,
     TwoFactor.TotpStepSpent,  # the log-in failure beside it says "out_of_sync"
+    Project.TokenScoped,  # the token's own issue names the project
     TwoFactor.SecurityKeyUsed,  # the log-in it completes names the key
 )
 
