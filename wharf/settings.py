@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
+from wharf.domain.quotas import Quotas, Rate
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -35,6 +37,7 @@ class Settings:
     history_window: timedelta = timedelta(days=14)  # what a history shows unless asked
     ready_max_lag: int = 100  # events the views may trail the log by and still be ready
     metrics_token: str = field(default="", repr=False)  # unset: /metrics is refused
+    quotas: Quotas = Quotas()  # verification emails and new projects
 
     @property
     def uses_postgres(self) -> bool:
@@ -89,9 +92,22 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         history_window=timedelta(days=int(env.get("WHARF_HISTORY_DAYS", 14))),
         ready_max_lag=int(env.get("WHARF_READY_MAX_LAG", 100)),
         metrics_token=env.get("WHARF_METRICS_TOKEN", ""),
+        quotas=_quotas(env),
     )
     key = env.get("WHARF_SECRET_KEY")
     return _with_secret(settings, key.encode() if key else None)
+
+
+QUOTAS = {"emails_added_per_ip": "WHARF_EMAIL_ADD_RATELIMIT",
+          "verification_emails": "WHARF_VERIFY_EMAIL_RATELIMIT",
+          "projects_per_account": "WHARF_PROJECT_CREATE_USER_RATELIMIT",
+          "projects_per_ip": "WHARF_PROJECT_CREATE_IP_RATELIMIT"}
+
+
+def _quotas(env: dict[str, str]) -> Quotas:
+    """Warehouse's names and spelling ("2 per day"); each unset one keeps PyPI's figure."""
+    return replace(Quotas(), **{name: Rate.parse(env[variable])
+                                for name, variable in QUOTAS.items() if env.get(variable)})
 
 
 def _reporter_keys(path: str | None) -> dict[str, str]:

@@ -12,8 +12,9 @@ from wharf.http.resources import Resource
 
 class ProjectsResource(Resource):
     endpoints = {
-        "POST": Endpoint(SESSION, "Create a project; you become its Owner", 201,
-                         schemas.NewProject, schemas.Created, (400, 401, 409)),
+        "POST": Endpoint(SESSION, "Create a project; you become its Owner (a verified primary"
+                         " email; 20 an hour per account, 40 per client address)", 201,
+                         schemas.NewProject, schemas.Created, (400, 401, 403, 409, 429, 503)),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:

@@ -24,7 +24,7 @@ class LegacyUploadResource(Resource):
     endpoints = {
         "POST": Endpoint(API_TOKEN, "Upload a distribution file, as twine and uv do: a"
                          " multipart form, the API token as Basic password of `__token__`",
-                         200, errors=(400, 403, 411, 413)),
+                         200, errors=(400, 403, 411, 413, 429)),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
