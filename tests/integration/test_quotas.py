@@ -4,6 +4,7 @@ answer is 429 with Retry-After, and nothing is recorded."""
 
 import pytest
 
+from tests.integration.browser import Browser, alert, logged_in
 from tests.integration.conftest import PASSWORD
 from tests.integration.test_two_factor import verified_user
 
@@ -116,3 +117,15 @@ def test_a_client_address_creates_forty_projects_an_hour(api, ip):
                             remote_addr=ip))
     assert api.call("POST", "/api/projects", sessions[2], json={"name": "p40"},
                     remote_addr="203.0.113.8").status_code == 201
+
+
+def test_the_settings_page_says_when_an_addition_is_over_the_quota(api):
+    browser = logged_in(Browser(api), "alice")
+    browser.sudo()
+    for n in range(2):
+        assert browser.post("/account/emails", {"email": f"a{n}@example.com"}).status_code == 303
+
+    refused = browser.post("/account/emails", {"email": "a2@example.com"})
+
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "too many email addresses added from your address" in alert(refused.text)
