@@ -58,11 +58,12 @@ class AccountCommands(Commands):
         one added by someone else never blocks its owner). Each claim sends a verification
         email, so the address's mailbox gets a limited number of them, whoever asks."""
         claim = self._find(claim_id("email", email_key))
-        if claim is None or claim.holder_id in (None, account_id):
-            if claim is not None:
-                self._check_sends_to(claim, origin)
-            return [self._claim(origin, "email", email_key, account_id, EmailTaken,
-                                "this email address is already in use")]
+        if claim is None:
+            return [Claim.create(origin, "email", email_key, account_id)]
+        if claim.holder_id in (None, account_id):
+            self._check_sends_to(claim, origin)
+            claim.take(origin, account_id, EmailTaken, "this email address is already in use")
+            return [claim]
         holder = self._account(claim.holder_id)
         holder.give_up_unverified_email(quiet_origin(origin), email_key)
         self._check_sends_to(claim, origin)
