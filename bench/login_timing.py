@@ -1,4 +1,5 @@
-"""Does a failed log-in take as long for an unknown username as for a wrong password?
+"""Does a failed log-in take as long for an unknown username as for a wrong password, and as
+long at a busy account (many events since it was last read from a snapshot) as at a quiet one?
 
 In-process, with production argon2 parameters, on SQLite and on PostgreSQL. Prints the median
 and p95 of each path and their ratio. Run: .venv/bin/python bench/login_timing.py [ROUNDS]
@@ -52,13 +53,42 @@ def timed(action, rounds: int) -> list[float]:
     return samples
 
 
+class BusyAccounts:
+    """Accounts that each just wrote BUSY events (a flood of refused log-ins, as the log holds
+    them), made before anything is timed and used for USES failed log-ins each: every one of
+    those meets at least BUSY - USES events written since the account's last snapshot, unless
+    snapshots come more often than that."""
+
+    BUSY, USES = 150, 40
+
+    def __init__(self, wiring, rounds: int):
+        self.names = [self._make(wiring, f"busy{n}") for n in range(-(-rounds // self.USES))]
+        self.used = 0
+
+    def name(self) -> str:
+        self.used += 1
+        return self.names[(self.used - 1) // self.USES]
+
+    def _make(self, wiring, username: str) -> str:
+        app = wiring.app
+        account_id = app.register(origin(), username, PASSWORD, f"{username}@example.com")
+        account = app.repository.get(account_id)
+        for _ in range(self.BUSY):
+            account.fail_login(origin(), reason="rate_limited")  # recorded, never counted
+        app.save(account)
+        wiring.projector.catch_up()
+        return username
+
+
 def measure(settings: Settings, rounds: int) -> None:
     initialise(settings)
     wiring = bootstrap(settings)
     try:
         wiring.app.register(origin(), "alice", PASSWORD, "alice@example.com")
+        busy = BusyAccounts(wiring, rounds)
         paths = {
             "wrong password": lambda: wiring.app.log_in(origin(), "alice", "not the password"),
+            "busy account": lambda: wiring.app.log_in(origin(), busy.name(), "not the password"),
             "unknown username": lambda: wiring.app.log_in(origin(), "nobody", "not the password"),
             "right password": lambda: wiring.app.log_in(origin(), "alice", PASSWORD),
         }
@@ -66,14 +96,34 @@ def measure(settings: Settings, rounds: int) -> None:
         for _ in range(rounds // 10):  # interleave, so drift in machine load hits every path
             for name, action in paths.items():
                 results[name] += timed(action, 10)
-        base = statistics.median(results["wrong password"])
-        for name, samples in results.items():
-            p50 = statistics.median(samples)
-            p95 = statistics.quantiles(samples, n=20)[18]
-            print(f"  {name:17} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
-                  f"p50 ratio to wrong password {p50 / base:5.2f}")
+        report(results, "wrong password")
+        print("  the part that differs, reading the account (argon2's noise left out):")
+        report(reads(wiring, busy, rounds), "quiet account")
     finally:
         wiring.close()
+
+
+def reads(wiring, busy: BusyAccounts, rounds: int) -> dict[str, list[float]]:
+    """Loading each kind of account as a failed log-in does, timed alone."""
+    app = wiring.app
+    quiet = app.register(origin(), "quiet", PASSWORD, "quiet@example.com")
+    busiest = app._account_named(busy.names[-1]).id  # noqa: SLF001 - its id, nothing else
+    samples = {"quiet account": [], "busy account": []}
+    for _ in range(rounds):
+        for name, account_id in (("quiet account", quiet), ("busy account", busiest)):
+            start = time.perf_counter()
+            app.repository.get(account_id)
+            samples[name].append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def report(results: dict[str, list[float]], baseline: str) -> None:
+    base = statistics.median(results[baseline])
+    for name, samples in results.items():
+        p50 = statistics.median(samples)
+        p95 = statistics.quantiles(samples, n=20)[18]
+        print(f"  {name:17} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  "
+              f"p50 ratio to {baseline} {p50 / base:5.2f}")
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from wharf.projections import (
     audit_chain,
     audit_log,
     auth_failures,
+    client_actions,
     core_metadata,
     files,
     outbox,
@@ -33,8 +34,8 @@ from wharf.uploads.storage import FileStore
 # Order matters: a view may read an earlier view's rows of the same event (outbox,
 # two_factor, audit_log).
 VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, auth_failures.VIEW,
-         api_tokens.VIEW, files.VIEW, core_metadata.VIEW, outbox.VIEW, audit_log.VIEW,
-         audit_chain.VIEW]
+         client_actions.VIEW, api_tokens.VIEW, files.VIEW, core_metadata.VIEW, outbox.VIEW,
+         audit_log.VIEW, audit_chain.VIEW]
 
 
 def utc_now() -> datetime:
@@ -114,6 +115,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
     projector = Projector(db, app.recorder, app.mapper, VIEWS)
     app.projector = projector
     app.ip_failures = auth_failures.AuthFailures(db)
+    app.client_actions = client_actions.ClientActions(db)
     app.mutex = db.exclusive
     app.api_tokens = api_tokens.ApiTokens(db)
     return Wiring(settings=settings, clock=clock, db=db, app=app, projector=projector,

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
+from wharf.domain.quotas import Quotas, Rate
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -17,6 +19,7 @@ class Settings:
     secret_key: bytes = field(default=b"", repr=False)
     site_name: str = "Wharf"
     origin: str = "http://localhost:8000"
+    files_origin: str | None = None  # where distribution files are served; None: `origin`
     smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = "Wharf <noreply@localhost>"
     session_lifetime: timedelta = timedelta(hours=12)
@@ -40,6 +43,7 @@ class Settings:
     s3_access_key_id: str | None = field(default=None, repr=False)
     s3_secret_access_key: str | None = field(default=None, repr=False)
     files_gc_grace: timedelta = timedelta(hours=24)  # an unreferenced object's age before gc
+    quotas: Quotas = Quotas()  # verification emails and new projects
 
     @property
     def uses_postgres(self) -> bool:
@@ -76,6 +80,7 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         database_schema=env.get("WHARF_DATABASE_SCHEMA", "public"),
         site_name=env.get("WHARF_SITE_NAME", "Wharf"),
         origin=env.get("WHARF_ORIGIN", "http://localhost:8000").rstrip("/"),
+        files_origin=env.get("WHARF_FILES_ORIGIN", "").rstrip("/") or None,
         smtp_url=env.get("WHARF_SMTP_URL") or None,
         mail_from=env.get("WHARF_MAIL_FROM", "Wharf <noreply@localhost>"),
         session_lifetime=timedelta(seconds=int(env.get("WHARF_SESSION_LIFETIME", 12 * 3600))),
@@ -99,9 +104,22 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         s3_access_key_id=env.get("AWS_ACCESS_KEY_ID") or None,
         s3_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY") or None,
         files_gc_grace=timedelta(hours=float(env.get("WHARF_FILES_GC_GRACE_HOURS", 24))),
+        quotas=_quotas(env),
     )
     key = env.get("WHARF_SECRET_KEY")
     return _with_secret(settings, key.encode() if key else None)
+
+
+QUOTAS = {"emails_added_per_ip": "WHARF_EMAIL_ADD_RATELIMIT",
+          "verification_emails": "WHARF_VERIFY_EMAIL_RATELIMIT",
+          "projects_per_account": "WHARF_PROJECT_CREATE_USER_RATELIMIT",
+          "projects_per_ip": "WHARF_PROJECT_CREATE_IP_RATELIMIT"}
+
+
+def _quotas(env: dict[str, str]) -> Quotas:
+    """Warehouse's names and spelling ("2 per day"); each unset one keeps PyPI's figure."""
+    return replace(Quotas(), **{name: Rate.parse(env[variable])
+                                for name, variable in QUOTAS.items() if env.get(variable)})
 
 
 def _reporter_keys(path: str | None) -> dict[str, str]:

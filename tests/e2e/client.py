@@ -58,6 +58,12 @@ class Api:
         self.register(username)
         return self.token(username)
 
+    def verified_user(self, mail: "MailDirectory", username: str) -> str:
+        """A new account whose email is verified through the delivered link: a session."""
+        self.register(username)
+        self.verify_email(mail, f"{username.lower()}@example.com")
+        return self.token(username)
+
     def sudo(self, token: str, password: str = PASSWORD) -> str:
         """Open the sudo window (needed for email changes) on this session."""
         result = self.call("POST", "/api/session/reauthenticate", token,

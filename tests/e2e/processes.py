@@ -39,6 +39,14 @@ def wharf_command(*args: str) -> list[str]:
     return [str(script), *args] if script.exists() else [sys.executable, "-m", "wharf.cli", *args]
 
 
+# For a module whose subject is not the quotas (concurrency, read-your-writes, load): as many
+# addresses added and projects created as it needs, from 127.0.0.1 and by one account.
+UNLIMITED_QUOTAS = {"WHARF_EMAIL_ADD_RATELIMIT": "100000 per day",
+                    "WHARF_VERIFY_EMAIL_RATELIMIT": "100000 per day",
+                    "WHARF_PROJECT_CREATE_USER_RATELIMIT": "100000 per hour",
+                    "WHARF_PROJECT_CREATE_IP_RATELIMIT": "100000 per hour"}
+
+
 def wharf_environ(database_url: str, schema: str, data_dir: Path) -> dict[str, str]:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("WHARF_")}
     return {**inherited, "PYTHONUNBUFFERED": "1", "WHARF_DATABASE_URL": database_url,
@@ -179,11 +187,15 @@ class Deployment:
 
     def server_errors(self) -> list[str]:
         """Lines where a gunicorn master or worker reported an error or a traceback."""
-        return [f"{p.name}: {line}" for p in self._processes if p.name.startswith("gunicorn")
-                for line in p.log_tail(lines=10_000).splitlines()
+        return [line for line in self.server_log()
                 if ("Traceback" in line or '"level":"error"' in line
                     or '"level":"critical"' in line)
                 and not any(expected.search(line) for expected in self._expected_errors)]
+
+    def server_log(self) -> list[str]:
+        """Every line the gunicorn masters and workers wrote, each after its process's name."""
+        return [f"{p.name}: {line}" for p in self._processes if p.name.startswith("gunicorn")
+                for line in p.log_tail(lines=10_000).splitlines()]
 
     def _start(self, name: str, command: list[str], pass_fds=(),
                environ: dict[str, str] | None = None) -> Process:

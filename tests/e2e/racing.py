@@ -16,10 +16,11 @@ RESULTS_TIMEOUT = 60
 @dataclass(frozen=True)
 class Call:
     path: str
-    body: dict
+    body: dict | None
     token: str | None = None
     file: tuple[str, bytes] | None = None  # an upload as twine sends it: `body` is the form,
     #                                        the file its `content` part, `token` an API token
+    method: str = "POST"
 
 
 @dataclass(frozen=True)
@@ -27,14 +28,15 @@ class Outcome:
     status: int
     code: str | None
     reason: str = field(default="", compare=False)  # the reason phrase: twine prints it
+    text: str = field(default="", compare=False, repr=False)  # the body a winner was given
 
 
 def _request(url: str, call: Call) -> requests.Request:
     if call.file is not None:
-        return requests.Request("POST", url + call.path, data=call.body,
+        return requests.Request(call.method, url + call.path, data=call.body,
                                 files={"content": call.file}, auth=("__token__", call.token))
     headers = {"Authorization": f"Bearer {call.token}"} if call.token else {}
-    return requests.Request("POST", url + call.path, json=call.body, headers=headers)
+    return requests.Request(call.method, url + call.path, json=call.body, headers=headers)
 
 
 def _racer(index: int, url: str, calls: list[Call], barrier, results) -> None:
@@ -45,10 +47,10 @@ def _racer(index: int, url: str, calls: list[Call], barrier, results) -> None:
         try:
             response = http.send(prepared, timeout=BARRIER_TIMEOUT)
         except requests.RequestException as error:  # reported, so the test fails, not hangs
-            results.put((round_, index, 0, repr(error), ""))
+            results.put((round_, index, 0, repr(error), "", ""))
             continue
         code = response.json().get("code") if response.status_code >= 400 else None
-        results.put((round_, index, response.status_code, code, response.reason))
+        results.put((round_, index, response.status_code, code, response.reason, response.text))
 
 
 def race(first: tuple[str, list[Call]],
@@ -64,8 +66,8 @@ def race(first: tuple[str, list[Call]],
         rounds = len(first[1])
         outcomes: dict[tuple[int, int], Outcome] = {}
         for _ in range(2 * rounds):
-            round_, index, status, code, reason = results.get(timeout=RESULTS_TIMEOUT)
-            outcomes[round_, index] = Outcome(status, code, reason)
+            round_, index, status, code, reason, text = results.get(timeout=RESULTS_TIMEOUT)
+            outcomes[round_, index] = Outcome(status, code, reason, text)
         return [(outcomes[r, 0], outcomes[r, 1]) for r in range(rounds)]
     finally:
         for racer in racers:

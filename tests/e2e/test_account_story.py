@@ -90,8 +90,8 @@ def test_the_session_cookie_alone_authenticates_a_browser_until_it_logs_out(web)
 
 
 def test_an_admin_granted_from_the_command_line_sees_the_roles_of_any_project_at_once(
-        web, deployment):
-    owner, admin = web.user("owner9"), web.user("Admin9")
+        web, deployment, mail):
+    owner, admin = web.verified_user(mail, "owner9"), web.user("Admin9")
     created = web.call("POST", "/api/projects", owner, json={"name": "private-roles"})
     assert created.status_code == 201
     assert web.call("GET", "/api/projects/private-roles/roles", admin).status_code == 403

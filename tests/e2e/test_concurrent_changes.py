@@ -3,9 +3,15 @@
 import pytest
 
 from tests.e2e.client import PASSWORD
+from tests.e2e.processes import UNLIMITED_QUOTAS
 from tests.e2e.racing import Call, race
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def extra_environ() -> dict[str, str]:
+    return UNLIMITED_QUOTAS  # this module's subject is not the quotas
 
 
 def test_emails_added_at_the_same_instant_on_two_servers_are_both_kept(two_servers):

@@ -29,10 +29,16 @@ import pytest
 import requests
 
 from tests.e2e.client import PASSWORD, Api
-from tests.e2e.processes import Deployment, Process, free_port
+from tests.e2e.processes import UNLIMITED_QUOTAS, Deployment, Process, free_port
 from tests.older_release import SCRIPT as OLDER_RELEASE
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def extra_environ() -> dict[str, str]:
+    return UNLIMITED_QUOTAS  # this module's subject is not the quotas
+
 
 # How long a load client waits for an answer: longer than gunicorn's 30 s worker timeout, so a
 # request the server never answers shows as such, not as the client giving up first.
@@ -52,6 +58,9 @@ name = sys.argv[1]
 wiring = bootstrap(from_environ())
 {OLDER_RELEASE}origin = cli_origin(utc_now())
 account_id = wiring.app.register(origin, name, {PASSWORD!r}, name + "@example.com")
+account = wiring.app.repository.get(account_id)  # projects need a verified email
+nonce = next(iter(account.emails.values()))["nonce"]
+wiring.app.verify_email(origin, wiring.app.verification_tokens.issue(account_id, nonce))
 wiring.app.create_project(origin.acting_as(account_id), name + "-project")
 wiring.close()
 print(account_id)
@@ -526,7 +535,8 @@ def until(condition, timeout: float) -> bool:
 
 
 @pytest.mark.parametrize("mode", ["fast", "immediate"])
-def test_postgresql_restarted_mid_load(mode, roomy_web, deployment, store, private_postgres):
+def test_postgresql_restarted_mid_load(mode, roomy_web, deployment, store, private_postgres,
+                                       mail):
     """PostgreSQL stops under load and stays down until Wharf has answered a request of every
     kind sent after it stopped (at most ANSWER_WAIT + 5 s), then starts again.
 
@@ -536,6 +546,7 @@ def test_postgresql_restarted_mid_load(mode, roomy_web, deployment, store, priva
     owner = f"owner-{mode}"
     answered(lambda: web.call("POST", "/api/accounts", json={
         "username": owner, "password": PASSWORD, "email": f"{owner}@example.com"}), 201)
+    web.verify_email(mail, f"{owner}@example.com")  # projects need it
     log_in = {"username": owner, "password": PASSWORD}
     token = answered(lambda: web.call("POST", "/api/session", json=log_in), 201).json()["token"]
     ended = answered(lambda: web.call("POST", "/api/session", json=log_in), 201).json()["token"]

@@ -2,7 +2,15 @@
 
 import pytest
 
+from tests.e2e.processes import UNLIMITED_QUOTAS
+
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def extra_environ() -> dict[str, str]:
+    return UNLIMITED_QUOTAS  # this module's subject is not the quotas
+
 
 ROUNDS = 50
 
@@ -27,9 +35,9 @@ def test_an_email_added_on_one_server_is_listed_by_the_other_at_once(two_servers
         assert address not in _emails(a, token), f"round {i}: A does not show what B removed"
 
 
-def test_a_project_created_on_one_server_is_found_by_the_other_at_once(two_servers):
+def test_a_project_created_on_one_server_is_found_by_the_other_at_once(two_servers, mail):
     a, b = two_servers
-    token = a.user("rywprojects")
+    token = a.verified_user(mail, "rywprojects")
 
     for i in range(ROUNDS):
         writer, reader = (a, b) if i % 2 == 0 else (b, a)
@@ -40,9 +48,9 @@ def test_a_project_created_on_one_server_is_found_by_the_other_at_once(two_serve
         assert found.json()["name"] == name
 
 
-def test_a_role_granted_on_one_server_is_enforced_by_the_other_at_once(two_servers):
+def test_a_role_granted_on_one_server_is_enforced_by_the_other_at_once(two_servers, mail):
     a, b = two_servers
-    owner, member = a.user("rywowner"), a.user("rywmember")
+    owner, member = a.sudo(a.verified_user(mail, "rywowner")), a.sudo(a.user("rywmember"))
     assert a.call("POST", "/api/projects", owner, json={"name": "ryw-roles"}).status_code == 201
 
     assert b.call("GET", "/api/projects/ryw-roles/roles", member).status_code == 403

@@ -5,9 +5,16 @@ import uuid
 import pytest
 
 from tests.e2e.client import PASSWORD
+from tests.e2e.processes import UNLIMITED_QUOTAS
 from tests.e2e.racing import Call, Outcome, race
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def extra_environ() -> dict[str, str]:
+    return UNLIMITED_QUOTAS  # this module's subject is not the quotas
+
 
 ROUNDS = 20
 
@@ -50,7 +57,15 @@ def test_two_registrations_of_one_username_on_two_servers_make_one_account(two_s
             _registered_events(database, "username", name.upper()) == 1
 
 
-def test_two_registrations_of_one_email_on_two_servers_make_one_account(two_servers, database):
+def _holders(database, email: str) -> list[str]:
+    return [row[0] for row in database.execute(
+        "SELECT a.username FROM account_emails e JOIN accounts a ON a.id = e.account_id"
+        " WHERE e.email_key = %s", (email,)).fetchall()]
+
+
+def test_two_registrations_of_one_email_on_two_servers_leave_it_with_one(two_servers, database):
+    """An address nobody verified goes to whoever claims it last: both sign-ups succeed, and
+    whatever the interleaving, exactly one account holds it, in the log as in the views."""
     a, b = two_servers
     tag = uuid.uuid4().hex[:6]
     emails = [f"shared{tag}{i}@example.com" for i in range(ROUNDS)]
@@ -62,21 +77,26 @@ def test_two_registrations_of_one_email_on_two_servers_make_one_account(two_serv
                                         "email": e.upper() if i % 2 else e})
                  for i, e in enumerate(emails)]))
 
-    _one_winner(outcomes, "email_taken")
+    for round_, pair in enumerate(outcomes):
+        assert [o.status for o in pair] == [201, 201], f"round {round_}: {pair}"
     for i, email in enumerate(emails):
-        assert _count(database, "SELECT count(*) FROM account_emails WHERE email_key = %s",
-                      email) == 1
-        assert _count(database, "SELECT count(*) FROM accounts WHERE username_key IN (%s, %s)",
-                      f"left{tag}{i}", f"right{tag}{i}") == 1
-        assert _registered_events(database, "username", f"left{tag}{i}") + \
-            _registered_events(database, "username", f"right{tag}{i}") == 1
+        [holder] = _holders(database, email)
+        assert holder in (f"left{tag}{i}", f"right{tag}{i}")
+        other = f"right{tag}{i}" if holder.startswith("left") else f"left{tag}{i}"
+        assert _count(database, "SELECT count(*) FROM account_emails e JOIN accounts a ON"
+                      " a.id = e.account_id WHERE a.username_key = %s", other) == 0
+        assert _registered_events(database, "username", f"left{tag}{i}") == 1
+        assert _count(database, "SELECT count(*) FROM wharf_events WHERE topic = %s AND"
+                      " convert_from(state, 'UTF8')::jsonb ->> 'email_key' = %s"
+                      " AND convert_from(state, 'UTF8')::jsonb ->> 'reason' = 'claimed'",
+                      "wharf:account:email-removed", email) == 1
 
 
 def test_two_owners_creating_one_project_name_on_two_servers_make_one_project(two_servers,
-                                                                               database):
+                                                                               database, mail):
     a, b = two_servers
     tag = uuid.uuid4().hex[:6]
-    first, second = a.user(f"first{tag}"), b.user(f"second{tag}")
+    first, second = a.verified_user(mail, f"first{tag}"), b.verified_user(mail, f"second{tag}")
 
     outcomes = race(
         (a.url, [Call("/api/projects", {"name": f"My.Project{tag}-{i}"}, first)
@@ -97,7 +117,7 @@ def test_two_owners_creating_one_project_name_on_two_servers_make_one_project(tw
         assert roles == [winner], f"round {i}"
 
 
-def test_a_released_email_is_taken_by_exactly_one_of_two_racing_accounts(two_servers, database):
+def test_a_released_email_is_held_by_exactly_one_of_two_racing_accounts(two_servers, database):
     a, b = two_servers
     tag = uuid.uuid4().hex[:6]
     holder, left, right = (a.sudo(a.user(f"{side}{tag}"))
@@ -112,7 +132,30 @@ def test_a_released_email_is_taken_by_exactly_one_of_two_racing_accounts(two_ser
     outcomes = race((a.url, [Call("/api/account/emails", {"email": e}, left) for e in emails]),
                     (b.url, [Call("/api/account/emails", {"email": e}, right) for e in emails]))
 
-    _one_winner(outcomes, "email_taken")
+    for round_, pair in enumerate(outcomes):  # never verified: the later claim takes it
+        assert [o.status for o in pair] == [201, 201], f"round {round_}: {pair}"
     for email in emails:
-        assert _count(database, "SELECT count(*) FROM account_emails WHERE email_key = %s",
-                      email) == 1
+        assert len(_holders(database, email)) == 1
+
+
+def test_a_verification_racing_a_sign_up_with_the_same_address_lets_one_win(two_servers,
+                                                                            database, mail):
+    """Either the link verifies and the sign-up is told the address is taken, or the sign-up
+    takes the address and the link is dead: never both."""
+    a, b = two_servers
+    tag = uuid.uuid4().hex[:6]
+    emails = [f"contested{tag}{i}@example.com" for i in range(ROUNDS // 2)]
+    for i, email in enumerate(emails):
+        a.register(f"first{tag}{i}", email)
+    links = [mail.verification_token(email) for email in emails]
+
+    outcomes = race(
+        (a.url, [Call("/api/account/emails/verify", {"token": link}) for link in links]),
+        (b.url, [Call("/api/accounts", {"username": f"second{tag}{i}", "password": PASSWORD,
+                                        "email": email}) for i, email in enumerate(emails)]))
+
+    for i, (verified, signed_up) in enumerate(outcomes):
+        assert (verified.status, signed_up.status) in ((204, 409), (400, 201)), \
+            f"round {i}: {verified, signed_up}"
+        winner = f"first{tag}{i}" if verified.status == 204 else f"second{tag}{i}"
+        assert _holders(database, emails[i]) == [winner]

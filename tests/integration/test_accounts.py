@@ -57,14 +57,57 @@ def test_usernames_are_unique_whatever_their_case(api):
     assert result.json["code"] == "username_taken"
 
 
-def test_emails_are_unique_across_accounts_whatever_their_case(api):
+def test_verified_emails_are_unique_across_accounts_whatever_their_case(api):
     api.register("alice", "alice@example.com")
+    api.call("POST", "/api/account/emails/verify",
+             json={"token": api.verification_token("alice@example.com")})
 
     result = api.call("POST", "/api/accounts", json={
         "username": "bob", "password": PASSWORD, "email": "ALICE@example.com"})
+    added = api.call("POST", "/api/account/emails", api.user("carol"),
+                     json={"email": "Alice@Example.com"})
 
-    assert result.status_code == 409
-    assert result.json["code"] == "email_taken"
+    assert (result.status_code, result.json["code"]) == (409, "email_taken")
+    assert (added.status_code, added.json["code"]) == (409, "email_taken")
+
+
+def test_an_address_someone_added_and_never_verified_does_not_block_its_owner(api):
+    squatter = api.user("mallory")
+    api.call("POST", "/api/account/emails", squatter, json={"email": "alice@example.com"})
+    squatters_link = api.verification_token("alice@example.com")
+
+    api.register("alice", "Alice@example.com")  # the real owner signs up with it
+
+    assert [e["email"] for e in api.call("GET", "/api/account", squatter).json["emails"]] == \
+        ["mallory@example.com"]
+    stale = api.call("POST", "/api/account/emails/verify", json={"token": squatters_link})
+    assert stale.status_code == 400 and stale.json["code"] == "invalid_token"
+    verified = api.call("POST", "/api/account/emails/verify",
+                        json={"token": api.verification_token("Alice@example.com")})
+    assert verified.status_code == 204
+    alice = api.log_in("alice")
+    assert [(e["email"], e["verified"], e["primary"])
+            for e in api.call("GET", "/api/account", alice).json["emails"]] == [
+        ("Alice@example.com", True, True)]
+    history = api.call("GET", "/api/account/events?name=account:email:remove", squatter).json
+    [removed] = history["events"]
+    assert removed["details"] == {"email": "alice@example.com", "reason": "claimed"}
+    assert removed["actor"] is None and not removed["ip"] and not removed["user_agent"]
+
+
+def test_a_sign_up_with_an_address_never_verified_takes_it_from_the_first_sign_up(api):
+    api.register("squatter", "alice@example.com")
+
+    api.register("alice", "ALICE@example.com")
+
+    alice_link = api.verification_token("ALICE@example.com")
+    assert api.call("POST", "/api/account/emails/verify",
+                    json={"token": alice_link}).status_code == 204
+    squatter = api.log_in("squatter")
+    assert api.call("GET", "/api/account", squatter).json["emails"] == []
+    back = api.call("POST", "/api/accounts", json={
+        "username": "again", "password": PASSWORD, "email": "alice@example.com"})
+    assert (back.status_code, back.json["code"]) == (409, "email_taken")
 
 
 def test_add_verify_make_primary_and_remove_emails(api):

@@ -3,12 +3,16 @@
 import base64
 import json
 from datetime import timedelta
+from uuid import UUID
 
 import pytest
 from pymacaroons import Macaroon
 
+from tests.conftest import fast_passwords
 from tests.integration.test_two_factor import enrolled, verified_user
+from wharf.bootstrap import bootstrap
 from wharf.domain.api_token import ApiToken
+from wharf.domain.origin import Origin
 from wharf.security.api_tokens import TokenRefused
 
 
@@ -241,3 +245,27 @@ def test_bearer_and_basic_forms_and_password_log_ins(api, maintainer):
     assert password.status_code == 403 and "no longer supported" in password.status
     assert nothing.status_code == 403 and "non-existent" in nothing.status
     assert api.call("DELETE", "/api/token", headers=basic("__token__", token)).status_code == 204
+
+
+def test_a_role_removal_revokes_a_token_whose_mint_the_views_have_not_seen_yet(
+        api, clock, settings):
+    """Another process minted the token and has not caught the views up yet: the project
+    itself records the token, so the removal revokes it all the same."""
+    owner, _, _ = enrolled(api, clock, "owner")
+    project(api, owner, "alpha")
+    member, _, _ = enrolled(api, clock, "member")
+    api.call("POST", "/api/projects/alpha/roles", owner,
+             json={"username": "member", "role": "Maintainer"})
+    session = api.call("GET", "/api/session", member).json
+    elsewhere = bootstrap(settings, clock, passwords=fast_passwords())
+    elsewhere.app.projector = None  # saves, and stops before the views
+    try:
+        origin = Origin(UUID(session["account_id"]), "192.0.2.20", "elsewhere", clock(),
+                        UUID(session["session_id"]))
+        minted = elsewhere.app.mint_token(origin, "raced", ["alpha"], None, None)
+    finally:
+        elsewhere.close()
+
+    assert api.call("DELETE", "/api/projects/alpha/roles/member", owner).status_code == 204
+
+    assert "revoked" in refusal(api, minted.token, "alpha")

@@ -66,7 +66,7 @@ SIGNED_IN, SIGNED_IN_PAGE = session(), page()
 SIGNED_IN_SUDO, SIGNED_IN_SUDO_PAGE = session(sudo=True), page(sudo=True)
 MEMBERS = session(("owner", "maint", "admin"))
 OWNERS = session(("owner", "admin"))  # a project's history: its Owners and admins
-ONLY_OWNER = session(("owner",))  # managing roles: Owners only, not even admins
+ONLY_OWNER_SUDO = session(("owner",), sudo=True)  # managing roles: Owners only, not admins
 ADMINS = session(("admin",))
 ALICES = session(("owner",), refused=404)  # alice's email, token or session, named by others
 ALICES_SUDO = session(("owner",), refused=404, sudo=True)
@@ -124,9 +124,9 @@ EXPECTED = {
     ("POST", "/api/projects"): SIGNED_IN,
     ("GET", "/api/projects/{name}"): ANYONE,
     ("GET", "/api/projects/{name}/roles"): MEMBERS,
-    ("POST", "/api/projects/{name}/roles"): ONLY_OWNER,
-    ("PATCH", "/api/projects/{name}/roles/{username}"): ONLY_OWNER,
-    ("DELETE", "/api/projects/{name}/roles/{username}"): ONLY_OWNER,
+    ("POST", "/api/projects/{name}/roles"): ONLY_OWNER_SUDO,
+    ("PATCH", "/api/projects/{name}/roles/{username}"): ONLY_OWNER_SUDO,
+    ("DELETE", "/api/projects/{name}/roles/{username}"): ONLY_OWNER_SUDO,
     ("GET", "/api/projects/{name}/events"): OWNERS,
     ("GET", "/api/projects/{name}/events/export"): OWNERS,
     ("GET", "/api/admin/events"): ADMINS,
@@ -167,6 +167,13 @@ EXPECTED = {
 # Maintainer, and a change or removal of alice, the last Owner, are 409s. A route that needs the
 # sudo window gets a body it accepts, so that the window, not the body, decides.
 BODIES = {
+    ("POST", "/api/account/emails"): {"email": "{email}"},
+    ("POST", "/account/emails"): {"email": "{email}"},
+    ("POST", "/api/account/tokens"): {"description": "tok_all"},
+    ("POST", "/account/tokens"): {"description": "tok_all"},
+    ("POST", "/api/account/totp/confirm"): {"code": "000000"},
+    ("POST", "/account/totp/confirm"): {"code": "000000"},
+    ("POST", "/api/account/webauthn/complete"): {"label": "matrix", "credential": {}},
     ("POST", "/api/projects/{name}/roles"): {"username": "bob", "role": "Maintainer"},
     ("PATCH", "/api/projects/{name}/roles/{username}"): {"role": "Maintainer"},
     ("POST", "/api/account/emails"): {"email": "new@example.com"},
@@ -233,6 +240,15 @@ def cast(api, clock) -> tuple[dict, dict]:
 
 def second_step(api, ticket: str, totp_code: str) -> str:
     result = api.call("POST", "/api/session/totp", json={"ticket": ticket, "code": totp_code})
+    assert result.status_code == 201, result.json
+    return result.json["token"]
+
+
+def second_session(api, clock, name: str, totp_secret: str) -> str:
+    """Another session of an account with TOTP, its password never confirmed since."""
+    ticket = password_step(api, name)["ticket"]
+    result = api.call("POST", "/api/session/totp",
+                      json={"ticket": ticket, "code": code(totp_secret, clock)})
     assert result.status_code == 201, result.json
     return result.json["token"]
 

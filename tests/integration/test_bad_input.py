@@ -215,3 +215,53 @@ def test_a_token_with_a_caveat_that_is_not_text_is_malformed_not_a_500(api):
                       f"{prefix}-{base64.urlsafe_b64encode(broken).decode().rstrip('=')}")
 
     assert answer.status_code == 403 and "malformed" in answer.json["detail"]
+
+
+def third_party(token: str) -> str:
+    """The token with a third-party caveat added, as any holder can add one offline."""
+    prefix, body = token.split("-", 1)
+    macaroon = Macaroon.deserialize(body)
+    macaroon.add_third_party_caveat("https://elsewhere.example", "a shared key", "caveat id")
+    return f"{prefix}-{macaroon.serialize()}"
+
+
+def test_a_token_with_a_third_party_caveat_is_refused_not_a_500(api, upload_token):
+    token = third_party(upload_token)
+
+    revoked = api.call("DELETE", "/api/token", token)
+    uploaded = upload(api, token, *wheel())
+
+    for answer in (revoked, uploaded):
+        assert answer.status_code == 403, answer.text
+        assert "caveat Wharf does not understand" in answer.json["detail"]
+    assert api.call("DELETE", "/api/token", upload_token).status_code == 204
+
+
+@pytest.mark.parametrize(("charset", "value"), [
+    ("unicode_escape", rb"sample\ud800project"), ("unicode_escape", rb"\N{no such name}"),
+    ("unicode_escape", rb"1.0\x00"), ("raw_unicode_escape", rb"\ud800"),
+    ("utf-16", "sampleproject".encode("utf-16")), ("utf-7", b"+2AA-"), ("latin-1", b"\xe9")])
+def test_a_part_in_a_charset_other_than_utf8_is_refused(api, upload_token, charset, value):
+    body, headers = valid_upload(upload_token)
+    del headers["Content-Length"]  # the body changes length
+    part = b'Content-Disposition: form-data; name="name"\r\n\r\nsampleproject\r\n'
+    assert part in body
+    body = body.replace(part, b'Content-Disposition: form-data; name="name"\r\n'
+                        b"Content-Type: text/plain; charset=" + charset.encode() + b"\r\n\r\n"
+                        + value + b"\r\n")
+
+    answer = api.call("POST", "/legacy/", body=body, headers=headers)
+
+    assert answer.status_code == 400, answer.text
+    assert answer.json["code"] in ("invalid_upload", "bad_request")
+    assert "UTF-8" in answer.json["detail"]
+
+
+def test_a_part_that_says_it_is_utf8_is_taken(api, upload_token):
+    body, headers = valid_upload(upload_token)
+    del headers["Content-Length"]  # the body changes length
+    part = b'Content-Disposition: form-data; name="name"\r\n\r\n'
+    body = body.replace(part, b'Content-Disposition: form-data; name="name"\r\n'
+                        b"Content-Type: text/plain; charset=UTF-8\r\n\r\n")
+
+    assert api.call("POST", "/legacy/", body=body, headers=headers).status_code == 200

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from tests.integration.test_two_factor import verified_user
 from wharf.domain.origin import cli_origin
 from wharf.http.endpoint import API_TOKEN, PUBLIC, SESSION
 from wharf.http.pages import Page
@@ -22,7 +23,14 @@ def concrete(path: str) -> str:
 def test_every_route_method_declares_who_may_call_it():
     for path, resource in ROUTES + PAGES:
         responders = {name[3:].upper() for name in dir(resource) if name.startswith("on_")}
-        assert responders == set(resource.endpoints), path
+        assert responders - {"HEAD"} == set(resource.endpoints), path
+        assert ("HEAD" in responders) == ("GET" in responders), path  # HEAD is GET's
+
+
+@pytest.mark.parametrize(("path", "method"), [(p, m) for p, m in SESSION_ENDPOINTS
+                                              if m == "GET"])
+def test_head_asks_what_get_asks(api, path, method):
+    assert api.call("HEAD", concrete(path)).status_code == 401
 
 
 def test_the_public_surface_is_exactly_what_we_mean_to_be_public():
@@ -135,8 +143,9 @@ def test_a_method_a_resource_does_not_declare_is_denied(api):
 
 
 def project_with_maintainer(api):
-    owner, maintainer, stranger = api.user("owner"), api.user("maint"), api.user("stranger")
-    api.call("POST", "/api/projects", owner, json={"name": "demo"})
+    owner, maintainer, stranger = verified_user(api, "owner"), api.user("maint"), \
+        api.user("stranger")
+    assert api.call("POST", "/api/projects", owner, json={"name": "demo"}).status_code == 201
     api.call("POST", "/api/projects/demo/roles", owner,
              json={"username": "maint", "role": "Maintainer"})
     return owner, maintainer, stranger
@@ -174,7 +183,7 @@ def test_strangers_cannot_read_a_projects_roles_but_admins_can(api):
 
 
 def test_one_user_cannot_touch_another_users_emails(api):
-    alice, mallory = api.user("alice"), api.user("mallory")
+    alice, mallory = verified_user(api, "alice"), api.user("mallory")
 
     assert api.call("DELETE", "/api/account/emails/alice@example.com", mallory).status_code == 404
     assert api.call("POST", "/api/account/emails/alice@example.com/primary",

@@ -1,8 +1,10 @@
 """Projects, their normalised names, and the Owner and Maintainer roles."""
 
+from tests.integration.test_two_factor import verified_user
+
 
 def test_creating_a_project_makes_you_its_owner(api):
-    alice = api.user("alice")
+    alice = verified_user(api, "alice")
 
     created = api.call("POST", "/api/projects", alice, json={"name": "My.Cool_Project"})
 
@@ -15,7 +17,7 @@ def test_creating_a_project_makes_you_its_owner(api):
 
 
 def test_project_names_are_unique_once_normalised(api):
-    alice, bob = api.user("alice"), api.user("bob")
+    alice, bob = verified_user(api, "alice"), verified_user(api, "bob")
     api.call("POST", "/api/projects", alice, json={"name": "wharf-demo"})
 
     taken = api.call("POST", "/api/projects", bob, json={"name": "Wharf__Demo"})
@@ -25,13 +27,13 @@ def test_project_names_are_unique_once_normalised(api):
 
 
 def test_invalid_project_names_are_refused(api):
-    alice = api.user("alice")
+    alice = verified_user(api, "alice")
     for name in ["-bad", "bad-", "has space", "ünïcode", "x" * 101]:
         assert api.call("POST", "/api/projects", alice, json={"name": name}).status_code == 400
 
 
 def test_owners_grant_change_and_remove_roles(api):
-    alice, bob = api.user("alice"), api.user("bob")
+    alice, bob = verified_user(api, "alice"), api.user("bob")
     api.call("POST", "/api/projects", alice, json={"name": "demo"})
 
     granted = api.call("POST", "/api/projects/demo/roles", alice,
@@ -50,7 +52,7 @@ def test_owners_grant_change_and_remove_roles(api):
 
 
 def test_the_last_owner_can_never_be_removed_or_demoted(api):
-    alice, _ = api.user("alice"), api.user("bob")
+    alice, _ = verified_user(api, "alice"), api.user("bob")
     api.call("POST", "/api/projects", alice, json={"name": "demo"})
     api.call("POST", "/api/projects/demo/roles", alice,
              json={"username": "bob", "role": "Maintainer"})
@@ -64,7 +66,7 @@ def test_the_last_owner_can_never_be_removed_or_demoted(api):
 
 
 def test_granting_a_role_twice_or_to_nobody_is_refused(api):
-    alice, _ = api.user("alice"), api.user("bob")
+    alice, _ = verified_user(api, "alice"), api.user("bob")
     api.call("POST", "/api/projects", alice, json={"name": "demo"})
     api.call("POST", "/api/projects/demo/roles", alice,
              json={"username": "bob", "role": "Maintainer"})
@@ -82,9 +84,43 @@ def test_granting_a_role_twice_or_to_nobody_is_refused(api):
 
 
 def test_unknown_projects_are_not_found(api):
-    alice = api.user("alice")
+    alice = verified_user(api, "alice")
     assert api.call("GET", "/api/projects/nothing-here").status_code == 404
     assert api.call("GET", "/api/projects/-invalid-").status_code == 404
     assert api.call("GET", "/api/projects/nothing-here/roles", alice).status_code == 404
     assert api.call("PATCH", "/api/projects/nothing-here/roles/alice", alice,
                     json={"role": "Owner"}).status_code == 404
+
+
+def test_granting_changing_and_removing_roles_need_the_sudo_window(api, clock):
+    alice, _ = verified_user(api, "alice"), api.user("bob")
+    api.call("POST", "/api/projects", alice, json={"name": "demo"})
+    api.call("POST", "/api/projects/demo/roles", alice,
+             json={"username": "bob", "role": "Maintainer"})
+    api.user("mallory")
+    stolen = api.log_in("alice")  # a session whose password was never confirmed
+
+    changes = [("POST", "/api/projects/demo/roles", {"username": "mallory", "role": "Owner"}),
+               ("PATCH", "/api/projects/demo/roles/bob", {"role": "Owner"}),
+               ("DELETE", "/api/projects/demo/roles/bob", None)]
+    refused = [api.call(method, path, stolen, json=body) for method, path, body in changes]
+
+    assert [(r.status_code, r.json["code"]) for r in refused] == \
+        [(403, "reauthentication_required")] * 3
+    roles = api.call("GET", "/api/projects/demo/roles", stolen).json["roles"]
+    assert sorted((r["username"], r["role"]) for r in roles) == \
+        [("alice", "Owner"), ("bob", "Maintainer")]
+    clock.advance(minutes=31)  # the first session's window has closed too
+    late = api.call("DELETE", "/api/projects/demo/roles/bob", alice)
+    assert late.json["code"] == "reauthentication_required"
+
+
+def test_a_stranger_is_told_only_owners_manage_roles_whatever_their_sudo_window(api):
+    alice, _ = verified_user(api, "alice"), api.user("bob")
+    api.call("POST", "/api/projects", alice, json={"name": "demo"})
+    api.register("mallory")
+    stranger = api.log_in("mallory")
+
+    refused = api.call("DELETE", "/api/projects/demo/roles/alice", stranger)
+
+    assert refused.status_code == 403 and refused.json["code"] == "forbidden"

@@ -152,6 +152,64 @@ def test_a_code_from_a_drifted_clock_says_so(api, clock, steps):
     assert "your device time may be out of sync" in result.json["detail"]
 
 
+@pytest.mark.parametrize("steps", [2, 3, 10])
+def test_a_code_answered_out_of_sync_is_never_accepted_later(api, clock, steps):
+    """The hint tells whoever is guessing that a code is genuine: it must not log in when
+    its moment comes (the step is spent), though the codes around it still do."""
+    _, secret, _ = enrolled(api, clock)
+    hinted = code(secret, clock, steps)
+    early = api.call("POST", "/api/session/totp",
+                     json={"ticket": password_step(api)["ticket"], "code": hinted})
+    assert early.json["code"] == "out_of_sync"
+
+    clock.advance(seconds=STEP * steps)
+    on_time = api.call("POST", "/api/session/totp",
+                       json={"ticket": password_step(api)["ticket"], "code": hinted})
+    next_step = api.call("POST", "/api/session/totp", json={
+        "ticket": password_step(api)["ticket"], "code": code(secret, clock, +1)})
+
+    assert on_time.status_code == 401 and on_time.json["code"] == "totp_replayed"
+    assert next_step.status_code == 201
+
+
+def test_a_code_answered_out_of_sync_does_not_spend_the_codes_before_it(api, clock):
+    _, secret, _ = enrolled(api, clock)
+    api.call("POST", "/api/session/totp",
+             json={"ticket": password_step(api)["ticket"], "code": code(secret, clock, 5)})
+
+    now = api.call("POST", "/api/session/totp",
+                   json={"ticket": password_step(api)["ticket"], "code": code(secret, clock)})
+
+    assert now.status_code == 201
+
+
+NON_ASCII_DIGITS = ["١٢٣٤٥٦", "１２３４５６", "12345٦", "²³⁴⁵⁶⁷"]
+
+
+def test_a_code_in_digits_other_than_ascii_is_an_invalid_code_and_counts(api, clock):
+    session, _, _ = enrolled(api, clock)
+
+    answers = [api.call("POST", "/api/session/totp",
+                        json={"ticket": password_step(api)["ticket"], "code": digits})
+               for digits in NON_ASCII_DIGITS]
+
+    assert [(a.status_code, a.json["code"]) for a in answers] == \
+        [(401, "invalid_totp")] * len(NON_ASCII_DIGITS)
+    failures = api.call("GET", "/api/account/events?name=account:login:failure", session)
+    assert [e["details"]["reason"] for e in failures.json["events"]] == \
+        ["invalid_totp"] * len(NON_ASCII_DIGITS)
+
+
+def test_enrolment_with_a_code_in_digits_other_than_ascii_is_refused(api, clock):
+    token = verified_user(api, "alice")
+    api.call("POST", "/api/account/totp", token)
+
+    answers = [api.call("POST", "/api/account/totp/confirm", token, json={"code": digits})
+               for digits in NON_ASCII_DIGITS]
+
+    assert {(a.status_code, a.json["code"]) for a in answers} == {(400, "invalid_input")}
+
+
 def test_a_ticket_works_once_and_for_five_minutes(api, clock):
     _, secret, _ = enrolled(api, clock)
     ticket = password_step(api)["ticket"]

@@ -3,11 +3,20 @@
 from uuid import UUID, uuid4
 
 from wharf.application.base import Commands, retrying
+from wharf.domain import quotas
 from wharf.domain.account import Account
-from wharf.domain.claim import claim_id
-from wharf.domain.errors import Conflict, EmailTaken, InvalidToken, NotFound, UsernameTaken
+from wharf.domain.claim import Claim, claim_id
+from wharf.domain.errors import (
+    Conflict,
+    EmailTaken,
+    InvalidToken,
+    LimiterUnavailable,
+    NotFound,
+    UsernameTaken,
+)
 from wharf.domain.names import normalise_email, username_key
 from wharf.domain.origin import Origin
+from wharf.projections.client_actions import EMAIL_ADDED
 from wharf.security import passwords as password_policy
 from wharf.security.tokens import new_nonce
 
@@ -22,12 +31,11 @@ class AccountCommands(Commands):
         origin = origin.acting_as(account_id)
         name_claim = self._claim(origin, "username", key, account_id, UsernameTaken,
                                  "this username is not available")
-        email_claim = self._claim(origin, "email", email_key, account_id, EmailTaken,
-                                  "this email address is already in use")
+        email_claims = self._email_claim(origin, email_key, account_id)
         account = Account.register(origin, account_id, username, self.passwords.hash(password))
         account.add_email(origin, address, email_key, new_nonce(),
                           origin.at + self.verification_lifetime)
-        self._save(account, name_claim, email_claim)
+        self._save(*email_claims, account, name_claim)
         return account_id
 
     @retrying
@@ -37,11 +45,43 @@ class AccountCommands(Commands):
         account.check_sudo(origin)
         if email_key in account.emails:
             raise Conflict("this email address is already on your account")
-        claim = self._claim(origin, "email", email_key, account.id, EmailTaken,
-                            "this email address is already in use")
+        self._check_added_from(origin)
+        account.check_verification_sends(origin.at, self.quotas.verification_emails)
+        claims = self._email_claim(origin, email_key, account.id)
         account.add_email(origin, address, email_key, new_nonce(),
                           origin.at + self.verification_lifetime)
-        self._save(account, claim)
+        self._save(*claims, account)
+
+    def _email_claim(self, origin: Origin, email_key: str, account_id: UUID) -> list:
+        """The address's claim for this account, and the account that gives it up: an address
+        is held for good only once verified; until then whoever claims it next takes it (so
+        one added by someone else never blocks its owner). Each claim sends a verification
+        email, so the address's mailbox gets a limited number of them, whoever asks."""
+        claim = self._find(claim_id("email", email_key))
+        if claim is None:
+            return [Claim.create(origin, "email", email_key, account_id)]
+        if claim.holder_id in (None, account_id):
+            self._check_sends_to(claim, origin)
+            claim.take(origin, account_id, EmailTaken, "this email address is already in use")
+            return [claim]
+        holder = self._account(claim.holder_id)
+        holder.give_up_unverified_email(quiet_origin(origin), email_key)
+        self._check_sends_to(claim, origin)
+        claim.take_over(origin, account_id)
+        return [holder, claim]  # in this order: the address leaves one account, then joins
+
+    def _check_sends_to(self, claim: Claim, origin: Origin) -> None:
+        self.quotas.verification_emails.check(claim.takes, origin.at,
+                                              "verification emails to this address")
+
+    def _check_added_from(self, origin: Origin) -> None:
+        try:
+            added = self.client_actions.by_ip(EMAIL_ADDED, origin.ip,
+                                              origin.at - quotas.LONGEST_WINDOW)
+        except Exception as error:  # the store could not say: fail closed
+            raise LimiterUnavailable("cannot check limits right now; try again") from error
+        self.quotas.emails_added_per_ip.check(added, origin.at,
+                                              "email addresses added from your address")
 
     @retrying
     def verify_email(self, origin: Origin, token: str) -> UUID:
@@ -81,3 +121,9 @@ class AccountCommands(Commands):
 
 def _email_key(email: str) -> str:
     return normalise_email(email)[1]
+
+
+def quiet_origin(origin: Origin) -> Origin:
+    """Who takes an address from an account that never verified it is none of that account's
+    business: its event records no actor, address or user agent."""
+    return Origin(None, "", "", origin.at)

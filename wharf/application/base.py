@@ -25,7 +25,6 @@ from wharf.domain.account import Account
 from wharf.domain.claim import Claim, claim_id
 from wharf.domain.errors import (
     Conflict,
-    Forbidden,
     LimiterUnavailable,
     NotFound,
     RateLimited,
@@ -94,11 +93,13 @@ class Commands(Application):
         self.totp_sealer = Sealer(settings.secret_key, b"totp", retired)
         self.recovery_codes = RecoveryCodes(settings.secret_key, retired)
         self.site_name = settings.site_name
+        self.quotas = settings.quotas
         self.uploads_require_2fa = settings.uploads_require_2fa
         self.relying_party = RelyingParty(settings.origin, settings.site_name,
                                           settings.webauthn_user_verification)
         self.projector: Projector | None = None  # set by bootstrap; saving needs it
         self.ip_failures = None  # the auth_failures view's queries, set by bootstrap
+        self.client_actions = None  # the client_actions view's queries, set by bootstrap
         self.mutex = None  # the store's named cross-process mutex, set by bootstrap
         self.api_tokens = None  # the api_tokens view's queries, set by bootstrap
         self.token_keys = TokenKeys(settings.secret_key, retired)
@@ -158,8 +159,7 @@ class Commands(Application):
         """Second factors and API tokens need the sudo window and a verified primary email."""
         account = self._account(origin.actor_id)
         account.check_sudo(origin)
-        if not account.has_verified_primary_email:
-            raise Forbidden("verify your primary email address first")
+        account.check_verified_primary_email()
         return account
 
     def _account(self, account_id: UUID | None) -> Account:

@@ -90,8 +90,10 @@ class LoginCommands(Commands):
         if match is None:
             self._fail(origin, account, "invalid_totp", "the TOTP code is not valid")
         if not match.in_window:
+            two_factor.spend_totp_step(origin, match.step)
             self._fail(origin, account, "out_of_sync",
-                       "the TOTP code is not valid now: your device time may be out of sync")
+                       "the TOTP code is not valid now: your device time may be out of sync",
+                       two_factor)
         if not two_factor.accept_totp_step(origin, match.step):
             self._fail(origin, account, "totp_replayed",
                        "this TOTP code has already been used; wait for the next one")

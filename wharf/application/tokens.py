@@ -45,12 +45,16 @@ class TokenCommands(Commands):
                             token_id, Conflict, f"you already have a token described"
                             f" {description!r} (descriptions are compared ignoring case)")
         projects = None if project_names is None else self._uploadable(origin, project_names)
-        token = ApiToken.issue(origin, token_id, description, projects, not_before, expires_at,
-                               self.token_keys.current)
+        for project in projects or ():
+            project.scope_token(origin, token_id)  # conflicts with a role removal in flight
+        token = ApiToken.issue(origin, token_id, description,
+                               None if projects is None else
+                               [(p.id, p.normalized_name) for p in projects],
+                               not_before, expires_at, self.token_keys.current)
         secret = api_tokens.mint(self.token_prefix, self.token_location, token_id,
                                  self.token_keys.key(token_id, self.token_keys.current),
                                  _caveats(token, not_before, expires_at, origin))
-        self._save(token, claim)
+        self._save(token, claim, *(projects or ()))
         return MintedToken(token_id, secret)
 
     @retrying
@@ -88,10 +92,15 @@ class TokenCommands(Commands):
 
     def _tokens_lost_with_role(self, origin: Origin, project: Project,
                                account_id: UUID) -> list:
-        """Revoke the account's tokens that can reach no project it can still upload to."""
+        """Revoke the account's tokens that can reach no project it can still upload to: those
+        the view lists, and those the project itself recorded (the view may not have them
+        yet when their mint was saved a moment ago, by another process)."""
         changed = []
-        for token_id in self.api_tokens.scoped_to(account_id, project.id):
+        for token_id in dict.fromkeys([*self.api_tokens.scoped_to(account_id, project.id),
+                                       *project.scoped_tokens.get(str(account_id), [])]):
             token = self._find(UUID(token_id))
+            if token.revoked:
+                continue
             reachable = [p for p in token.project_ids if p != project.id
                          and self._find(p).can_upload(account_id)]
             if not reachable:
@@ -99,14 +108,16 @@ class TokenCommands(Commands):
                 changed += [token, *self._release_description(origin, token)]
         return changed
 
-    def _uploadable(self, origin: Origin, names: list[str]) -> list[tuple[UUID, str]]:
+    def _uploadable(self, origin: Origin, names: list[str]) -> list[Project]:
+        """The projects a token's scope names, each recording the token (Owners and
+        Maintainers only): a project that does not exist is refused alike."""
         scope = []
         for name in dict.fromkeys(project_key(n) for n in names):
             holder = self._holder("project", name)
             project = self._find(holder) if holder else None
-            if project is None or not project.can_upload(origin.actor_id):
+            if project is None:
                 raise Forbidden(f"you cannot upload to project '{name}', so no token can")
-            scope.append((project.id, name))
+            scope.append(project)
         return scope
 
 

@@ -4,9 +4,12 @@ import hmac
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from wharf.domain import quotas
 from wharf.domain.base import WharfAggregate
 from wharf.domain.errors import (
     Conflict,
+    EmailTaken,
+    Forbidden,
     InvalidInput,
     InvalidToken,
     NotFound,
@@ -17,6 +20,7 @@ from wharf.domain.limits import PASSWORD, SECOND_FACTOR, FailureCounts
 from wharf.domain.origin import Origin
 
 MAX_EMAILS = 10
+CLAIMED = "claimed"  # EmailRemoved.reason: another account took the never-verified address
 FAILURE_KINDS = {
     "password": PASSWORD, "invalid_totp": SECOND_FACTOR, "totp_replayed": SECOND_FACTOR,
     "out_of_sync": SECOND_FACTOR, "invalid_recovery_code": SECOND_FACTOR,
@@ -70,6 +74,8 @@ class Account(FailureCounts, WharfAggregate):
             entry = account.emails[self.email_key]
             entry["nonce"] = self.nonce
             entry["nonce_expires_at"] = self.expires_at
+            account.verification_sends = [*quotas.recent(account.verification_sends,
+                                                         self.timestamp), self.timestamp]
 
     class EmailVerified(WharfAggregate.Event):
         TOPIC = "wharf:account:email-verified"
@@ -90,6 +96,7 @@ class Account(FailureCounts, WharfAggregate):
     class EmailRemoved(WharfAggregate.Event):
         TOPIC = "wharf:account:email-removed"
         email_key: str
+        reason: str | None = None  # None: by the holder; CLAIMED: verified or added elsewhere
 
         def apply(self, account: "Account") -> None:
             del account.emails[self.email_key]
@@ -227,6 +234,28 @@ class Account(FailureCounts, WharfAggregate):
         if not entry["primary"]:
             self._record(self.PrimaryEmailChanged, origin, email_key=email_key)
 
+    def check_verification_sends(self, at: datetime, rate: quotas.Rate) -> None:
+        rate.check(self.verification_sends, at, "verification emails from this account")
+
+    @property
+    def verification_sends(self) -> list[datetime]:
+        return self.__dict__.setdefault("_verification_sends", [])  # older snapshots lack it
+
+    @verification_sends.setter
+    def verification_sends(self, times: list[datetime]) -> None:
+        self.__dict__["_verification_sends"] = times
+
+    def give_up_unverified_email(self, origin: Origin, email_key: str) -> None:
+        """Another account claims an address this one never verified: it is this one's no
+        more (a verified address stays, and the other is told it is taken)."""
+        entry = self._email(email_key)
+        if entry["verified"]:
+            raise EmailTaken("this email address is already in use")
+        self._record(self.EmailRemoved, origin, email_key=email_key, reason=CLAIMED)
+        if entry["primary"] and self.emails:
+            heir = max(self.emails, key=lambda key: self.emails[key]["verified"])
+            self._record(self.PrimaryEmailChanged, origin, email_key=heir)
+
     def remove_email(self, origin: Origin, email_key: str) -> None:
         if self._email(email_key)["primary"]:
             raise Conflict("the primary email address cannot be removed")
@@ -314,6 +343,11 @@ class Account(FailureCounts, WharfAggregate):
         if origin.session_id is None or not self.in_sudo_window(origin.session_id, origin.at):
             raise ReauthenticationRequired(
                 "confirm your password first (POST /api/session/reauthenticate)")
+
+    def check_verified_primary_email(self) -> None:
+        """Tokens, second factors and projects: only for an address its owner has proved."""
+        if not self.has_verified_primary_email:
+            raise Forbidden("verify your primary email address first")
 
     @property
     def has_verified_primary_email(self) -> bool:

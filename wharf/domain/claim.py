@@ -5,8 +5,10 @@ name write version 1 (or the same next version) of the same aggregate, and the s
 one of them commit. That is how uniqueness holds across processes and hosts.
 """
 
+from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from wharf.domain import quotas
 from wharf.domain.base import WharfAggregate
 from wharf.domain.errors import Conflict
 from wharf.domain.origin import Origin
@@ -31,6 +33,7 @@ class Claim(WharfAggregate):
             claim.kind = self.kind
             claim.key = self.key
             claim.holder_id = self.holder_id
+            claim.takes = [self.timestamp]
 
     class Taken(WharfAggregate.Event):
         TOPIC = "wharf:claim:taken"
@@ -38,6 +41,7 @@ class Claim(WharfAggregate):
 
         def apply(self, claim: "Claim") -> None:
             claim.holder_id = self.holder_id
+            claim.takes = [*quotas.recent(claim.takes, self.timestamp), self.timestamp]
 
     class Released(WharfAggregate.Event):
         TOPIC = "wharf:claim:released"
@@ -56,6 +60,20 @@ class Claim(WharfAggregate):
         if self.holder_id is None:
             self._record(self.Taken, origin, holder_id=holder_id)
 
+    def take_over(self, origin: Origin, holder_id: UUID) -> None:
+        """Hand the name to `holder_id`, the current holder having given it up."""
+        self._record(self.Released, origin)
+        self._record(self.Taken, origin, holder_id=holder_id)
+
     def release(self, origin: Origin, holder_id: UUID) -> None:
         if self.holder_id == holder_id:
             self._record(self.Released, origin)
+
+    @property
+    def takes(self) -> list[datetime]:
+        """When the name was taken lately (for an email address: a verification email each)."""
+        return self.__dict__.setdefault("_takes", [])  # older snapshots lack it
+
+    @takes.setter
+    def takes(self, times: list[datetime]) -> None:
+        self.__dict__["_takes"] = times

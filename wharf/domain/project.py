@@ -55,6 +55,18 @@ class Project(Releases, WharfAggregate):
         def apply(self, project: "Project") -> None:
             del project.roles[str(self.account_id)]
 
+    class TokenScoped(WharfAggregate.Event):
+        """An API token scoped to this project was minted. Recorded here too, so that minting
+        and removing its owner's role write the same version of this aggregate: whichever
+        comes second sees the first (the mint is refused, or the removal revokes the token)."""
+        TOPIC = "wharf:project:token-scoped"
+        token_id: UUID
+        account_id: UUID
+
+        def apply(self, project: "Project") -> None:
+            project.scoped_tokens.setdefault(str(self.account_id), []).append(
+                str(self.token_id))
+
     @classmethod
     def create(cls, origin: Origin, project_id: UUID, name: str, normalized_name: str,
                owner_username: str) -> "Project":
@@ -86,6 +98,18 @@ class Project(Releases, WharfAggregate):
         if self._role_of(account_id, username) == OWNER:
             self._check_not_last_owner()
         self._record(self.RoleRemoved, origin, account_id=account_id, username=username)
+
+    def scope_token(self, origin: Origin, token_id: UUID) -> None:
+        if not self.can_upload(origin.actor_id):
+            raise Forbidden(f"you cannot upload to project '{self.normalized_name}', so no"
+                            f" token can")
+        self._record(self.TokenScoped, origin, token_id=token_id, account_id=origin.actor_id)
+
+    @property
+    def scoped_tokens(self) -> dict[str, list[str]]:
+        """Account id -> ids of the tokens scoped to this project it minted (since this
+        event existed; the api_tokens view knows the older ones)."""
+        return self.__dict__.setdefault("_scoped_tokens", {})  # older snapshots lack it
 
     def check_manager(self, origin: Origin) -> None:
         """Only Owners manage roles; checked before anything else is looked up."""

@@ -35,7 +35,7 @@ class TwoFactor(SecurityKeys, WharfAggregate):
 
         def apply(self, aggregate: "TwoFactor") -> None:
             aggregate.account_id = self.account_id
-            aggregate.totp = None  # {"sealed_secret", "label", "last_step"}
+            aggregate.totp = None  # {"sealed_secret", "label", "last_step", "spent_steps"}
             aggregate.pending_totp = None
             aggregate.recovery_codes = []  # [{"digest", "used_at"}]
             aggregate.start_security_keys()
@@ -72,6 +72,17 @@ class TwoFactor(SecurityKeys, WharfAggregate):
 
         def apply(self, aggregate: "TwoFactor") -> None:
             aggregate.totp["last_step"] = self.step
+            aggregate.totp["spent_steps"] = [s for s in aggregate.totp.get("spent_steps", [])
+                                             if s > self.step]
+
+    class TotpStepSpent(WharfAggregate.Event):
+        """A code of a later step was answered "out of sync": that answer told whoever sent
+        it that the code is genuine, so the code must never log in when its step comes."""
+        TOPIC = "wharf:two-factor:totp-step-spent"
+        step: int
+
+        def apply(self, aggregate: "TwoFactor") -> None:
+            aggregate.totp["spent_steps"] = [*aggregate.totp.get("spent_steps", []), self.step]
 
     class RecoveryCodesGenerated(WharfAggregate.Event):
         TOPIC = "wharf:two-factor:recovery-codes-generated"
@@ -123,11 +134,20 @@ class TwoFactor(SecurityKeys, WharfAggregate):
         self._record(self.TotpDisabled, origin, label=self.totp["label"])
 
     def accept_totp_step(self, origin: Origin, step: int) -> bool:
-        """Record a code's step; False when that step (or a later one) was already used."""
-        if step <= self.totp["last_step"]:
+        """Record a code's step; False when that step (or a later one) was already used, or
+        the step was spent by an out-of-sync answer."""
+        if self._totp_step_spent(step):
             return False
         self._record(self.TotpCodeAccepted, origin, step=step)
         return True
+
+    def spend_totp_step(self, origin: Origin, step: int) -> None:
+        """A code answered "out of sync": its step can never be accepted (earlier steps can)."""
+        if not self._totp_step_spent(step):
+            self._record(self.TotpStepSpent, origin, step=step)
+
+    def _totp_step_spent(self, step: int) -> bool:
+        return step <= self.totp["last_step"] or step in self.totp.get("spent_steps", ())
 
     def generate_recovery_codes(self, origin: Origin, digests: list[str]) -> None:
         if not self.enabled:

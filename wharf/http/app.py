@@ -12,6 +12,7 @@ from wharf import logs
 from wharf.bootstrap import Wiring, bootstrap
 from wharf.http import errors
 from wharf.http.auth import Authentication
+from wharf.http.body import MediaTypes
 from wharf.http.observability import Observability
 from wharf.http.openapi import OpenApiResource, build_spec
 from wharf.http.pages.error_pages import error_serializer
@@ -26,7 +27,8 @@ def _json_handler() -> falcon.media.JSONHandler:
 
 def create_app(wiring: Wiring) -> falcon.App:
     wiring.app.passwords.warm_up()
-    app = falcon.App(middleware=[Observability(), Authentication(wiring), Pages()])
+    app = falcon.App(middleware=[Observability(), MediaTypes(), Authentication(wiring),
+                                 Pages()])
     handler = _json_handler()
     app.resp_options.media_handlers.update(
         {falcon.MEDIA_JSON: handler, "application/problem+json": handler})

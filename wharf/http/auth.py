@@ -10,7 +10,7 @@ import falcon
 
 from wharf.domain.origin import Origin
 from wharf.http.client import client_ip, user_agent
-from wharf.http.endpoint import API_TOKEN, PUBLIC, SESSION
+from wharf.http.endpoint import API_TOKEN, PUBLIC, SESSION, endpoint_of
 from wharf.http.errors import Problem, refused
 from wharf.security.tokens import token_hash
 
@@ -50,7 +50,7 @@ class Authentication:
         req.context.page = bool(getattr(resource, "html_page", False))
         if resource is None or not hasattr(resource, f"on_{req.method.lower()}"):
             return  # Falcon answers 404 / 405 itself
-        endpoint = getattr(resource, "endpoints", {}).get(req.method)
+        endpoint = endpoint_of(resource, req.method)
         if endpoint is None:
             raise Problem(falcon.HTTP_403, "forbidden", "this operation is not allowed")
         if endpoint.auth == PUBLIC:

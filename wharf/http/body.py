@@ -37,8 +37,24 @@ def read_bounded(req: falcon.Request, max_bytes: int) -> bytes:
     return raw
 
 
+def media_type(req: falcon.Request) -> str | None:
+    """The body's media type without its parameters (lower case: see MediaTypes)."""
+    return req.content_type.split(";")[0].strip() if req.content_type else None
+
+
+class MediaTypes:
+    """Middleware: a body's media type in lower case, as RFC 9110 makes it case-insensitive
+    (`Application/JSON` is JSON, for Falcon's multipart parser too); its parameters as sent,
+    since a multipart boundary is case-sensitive."""
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if req.content_type:
+            kind, separator, parameters = req.content_type.partition(";")
+            req.content_type = kind.strip().lower() + separator + parameters
+
+
 def load(req: falcon.Request, schema: type[Schema], max_bytes: int) -> dict:
-    if req.content_type is None or req.content_type.split(";")[0].strip() != "application/json":
+    if media_type(req) != "application/json":
         raise Problem(falcon.HTTP_415, "unsupported_media_type",
                       "send the request body as application/json")
     raw = read_bounded(req, max_bytes)

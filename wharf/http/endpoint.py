@@ -25,3 +25,14 @@ class Endpoint:
     query: type[Schema] | None = None  # the query string's parameters
     media: tuple[str, ...] = ("application/json",)  # what a success answer may be
     body_required: bool = True  # False: the body may be left out
+
+
+def endpoint_of(resource, method: str) -> Endpoint | None:
+    """The declared endpoint a request reaches; HEAD is GET without the body (RFC 9110)."""
+    return getattr(resource, "endpoints", {}).get("GET" if method == "HEAD" else method)
+
+
+def answering_head(cls: type) -> None:
+    """Give a resource class with `on_get` an `on_head` that runs it (Falcon drops the body)."""
+    if "on_get" in vars(cls) and "on_head" not in vars(cls):
+        cls.on_head = cls.on_get

@@ -82,3 +82,5 @@ class OpenApiResource:
 
     def on_get(self, req, resp) -> None:
         resp.media = self._document
+
+    on_head = on_get

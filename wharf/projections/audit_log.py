@@ -16,7 +16,7 @@ import orjson
 
 from wharf.domain.errors import InvalidInput
 from wharf.projections.audit_names import NAMES, TOPICS, entries
-from wharf.projections.database import Database, stamp
+from wharf.projections.database import Database, stamp, unstamp
 from wharf.projections.projector import POSITIONED, View
 
 SCHEMA = [
@@ -169,15 +169,25 @@ def _encode(row: dict) -> str:
 
 
 def _decode(cursor: str) -> tuple:
+    """The key a cursor names, refused unless it is one a page could have made: a stored time
+    (so no NUL, nothing else) and numbers that fit the columns (BIGINT position, INTEGER
+    entry), which a forged cursor's 10**30 would not."""
     try:
         occurred_at, position, entry = json.loads(
             base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not (isinstance(occurred_at, str) and isinstance(position, int)
-                and isinstance(entry, int)):
+        if not (isinstance(occurred_at, str) and stamp(unstamp(occurred_at)) == occurred_at
+                and _fits(position, BIGINT) and _fits(entry, INTEGER)):
             raise ValueError
         return occurred_at, position, entry
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("invalid cursor: pass back the next_cursor of a page") from None
+
+
+BIGINT, INTEGER = 2**63, 2**31
+
+
+def _fits(number, bound: int) -> bool:
+    return type(number) is int and 0 <= number < bound
 
 
 def _text(value) -> str | None:

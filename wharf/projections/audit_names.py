@@ -67,6 +67,8 @@ INTERNAL = (
     Claim.Created, Claim.Taken, Claim.Released, UnknownUsername.Created,
     Account.PasswordRehashed, TwoFactor.Created, TwoFactor.TotpEnrolmentStarted,
     TwoFactor.TotpCodeAccepted, TwoFactor.SecurityKeyChallengeIssued,
+    TwoFactor.TotpStepSpent,  # the log-in failure beside it says "out_of_sync"
+    Project.TokenScoped,  # the token's own issue names the project
     TwoFactor.SecurityKeyUsed,  # the log-in it completes names the key
     LogRepair.Created,
 )
@@ -109,7 +111,6 @@ for event_class, describe in {
     Account.EmailVerified: _account("account:email:verified", email=_field("email_key")),
     Account.PrimaryEmailChanged: _account("account:email:primary:change",
                                           email=_field("email_key")),
-    Account.EmailRemoved: _account("account:email:remove", email=_field("email_key")),
     Account.LoginFailed: _account("account:login:failure", reason=_field("reason")),
     Account.LoginTicketIssued: _account("account:login:two_factor_required",
                                         methods=_field("methods")),
@@ -131,6 +132,13 @@ def _(event: Account.LoggedIn, cur) -> list[Entry]:
                   details={"session_id": str(event.session_id),
                            "two_factor_label": event.two_factor_label},
                   two_factor_method=event.two_factor_method)]
+
+
+@entries.register
+def _(event: Account.EmailRemoved, cur) -> list[Entry]:
+    """By its holder, or (reason "claimed") to another account, this one never verified it."""
+    details = {"email": event.email_key, **({"reason": event.reason} if event.reason else {})}
+    return [Entry("account:email:remove", event.originator_id, details=details)]
 
 
 @entries.register

@@ -23,6 +23,9 @@ from pymacaroons import MACAROON_V2, Macaroon, Verifier
 from pymacaroons.exceptions import MacaroonException
 
 
+UNKNOWN_CAVEAT = "Invalid API Token: the token carries a caveat Wharf does not understand"
+
+
 class TokenRefused(Exception):
     """Why a token cannot be used; `str()` is the message the client is shown, `code` the
     problem document's code."""
@@ -107,6 +110,8 @@ def parse(token: str, prefix: str) -> ParsedToken:
         caveats = [_caveat(c.caveat_id_bytes.decode()) for c in macaroon.first_party_caveats()]
     except Exception:  # noqa: BLE001 - pymacaroons raises bare Exception on some garbage
         raise TokenRefused("Invalid API Token: the token is malformed") from None
+    if macaroon.third_party_caveats():  # it would need a discharge macaroon nobody sends
+        raise TokenRefused(UNKNOWN_CAVEAT)
     return ParsedToken(token_id, macaroon, caveats)
 
 
@@ -125,7 +130,7 @@ def verify_signature(parsed: ParsedToken, key: bytes) -> None:
     verifier = Verifier()
     verifier.satisfy_general(lambda caveat: True)
     try:
-        verifier.verify(parsed.macaroon, key)
+        verifier.verify(parsed.macaroon, key, discharge_macaroons=[])
     except MacaroonException:
         raise TokenRefused("Invalid API Token: the token's signature does not match") from None
 
@@ -138,8 +143,7 @@ def check_caveats(caveats: list, *, now: datetime, user_id: UUID, project_key: s
         caveats = [c for c in caveats if not isinstance(c, ProjectNames | ProjectIds)]
     for caveat in caveats:
         if caveat is None:
-            raise TokenRefused("Invalid API Token: the token carries a caveat Wharf does not"
-                               " understand")
+            raise TokenRefused(UNKNOWN_CAVEAT)
         if isinstance(caveat, Expiry) and moment < caveat.not_before:
             raise TokenRefused("Invalid API Token: the token is not yet valid")
         if isinstance(caveat, Expiry) and moment >= caveat.expires_at:

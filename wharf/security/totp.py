@@ -52,7 +52,7 @@ def hotp(secret: str, counter: int, digits: int = DIGITS) -> str:
 
 def find(secret: str, code: str, at: datetime) -> Match | None:
     """The step within REPORTED_DRIFT of `at` whose code is `code`, checking every step."""
-    if len(code) != DIGITS or not code.isdigit():
+    if len(code) != DIGITS or not (code.isascii() and code.isdigit()):  # not "١٢٣٤٥٦"
         return None
     now_step = int(at.timestamp()) // STEP_SECONDS
     found = None

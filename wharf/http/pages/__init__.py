@@ -6,6 +6,7 @@ A page resource is a Falcon resource like the API's, with its own `endpoints` ta
 
 import falcon
 
+from wharf.http.endpoint import answering_head
 from wharf.http.pages import forms
 from wharf.http.pages.render import render
 
@@ -13,6 +14,10 @@ from wharf.http.pages.render import render
 class Page:
     html_page = True
     form_page: str | None = None  # where a POST-only page's form is: its GET goes there
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        answering_head(cls)
 
     def __init__(self, wiring):
         self.wiring = wiring

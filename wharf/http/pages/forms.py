@@ -12,7 +12,7 @@ from uuid import UUID
 import falcon
 from marshmallow import Schema
 
-from wharf.http.body import read_bounded
+from wharf.http.body import media_type, read_bounded
 from wharf.http.errors import Problem
 
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -22,7 +22,7 @@ CSRF_FIELD = "csrf"
 
 def read_form(req: falcon.Request, max_bytes: int) -> dict[str, str]:
     """The first value of each non-blank field of an urlencoded body of at most max_bytes."""
-    if req.content_type is None or req.content_type.split(";")[0].strip().lower() != FORM_TYPE:
+    if media_type(req) != FORM_TYPE:
         raise Problem(falcon.HTTP_415, "unsupported_media_type", f"send the form as {FORM_TYPE}")
     raw = read_bounded(req, max_bytes)
     try:

@@ -5,12 +5,15 @@ import falcon
 
 from wharf.http.pages.render import no_store, see_other
 
+EVERY_ANSWER = {  # the API's too: no answer is sniffed into something else, or framed
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # for browsers that predate frame-ancestors
+}
 SECURITY_HEADERS = {
     # No 'unsafe-inline': no inline script or style anywhere in the pages.
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self';"
                                " script-src 'self'; form-action 'self'; frame-ancestors 'none';"
                                " base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
 
@@ -26,10 +29,12 @@ class Pages:
             resp.complete = True
 
     def process_response(self, req, resp, resource, req_succeeded) -> None:
-        """The security headers on every page or HTML answer, and no-store on every page and
+        """nosniff and no framing on every answer; the page policy on every page or HTML
+        answer; and no-store on every page and
         every answer to a session (unless its resource chose a cache policy, as the stylesheet
         does): a browser's Back button after log-out, or a shared computer's cache, must not
         show an account."""
+        resp.set_headers(EVERY_ANSWER)
         page = getattr(req.context, "page", False)
         if page or (resp.content_type or "").startswith("text/html"):
             resp.set_headers(SECURITY_HEADERS)

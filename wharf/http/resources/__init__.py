@@ -3,9 +3,14 @@
 import falcon
 
 from wharf.http import body
+from wharf.http.endpoint import answering_head
 
 
 class Resource:
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        answering_head(cls)
+
     def __init__(self, wiring):
         self.wiring = wiring
         self.app = wiring.app

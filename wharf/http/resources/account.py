@@ -13,8 +13,9 @@ from wharf.http.resources.session import PASSWORD_ERRORS
 
 class AccountsResource(Resource):
     endpoints = {
-        "POST": Endpoint(PUBLIC, "Register an account; a verification email is sent", 201,
-                         schemas.Registration, schemas.Created, (400, 409)),
+        "POST": Endpoint(PUBLIC, "Register an account; a verification email is sent (an address"
+                         " another account never verified is taken from it)", 201,
+                         schemas.Registration, schemas.Created, (400, 409, 429)),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -50,8 +51,9 @@ class PasswordResource(Resource):
 
 class EmailsResource(Resource):
     endpoints = {
-        "POST": Endpoint(SESSION, "Add an email address (sudo window); it is sent a link", 201,
-                         schemas.NewEmail, None, (400, 401, 403, 409)),
+        "POST": Endpoint(SESSION, "Add an email address (sudo window); it is sent a link (2 a"
+                         " day per client address, 3 links per 6 hours per account and per"
+                         " address)", 201, schemas.NewEmail, None, (400, 401, 403, 409, 429, 503)),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:

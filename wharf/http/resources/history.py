@@ -3,7 +3,9 @@ the admin's log over everything; each as pages of JSON or as a streamed JSONL/CS
 
 import csv
 import io
+import itertools
 import json
+import logging
 from collections.abc import Iterator
 
 import falcon
@@ -20,7 +22,12 @@ from wharf.projections.database import stamp
 COLUMNS = ["id", "time", "name", "actor", "account", "project", "ip", "user_agent",
            "two_factor_method", "token_id", "details"]
 MEDIA = {"jsonl": "application/jsonl; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+INCOMPLETE = "the export stopped early: it is incomplete"
+INCOMPLETE_LINE = {
+    "jsonl": json.dumps({"code": "export_incomplete", "error": INCOMPLETE}).encode() + b"\n",
+    "csv": f"#export_incomplete,{INCOMPLETE}\r\n".encode()}
 ERRORS = (400, 401, 403, 404)
+log = logging.getLogger("wharf.http")
 
 
 class History(Resource):
@@ -64,7 +71,21 @@ class Export(History):
         resp.content_type = MEDIA[kind]
         resp.set_header("Cache-Control", "no-store")
         resp.set_header("Content-Disposition", f'attachment; filename="wharf-events.{kind}"')
-        resp.stream = _jsonl(entries) if kind == "jsonl" else _csv(entries)
+        chunks = _jsonl(entries) if kind == "jsonl" else _csv(entries)
+        first = next(chunks, b"")  # a failure before the first line is a problem document
+        resp.stream = _ending_cleanly(itertools.chain([first], chunks), kind,
+                                      req.context.request_id)
+
+
+def _ending_cleanly(chunks: Iterator[bytes], kind: str, request_id: str) -> Iterator[bytes]:
+    """The export, whose status line is long gone when a later batch fails (the store went
+    away, a row could not be read): the failure is logged, and the body ends with a last line
+    saying it is incomplete, rather than the server's own error page or a silent cut."""
+    try:
+        yield from chunks
+    except Exception:
+        log.exception("the export stopped early", extra={"fields": {"request_id": request_id}})
+        yield INCOMPLETE_LINE[kind]
 
 
 def _jsonl(entries: Iterator[dict]) -> Iterator[bytes]:

@@ -12,8 +12,9 @@ from wharf.http.resources import Resource
 
 class ProjectsResource(Resource):
     endpoints = {
-        "POST": Endpoint(SESSION, "Create a project; you become its Owner", 201,
-                         schemas.NewProject, schemas.Created, (400, 401, 409)),
+        "POST": Endpoint(SESSION, "Create a project; you become its Owner (a verified primary"
+                         " email; 20 an hour per account, 40 per client address)", 201,
+                         schemas.NewProject, schemas.Created, (400, 401, 403, 409, 429, 503)),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -40,8 +41,8 @@ class RolesResource(ProjectResource):
     endpoints = {
         "GET": Endpoint(SESSION, "Roles on a project (its Owners, Maintainers and admins)", 200,
                         None, schemas.RoleList, (401, 403, 404)),
-        "POST": Endpoint(SESSION, "Grant a role (Owners only)", 201, schemas.NewRole, None,
-                         (400, 401, 403, 404, 409)),
+        "POST": Endpoint(SESSION, "Grant a role (Owners only, sudo window)", 201,
+                         schemas.NewRole, None, (400, 401, 403, 404, 409)),
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
@@ -60,10 +61,10 @@ class RolesResource(ProjectResource):
 
 class RoleResource(Resource):
     endpoints = {
-        "PATCH": Endpoint(SESSION, "Change a role (Owners only; never the last Owner)", 204,
-                          schemas.RoleUpdate, None, (400, 401, 403, 404, 409)),
-        "DELETE": Endpoint(SESSION, "Remove a role (Owners only; never the last Owner)", 204,
-                           errors=(401, 403, 404, 409)),
+        "PATCH": Endpoint(SESSION, "Change a role (Owners only, sudo window; never the last"
+                          " Owner)", 204, schemas.RoleUpdate, None, (400, 401, 403, 404, 409)),
+        "DELETE": Endpoint(SESSION, "Remove a role (Owners only, sudo window; never the last"
+                           " Owner)", 204, errors=(401, 403, 404, 409)),
     }
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response, name: str,

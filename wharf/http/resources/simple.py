@@ -1,6 +1,7 @@
 """The simple repository API that pip reads (PEP 503 HTML, PEP 691 JSON) and the files."""
 
 from collections import OrderedDict
+from urllib.parse import urlsplit
 
 import falcon
 
@@ -11,6 +12,8 @@ from wharf.http.resources import Resource
 from wharf.uploads.simple_index import JSON, choose_media_type, index_page, project_page
 
 IMMUTABLE = ["public", "max-age=31536000", "immutable"]  # a file's bytes never change
+INERT = {"Content-Security-Policy": "sandbox; default-src 'none'",
+         "X-Content-Type-Options": "nosniff"}
 
 
 class PageCache:
@@ -70,39 +73,64 @@ class SimpleProjectResource(Resource):
         if fingerprint is None:
             raise falcon.HTTPNotFound(description="no such project")
         resp.text = self._pages.get((normalized, media_type, fingerprint),
-                              lambda: self._page(normalized, media_type))
+                                    lambda: self._page(normalized, media_type))
 
     def _page(self, normalized: str, media_type: str) -> str:
         rows = self.wiring.files.of_project(normalized)
-        files = [{**row, "url": f"/files/{row['sha256']}/{row['filename']}",
+        files_origin = self.wiring.settings.files_origin or ""
+        files = [{**row, "url": files_origin + file_path(row["sha256"], row["filename"]),
                   "upload_time": row["uploaded_at"]} for row in rows]
         versions = list(dict.fromkeys(row["version"] for row in rows))  # releases, PEP 700
         return project_page(media_type, normalized, files, versions)
 
 
 class FileResource(Resource):
-    endpoints = {"GET": Endpoint(PUBLIC, "A distribution file, cached forever", errors=(404,))}
+    """Whatever bytes an uploader sent, served so that no browser runs or renders them: a
+    download, sandboxed, never sniffed; and, with WHARF_FILES_ORIGIN, from an origin of
+    their own, away from the account pages and their cookie."""
+    endpoints = {"GET": Endpoint(PUBLIC, "A distribution file, cached forever, as a download",
+                                 errors=(301, 404))}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sha256: str,
                filename: str) -> None:
+        _on_files_origin(req, self.wiring.settings.files_origin, file_path(sha256, filename))
         row = self.wiring.files.by_filename(filename)
         if row is None or row["sha256"] != sha256:
             raise falcon.HTTPNotFound(description="no such file")
-        resp.content_type = "application/octet-stream"
-        resp.cache_control = IMMUTABLE
+        _inert(resp, filename)
         resp.content_length = row["size"]
-        resp.stream = self.wiring.file_store.open(sha256)
+        if req.method != "HEAD":
+            resp.stream = self.wiring.file_store.open(sha256)
 
 
 class CoreMetadataResource(Resource):
     endpoints = {"GET": Endpoint(PUBLIC, "A wheel's core metadata file (PEP 658), cached"
-                                 " forever", errors=(404,))}
+                                 " forever, as a download", errors=(301, 404))}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, sha256: str,
                filename: str) -> None:
+        _on_files_origin(req, self.wiring.settings.files_origin,
+                         file_path(sha256, filename) + ".metadata")
         row = self.wiring.files.by_filename(filename)
         if row is None or row["sha256"] != sha256 or not row["metadata_sha256"]:
             raise falcon.HTTPNotFound(description="no such file")
-        resp.content_type = "application/octet-stream"
-        resp.cache_control = IMMUTABLE
-        resp.stream = self.wiring.file_store.open(row["metadata_sha256"])
+        _inert(resp, f"{filename}.metadata")
+        if req.method != "HEAD":
+            resp.stream = self.wiring.file_store.open(row["metadata_sha256"])
+
+
+def file_path(sha256: str, filename: str) -> str:
+    return f"/files/{sha256}/{filename}"
+
+
+def _on_files_origin(req: falcon.Request, files_origin: str | None, path: str) -> None:
+    """With WHARF_FILES_ORIGIN, files are served there only: anywhere else sends them on."""
+    if files_origin and req.netloc != urlsplit(files_origin).netloc:
+        raise falcon.HTTPMovedPermanently(files_origin + path)
+
+
+def _inert(resp: falcon.Response, filename: str) -> None:
+    resp.content_type = "application/octet-stream"
+    resp.set_headers(INERT)
+    resp.set_header("Content-Disposition", f'attachment; filename="{filename}"')
+    resp.cache_control = IMMUTABLE

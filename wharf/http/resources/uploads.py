@@ -11,10 +11,12 @@ import hashlib
 import io
 
 import falcon
+from falcon.util.mediatypes import parse_header
 
 from wharf.domain.errors import FileRefused
 from wharf.files import record_while_present
 from wharf.http.auth import origin_of
+from wharf.http.body import media_type
 from wharf.http.endpoint import API_TOKEN, Endpoint
 from wharf.http.errors import Problem
 from wharf.http.resources import Resource
@@ -25,19 +27,20 @@ from wharf.uploads.storage import FileStoreUnavailable, FileTooLarge, Hashing, R
 MULTIPART = "multipart/form-data"
 MAX_FIELDS_BYTES = 4 * 1024 * 1024  # metadata, README included; the file itself is streamed
 MIB = 1024 * 1024
+UTF8_CHARSETS = ("utf-8", "utf8", "us-ascii", "ascii")  # ASCII is UTF-8 too
 
 
 class LegacyUploadResource(Resource):
     endpoints = {
         "POST": Endpoint(API_TOKEN, "Upload a distribution file, as twine and uv do: a"
                          " multipart form, the API token as Basic password of `__token__`",
-                         200, errors=(400, 403, 411, 413, 503)),
+                         200, errors=(400, 403, 411, 413, 429, 503)),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         authority, token = self.wiring.upload_authority, req.context.api_token
         authority.authenticate(token, req.context.now)  # no body is read for a token unfit now
-        if not (req.content_type or "").startswith(MULTIPART):
+        if media_type(req) != MULTIPART:
             raise UploadRefused(f"Send the upload as {MULTIPART}.")
         if req.content_length is None:  # Falcon's multipart parser needs it; twine and uv send it
             raise Problem(falcon.HTTP_411, "length_required", "send a Content-Length header")
@@ -60,7 +63,7 @@ class LegacyUploadResource(Resource):
         parts = iter(req.get_media())
         for part in parts:
             if part.name != "content":
-                text = part.get_text() or ""
+                text = _text(part)
                 text_bytes += len(text)
                 if text_bytes > MAX_FIELDS_BYTES:
                     raise UploadRefused(f"The form's fields must be at most {MAX_FIELDS_BYTES}"
@@ -95,6 +98,15 @@ class LegacyUploadResource(Resource):
         content = checks.metadata.content
         return self.wiring.file_store.put(io.BytesIO(content), hashlib.sha256(content).hexdigest(),
                                           MAX_METADATA_BYTES).key
+
+def _text(part) -> str:
+    """A field's text, decoded as UTF-8 only: a part may name any codec Python knows as its
+    charset (`unicode_escape` turns `\\x00` or `\\ud800` into the real thing), and twine and uv
+    send UTF-8, or no charset at all."""
+    _, options = parse_header(part.content_type or "text/plain")
+    if options.get("charset", "utf-8").lower() not in UTF8_CHARSETS:
+        raise UploadRefused("Send every form field as UTF-8 text (charset=utf-8).")
+    return part.get_text() or ""
 
 
 class _Checks:
