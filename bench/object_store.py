@@ -44,7 +44,7 @@ from tests.e2e.packages import metadata  # noqa: E402
 from tests.e2e.processes import Deployment  # noqa: E402
 from tests.seaweedfs import SeaweedFS  # noqa: E402
 from wharf.application import Uploader  # noqa: E402
-from wharf.bootstrap import bootstrap, initialise  # noqa: E402
+from wharf.bootstrap import bootstrap  # noqa: E402
 from wharf.domain.origin import Origin  # noqa: E402
 from wharf.settings import from_environ  # noqa: E402
 from wharf.uploads.distributions import validate_upload  # noqa: E402
