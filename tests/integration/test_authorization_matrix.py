@@ -330,8 +330,9 @@ ABOUT = {
 
 def live_routes(app) -> set[tuple[str, str]]:
     """(method, path template) of every responder the app's router holds, Falcon's own
-    defaults (OPTIONS, 405) aside."""
-    return {(method.method, route.path) for route in inspect.inspect_routes(app)
+    defaults (OPTIONS, 405) aside; HEAD is its GET's row (endpoint_of gives it GET's gate)."""
+    return {("GET" if method.method == "HEAD" else method.method, route.path)
+            for route in inspect.inspect_routes(app)
             for method in route.methods if not method.internal}
 
 
