@@ -123,7 +123,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                                                    settings.token_prefix,
                                                    settings.uploads_require_2fa),
                   file_store=LocalFiles(settings.files_dir),
-                  renderer=Renderer(settings, app.verification_tokens))
+                  renderer=Renderer(settings, app.verification_tokens,
+                                            app.reset_tokens))
 
 
 def initialise(settings: Settings) -> None:

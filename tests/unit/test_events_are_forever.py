@@ -2,7 +2,8 @@
 
 Each tests/fixtures/events-*.json was recorded from a release: a story that triggers every event
 class it added (events-2026-11.json: the first release; ...-security-keys.json: security keys;
-...-tokens-uploads.json: API tokens and uploads).
+...-tokens-uploads.json: API tokens and uploads; ...-12-password-reset.json: password resets
+and verification links sent again).
 NOTE: never regenerate one; add a new fixture when new events land.
 """
 

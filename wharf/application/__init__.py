@@ -3,6 +3,7 @@
 from wharf.application.accounts import AccountCommands
 from wharf.application.log_repair import LogRepairCommands
 from wharf.application.login import LoginCommands, NewSession, SecondStep
+from wharf.application.password_reset import PasswordResetCommands
 from wharf.application.projects import ProjectCommands
 from wharf.application.security_keys import KeyRegistered, SecurityKeyCommands
 from wharf.application.sessions import SessionCommands
@@ -18,7 +19,7 @@ __all__ = ["KeyRegistered", "MintedToken", "NewSession", "SecondStep", "TotpEnro
            "Uploader", "Wharf"]
 
 
-class Wharf(AccountCommands, SecurityKeyCommands, LoginCommands, SessionCommands,
-            TwoFactorCommands, UploadCommands, ProjectCommands, TokenCommands, LogRepairCommands):
+class Wharf(AccountCommands, PasswordResetCommands, SecurityKeyCommands, LoginCommands,
+            SessionCommands, TwoFactorCommands, UploadCommands, ProjectCommands, TokenCommands, LogRepairCommands):
     name = "Wharf"
     snapshotting_intervals = {Account: 200, Project: 200, TwoFactor: 200, ApiToken: 200}  # noqa: RUF012
