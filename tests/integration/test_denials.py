@@ -81,6 +81,8 @@ def test_the_public_pages_are_exactly_what_we_mean_to_be_public():
         ("/account/verify-email", "GET"), ("/account/verify-email", "POST"),
         ("/login", "GET"), ("/login", "POST"), ("/login/totp", "POST"),
         ("/login/recovery-code", "POST"), ("/static/{name}", "GET"),
+        ("/password-reset", "GET"), ("/password-reset", "POST"),
+        ("/account/password-reset", "GET"), ("/account/password-reset", "POST"),
     }
 
 

@@ -8,9 +8,15 @@ from wharf.http.pages.account import (
     PasswordPage,
     ReauthenticationPage,
 )
-from wharf.http.pages.emails import AddEmailPage, PrimaryEmailPage, RemoveEmailPage
+from wharf.http.pages.emails import (
+    AddEmailPage,
+    PrimaryEmailPage,
+    RemoveEmailPage,
+    VerificationResendPage,
+)
 from wharf.http.pages.history import AccountHistoryPage, ProjectHistoryPage
 from wharf.http.pages.login import LoginPage, LogoutPage, RecoveryCodeStepPage, TotpStepPage
+from wharf.http.pages.password_reset import ForgottenPasswordPage, PasswordResetPage
 from wharf.http.pages.signup import EmailVerificationPage, SignupPage
 from wharf.http.pages.static import StaticFiles
 from wharf.http.pages.tokens import TokenMintPage, TokenRevokePage
@@ -91,6 +97,8 @@ PAGES = [
     ("/signup", SignupPage),
     ("/account/verify-email", EmailVerificationPage),
     ("/login", LoginPage),
+    ("/password-reset", ForgottenPasswordPage),
+    ("/account/password-reset", PasswordResetPage),
     ("/login/totp", TotpStepPage),
     ("/login/recovery-code", RecoveryCodeStepPage),
     ("/logout", LogoutPage),
@@ -100,6 +108,7 @@ PAGES = [
     ("/account/emails", AddEmailPage),
     ("/account/emails/primary", PrimaryEmailPage),
     ("/account/emails/remove", RemoveEmailPage),
+    ("/account/emails/verification", VerificationResendPage),
     ("/account/totp", TotpEnrolmentPage),
     ("/account/totp/confirm", TotpConfirmationPage),
     ("/account/totp/remove", TotpRemovalPage),
