@@ -265,3 +265,46 @@ def test_a_reset_does_not_skip_the_second_factor(api, clock):
 
     assert step.status_code == 202
     assert "totp" in step.json["methods"]
+
+
+def _forged(account_id: str, micros: int) -> str:
+    import base64
+    from uuid import UUID
+
+    raw = UUID(account_id).bytes + micros.to_bytes(8, "big", signed=True) + b"\0" * 32
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("micros", [2**63 - 1, -(2**63), 0])
+def test_a_token_claiming_an_impossible_time_is_refused_with_a_400(api, micros):
+    account_id = api.register("alice")
+
+    refused = complete(api, _forged(account_id, micros))
+
+    assert refused.status_code == 400
+    assert refused.json["code"] == "invalid_token"
+
+
+@pytest.mark.parametrize("body", [
+    {"username_or_email": "ali\x00ce"},
+    {"username_or_email": "x" * 255}, {"username_or_email": ""}, {"username_or_email": 7},
+    {"username_or_email": "a@b@c"}, {}, {"username_or_email": "alice", "extra": 1},
+])
+def test_hostile_requests_are_clear_400s(api, body):
+    refused = api.call("POST", "/api/password-reset", json=body)
+
+    assert refused.status_code == 400
+
+
+def test_a_lone_surrogate_is_a_clear_400(api):
+    refused = api.call("POST", "/api/password-reset", body='{"username_or_email": "a\\ud800"}',
+                       headers={"Content-Type": "application/json"})
+
+    assert refused.status_code == 400
+
+
+def test_revoking_tokens_must_be_a_boolean(api):
+    refused = api.call("POST", "/api/password-reset/complete", json={
+        "token": "x", "new_password": NEW, "revoke_api_tokens": "sometimes"})
+
+    assert refused.status_code == 400
