@@ -2,8 +2,10 @@
 
 Asking answers alike whether or not the name or address exists, and costs the same: one claim
 read, one aggregate loaded, one event saved (an UnknownUsername stands in for a missing
-account, as it does for log-ins). The limits (5 a day per name, 20 an hour per client address)
-are read from the log and the auth_failures view; when they cannot be read the answer is no.
+account, as it does for log-ins). The limits (5 a day per account or made-up name, 20 an hour
+per client address) are read from the log and the auth_failures view; when they cannot be read
+the answer is no (503). Over a name's limit nothing is sent but the answer stays the same;
+over the address's limit the answer is 429, which says nothing about any account.
 """
 
 from uuid import UUID
@@ -38,13 +40,17 @@ class PasswordResetCommands(Commands):
         key = normalise_email(username_or_email)[1] if by_email else username_or_email.lower()
         holder = self._holder("email" if by_email else "username", key)
         account = self._find(holder) if holder else None
-        if account is None:
-            subject = self._unknown_username(origin, key)
-            subject.request_password_reset(origin)
-            self._save(subject)
+        subject = account or self._unknown_username(origin, key)
+        try:
+            if account is None:
+                subject.request_password_reset(origin)
+            else:
+                account.request_password_reset(origin, key if by_email else None)
+        except RateLimited:
+            # Over a name's daily limit: nothing is sent, and the answer is the usual one. A
+            # 429 here would tell that a username and an address share one account's count.
             return
-        account.request_password_reset(origin, key if by_email else None)
-        self._save(account)
+        self._save(subject)
 
     @retrying
     def complete_password_reset(self, origin: Origin, token: str, new_password: str,
