@@ -311,3 +311,16 @@ def test_revoking_tokens_must_be_a_boolean(api):
         "token": "x", "new_password": NEW, "revoke_api_tokens": "sometimes"})
 
     assert refused.status_code == 400
+
+
+def test_by_username_the_link_goes_to_a_verified_address_when_the_primary_is_not(api):
+    api.register("alice")
+    session = api.log_in("alice")
+    api.sudo(session)
+    api.call("POST", "/api/account/emails", session, json={"email": "work@example.com"})
+    api.call("POST", "/api/account/emails/verify",
+             json={"token": api.verification_token("work@example.com")})
+
+    ask(api, "alice")
+
+    assert complete(api, reset_link_token(api, "work@example.com")).status_code == 200

@@ -62,9 +62,13 @@ class PasswordResets(ResetRequests):
         return getattr(self, "last_login_at", None), getattr(self, "password_changed_at", None)
 
     def request_password_reset(self, origin: Origin, email_key: str | None) -> None:
-        """Send the link to `email_key` (looked up by), or to the primary address."""
+        """Send the link to `email_key` (looked up by), or else to the primary address when it
+        is verified, to another verified one when it is not, and only failing those (with no
+        link) to the unverified primary."""
         self.check_reset_limit(origin)
-        key = email_key or next((k for k, e in self.emails.items() if e["primary"]), None)
+        ranked = sorted(self.emails.items(), key=lambda item: (not item[1]["verified"],
+                                                               not item[1]["primary"]))
+        key = email_key or next((k for k, _ in ranked), None)
         if key is None:
             return
         entry = self.emails[key]
