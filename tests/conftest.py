@@ -16,6 +16,10 @@ from wharf.settings import Settings
 POSTGRES_URL = os.environ.get("WHARF_TEST_POSTGRES_URL",
                               "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("WHARF_REQUIRE_POSTGRES") == "1"
+# The fuzz tests (hypothesis, schemathesis) draw the same examples every run, unless
+# WHARF_FUZZ_SEED=N: then they draw from seed N, and the same N draws the same examples again.
+FUZZ_SEED = int(os.environ["WHARF_FUZZ_SEED"]) if os.environ.get("WHARF_FUZZ_SEED") else None
+DERANDOMIZE = FUZZ_SEED is None
 
 
 class Clock:
@@ -29,6 +33,18 @@ class Clock:
 
     def advance(self, **delta) -> None:
         self.now += timedelta(**delta)
+
+
+@pytest.hookimpl(tryfirst=True)  # before hypothesis's plugin reads its --hypothesis-seed
+def pytest_configure(config) -> None:
+    if FUZZ_SEED is not None:
+        config.option.hypothesis_seed = str(FUZZ_SEED)
+
+
+def pytest_report_header(config) -> str:
+    if DERANDOMIZE:
+        return "fuzzing: derandomized (WHARF_FUZZ_SEED=N draws from seed N)"
+    return f"fuzzing: from seed {FUZZ_SEED} (WHARF_FUZZ_SEED={FUZZ_SEED} replays it)"
 
 
 def postgres_available() -> bool:
@@ -60,7 +76,12 @@ def postgres_session_schema(postgres_url):
 def postgres_schema(postgres_session_schema, postgres_url):
     """The session's own schema, emptied: every test starts from nothing, and emptying the
     tables costs a fraction of creating a schema and its tables for each test."""
-    schema = postgres_session_schema
+    empty_schema(postgres_url, postgres_session_schema)
+    return postgres_session_schema
+
+
+def empty_schema(postgres_url: str, schema: str) -> None:
+    """Every table of the schema emptied, its sequences restarted."""
     with psycopg.connect(postgres_url, autocommit=True,
                          options="-c lock_timeout=10s") as conn:
         tables = [row[0] for row in conn.execute(
@@ -68,7 +89,6 @@ def postgres_schema(postgres_session_schema, postgres_url):
         if tables:
             names = ", ".join(f'"{schema}"."{table}"' for table in tables)
             conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-    return schema
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

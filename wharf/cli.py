@@ -4,6 +4,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init", help="create the event store and view tables (idempotent)")
     serve = commands.add_parser("serve", help="run the web process under gunicorn")
-    serve.add_argument("--bind", default=os.environ.get("WHARF_BIND", "127.0.0.1:8000"))
+    serve.add_argument("--bind", default=default_bind(os.environ))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WHARF_WORKERS", 2)))
     admin = commands.add_parser("admin", help="administrator flags").add_subparsers(
         dest="admin_command", required=True)
@@ -51,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         dest="audit_command", required=True)
     audit.add_parser("head", help="print the chain's head, to keep outside Wharf")
     audit.add_parser("verify", help="walk the chain; name the first altered, missing or moved"
-                     " entry").add_argument("--head", help="the head kept outside Wharf")
+                     " entry").add_argument("--head", type=_kept_head, metavar="'POSITION HASH'",
+                                            help="`wharf audit head`'s output, kept outside"
+                                            " Wharf; later entries may follow it")
     replay = commands.add_parser("replay", help="the state at a past moment, from the log alone"
                                  " (JSON): roles, 2FA, sessions, tokens, who could upload")
     replay.add_argument("--as-of", required=True, type=_moment,
@@ -111,6 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def default_bind(environ) -> str:
+    """WHARF_BIND; else every interface at PORT, which honcho and platforms that run a
+    Procfile give its web process; else loopback port 8000."""
+    port = environ.get("PORT")
+    return environ.get("WHARF_BIND") or (f"0.0.0.0:{port}" if port else "127.0.0.1:8000")
+
+
 def _moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
@@ -122,6 +132,15 @@ def _moment(text: str) -> datetime:
         return check_moment(moment, "--as-of")
     except InvalidInput as error:
         raise argparse.ArgumentTypeError(error.detail) from None
+
+
+def _kept_head(text: str) -> audit_chain.Head:
+    kept = re.fullmatch(r"([0-9]{1,19}) ([0-9a-fA-F]{64})", text.strip())
+    if kept is None:
+        raise argparse.ArgumentTypeError(
+            "give `wharf audit head`'s output: POSITION HASH (a number, a space and 64 hex"
+            " digits), e.g. --head \"$(wharf audit head)\"")
+    return audit_chain.Head(int(kept[1]), kept[2].lower())
 
 
 def _rebuild(wiring, only: str | None) -> int:
@@ -167,8 +186,7 @@ def _progress_bar(name: str):
 def _audit(wiring, args) -> int:
     wiring.projector.catch_up()  # chain what is already in the log
     if args.audit_command == "head":
-        position, digest = audit_chain.head(wiring.db)
-        print(f"{position} {digest}")
+        print(audit_chain.head(wiring.db))
         return 0
     verdict = audit_chain.verify(wiring.db, wiring.app.recorder, args.head)
     if not verdict.ok:

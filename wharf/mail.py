@@ -6,6 +6,7 @@ import smtplib
 import tempfile
 from datetime import datetime
 from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from uuid import UUID
@@ -70,6 +71,9 @@ class Renderer:
         email["Subject"] = f"[{self._settings.site_name}] {SUBJECTS[message['template']]}"
         email["From"] = self._settings.mail_from
         email["To"] = message["recipient"]
+        # RFC 5322: both are required. Each is the message's own (the moment the event asked
+        # for it, its id), so a message sent again after a crash is the same message.
+        email["Date"] = format_datetime(unstamp(message["created_at"]))
         email["Message-ID"] = f"<{message['id']}@wharf>"
         email.set_content(body, cte="8bit")
         return email

@@ -34,7 +34,7 @@ DEFAULT_TIMEOUT_MS = 10_000
 def launch_chromium(playwright: Playwright) -> Browser:
     """Debian's Chromium, headless, in a fresh temporary profile (Playwright's default)."""
     if not CHROMIUM.exists():
-        raise RuntimeError(f"{CHROMIUM} is missing: `apt-get install chromium` (.ci/run does)")
+        raise RuntimeError(f"{CHROMIUM} is missing: `apt-get install chromium` (scripts/test does)")
     return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                       args=CHROMIUM_ARGS)
 

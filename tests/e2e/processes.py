@@ -145,6 +145,17 @@ class Deployment:
                                   environ=environ)
         return Server(process, url)
 
+    def start_procfile(self, process_type: str, port: int) -> Process:
+        """One process type of the repository's Procfile, under honcho, which gives it PORT
+        (as platforms that read a Procfile do)."""
+        bin_dir = Path(sys.executable).parent
+        root = Path(__file__).resolve().parents[2]
+        return self._start(f"honcho-{process_type}",
+                           [str(bin_dir / "honcho"), "start", "--procfile",
+                            str(root / "Procfile"), "--app-root", str(root), "--port",
+                            str(port), process_type],
+                           environ={"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
+
     def start_projections(self, name: str = "projections") -> Process:
         """A projection process; give each of several its own `name` (its log file's)."""
         return self._start(name, wharf_command("projections", "run", "--interval", "0.1"))

@@ -5,7 +5,7 @@ both requests leave together, each to its own server.
 """
 
 import multiprocessing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 
@@ -18,28 +18,37 @@ class Call:
     path: str
     body: dict
     token: str | None = None
+    file: tuple[str, bytes] | None = None  # an upload as twine sends it: `body` is the form,
+    #                                        the file its `content` part, `token` an API token
 
 
 @dataclass(frozen=True)
 class Outcome:
     status: int
     code: str | None
+    reason: str = field(default="", compare=False)  # the reason phrase: twine prints it
+
+
+def _request(url: str, call: Call) -> requests.Request:
+    if call.file is not None:
+        return requests.Request("POST", url + call.path, data=call.body,
+                                files={"content": call.file}, auth=("__token__", call.token))
+    headers = {"Authorization": f"Bearer {call.token}"} if call.token else {}
+    return requests.Request("POST", url + call.path, json=call.body, headers=headers)
 
 
 def _racer(index: int, url: str, calls: list[Call], barrier, results) -> None:
     http = requests.Session()
     for round_, call in enumerate(calls):
-        headers = {"Authorization": f"Bearer {call.token}"} if call.token else {}
-        prepared = http.prepare_request(
-            requests.Request("POST", url + call.path, json=call.body, headers=headers))
+        prepared = http.prepare_request(_request(url, call))
         barrier.wait(BARRIER_TIMEOUT)
         try:
             response = http.send(prepared, timeout=BARRIER_TIMEOUT)
         except requests.RequestException as error:  # reported, so the test fails, not hangs
-            results.put((round_, index, 0, repr(error)))
+            results.put((round_, index, 0, repr(error), ""))
             continue
         code = response.json().get("code") if response.status_code >= 400 else None
-        results.put((round_, index, response.status_code, code))
+        results.put((round_, index, response.status_code, code, response.reason))
 
 
 def race(first: tuple[str, list[Call]],
@@ -55,8 +64,8 @@ def race(first: tuple[str, list[Call]],
         rounds = len(first[1])
         outcomes: dict[tuple[int, int], Outcome] = {}
         for _ in range(2 * rounds):
-            round_, index, status, code = results.get(timeout=RESULTS_TIMEOUT)
-            outcomes[round_, index] = Outcome(status, code)
+            round_, index, status, code, reason = results.get(timeout=RESULTS_TIMEOUT)
+            outcomes[round_, index] = Outcome(status, code, reason)
         return [(outcomes[r, 0], outcomes[r, 1]) for r in range(rounds)]
     finally:
         for racer in racers:

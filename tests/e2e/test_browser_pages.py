@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e import site
 from tests.e2e.browser import Authenticator, screenshot
-from tests.e2e.client import PASSWORD, current_step, oathtool
+from tests.e2e.client import PASSWORD, oathtool
 
 pytestmark = pytest.mark.e2e
 

@@ -131,3 +131,21 @@ def test_a_maintainer_signs_up_adds_an_app_and_two_keys_logs_in_with_a_key_and_r
     removed = mail.wait_for(email, "two-factor method was removed").get_content()
     assert "webauthn (Blue USB key) was removed" in removed
     assert all(code not in m.get_content() for m in mail.messages() for code in codes)
+
+
+def test_after_log_out_the_back_button_shows_no_account(localhost_web, mail, page):
+    url, email = localhost_web.url, "grace@example.com"
+    site.sign_up(page, url, "grace", email)
+    site.verify_email(page, mail, email)
+    site.log_in(page, url, "grace")
+    expect(page.get_by_text(email)).to_be_visible()
+    page.goto(f"{url}/account/history")
+    expect(page.get_by_text(email).first).to_be_visible()  # the history shows it too
+    page.goto(f"{url}/account")
+    site.log_out(page)
+
+    for _ in range(2):  # back to /account, then to /account/history
+        page.go_back()
+        expect(page).to_have_url(re.compile(r"/login$"))  # asked again, and sent to log in
+        assert email not in page.content() and "grace" not in page.content()
+    shot(page, "19-back-after-log-out")

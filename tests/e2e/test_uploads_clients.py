@@ -20,6 +20,7 @@ import requests
 
 from tests.e2e.client import Api
 from tests.e2e.packages import Built, build
+from tests.e2e.racing import Call, race
 from tests.e2e.upload_clients import (
     RACE_ROUNDS,
     FreshVenv,
@@ -38,6 +39,7 @@ from tests.e2e.upload_clients import (
 )
 
 pytestmark = pytest.mark.e2e
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 
 
 @pytest.fixture(scope="module")
@@ -261,15 +263,19 @@ def test_a_caveat_added_offline_narrows_a_token_and_stripping_one_never_widens_i
 
 # -- revocation is seen at once by every server -----------------------------------------------
 
-def post_file(api: Api, token: str, release: Built, path: Path) -> requests.Response:
-    """One file, as twine sends it (multipart form, Basic `__token__`), straight from requests."""
-    content = path.read_bytes()
-    wheel = path.name.endswith(".whl")
-    form = {":action": "file_upload", "protocol_version": "1", "name": release.name,
-            "version": release.version, "metadata_version": "2.1",
+def upload_form(name: str, version: str, content: bytes, wheel: bool = True) -> dict:
+    """The form fields twine sends beside a file."""
+    return {":action": "file_upload", "protocol_version": "1", "name": name,
+            "version": version, "metadata_version": "2.1",
             "filetype": "bdist_wheel" if wheel else "sdist", "pyversion": "py3" if wheel
             else "source", "sha256_digest": hashlib.sha256(content).hexdigest(),
             "blake2_256_digest": hashlib.blake2b(content, digest_size=32).hexdigest()}
+
+
+def post_file(api: Api, token: str, release: Built, path: Path) -> requests.Response:
+    """One file, as twine sends it (multipart form, Basic `__token__`), straight from requests."""
+    content = path.read_bytes()
+    form = upload_form(release.name, release.version, content, path.name.endswith(".whl"))
     return api.http.post(f"{api.url}/legacy/", data=form, auth=("__token__", token),
                          files={"content": (path.name, content)}, timeout=15)
 
@@ -296,6 +302,35 @@ def test_a_token_revoked_on_one_server_is_refused_by_the_other_at_once(two_serve
                      headers={"Accept": "application/vnd.pypi.simple.v1+json"}).json()
     assert {f["filename"] for f in listing["files"]} == {
         dist("race-sample", f"0.{n}").wheel.name for n in range(RACE_ROUNDS)}
+
+
+def test_two_uploads_of_one_file_name_racing_on_two_servers_keep_one_file(two_servers, alice,
+                                                                           database):
+    a, b = two_servers
+    alice.create_project(a, "racing-files")
+    token = alice.mint(a, "racing files")["token"]
+    rounds = [(f"racing_files-0.{n}-py3-none-any.whl", os.urandom(1 << 20), os.urandom(1 << 20))
+              for n in range(RACE_ROUNDS)]  # a megabyte each: both stream, then one records
+
+    def calls(side: int) -> list[Call]:
+        return [Call("/legacy/", upload_form("racing-files", f"0.{n}", contents[side]), token,
+                     (filename, contents[side]))
+                for n, (filename, *contents) in enumerate(rounds)]
+
+    outcomes = race((a.url, calls(0)), (b.url, calls(1)))
+
+    listing = {f["filename"]: f["hashes"]["sha256"] for f in a.call(
+        "GET", "/simple/racing-files/", headers={"Accept": SIMPLE_JSON}).json()["files"]}
+    for (filename, *contents), pair in zip(rounds, outcomes, strict=True):
+        assert sorted(o.status for o in pair) == [200, 400], (filename, pair)
+        winner, loser = (0, pair[1]) if pair[0].status == 200 else (1, pair[0])
+        assert loser.code == "invalid_upload", (filename, loser)
+        assert loser.reason.startswith("File already exists."), (filename, loser)
+        assert listing[filename] == hashlib.sha256(contents[winner]).hexdigest()
+        assert database.execute(
+            "SELECT count(*) FROM wharf_events WHERE topic = %s AND"
+            " convert_from(state, 'UTF8')::jsonb ->> 'filename' = %s",
+            ("wharf:project:file-added", filename)).fetchone()[0] == 1
 
 
 # -- duplicates -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from uuid import uuid4
 import psycopg
 import pytest
 
-from tests.conftest import Clock, fast_passwords
+from tests.conftest import Clock, empty_schema, fast_passwords
 from tests.integration.conftest import Api
 from tests.integration.test_api_tokens import mint
 from tests.integration.test_two_factor import verified_user
@@ -37,12 +37,7 @@ def empty_store(api: Api) -> None:
     """Forget everything: the log, the views and the mail, as a fresh store would be."""
     wiring = api.wiring
     if wiring.settings.uses_postgres:
-        schema = wiring.settings.database_schema
-        with psycopg.connect(wiring.settings.database_url, autocommit=True) as conn:
-            tables = [row[0] for row in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,))]
-            conn.execute(f"TRUNCATE {', '.join(f'{schema}.{t}' for t in tables)}"
-                         " RESTART IDENTITY")
+        empty_schema(wiring.settings.database_url, wiring.settings.database_schema)
     else:
         with wiring.db.transaction(lock=True) as cur:
             tables = [row["name"] for row in cur.execute(

@@ -69,6 +69,36 @@ def test_minting_needs_sudo_a_verified_email_and_a_unique_description(api, clock
     assert mint(api, session, description="Other", projects=["nope"]).status_code == 403
 
 
+UNSEEN = ["\x1f", "\x1c", "\t", "\n", "\r", "\x0b", "\x7f", "\x85", "\u2028", "\u202e",
+          "\u200b", "\ufeff"]  # a lone surrogate is not JSON orjson reads: malformed_json
+
+
+@pytest.mark.parametrize("unseen", UNSEEN)
+def test_a_description_with_a_control_or_invisible_character_is_refused(api, clock, unseen):
+    session = verified_user(api, "alice")
+    assert mint(api, session, description="CI").status_code == 201
+
+    for description in (unseen + "CI", "CI" + unseen, "C" + unseen + "I"):
+        refused = mint(api, session, description=description)
+        assert refused.status_code == 400, (description, refused.json)
+        assert refused.json["detail"] == (
+            "a token's description must not contain control characters (tabs, line breaks)"
+            " or invisible formatting characters")
+    assert len(api.call("GET", "/api/account/tokens", session).json["tokens"]) == 1
+
+
+def test_a_description_taken_already_is_named_in_the_conflict(api):
+    session = verified_user(api, "alice")
+    mint(api, session, description="Release CI")
+
+    taken = mint(api, session, description="  release ci ")
+
+    assert taken.status_code == 409
+    assert taken.json["detail"] == ("you already have a token described 'release ci'"
+                                    " (descriptions are compared ignoring case)")
+    assert mint(api, session, description="Release CI 2").status_code == 201
+
+
 def test_an_account_wide_token_may_upload_anywhere_its_owner_may(api, maintainer):
     token = mint(api, maintainer).json["token"]
 
@@ -159,6 +189,22 @@ def test_a_revoked_token_fails_at_once_and_can_revoke_itself(api, maintainer):
     assert again.status_code == 403 and "revoked" in again.status
     assert api.call("GET", "/api/account/tokens", maintainer).json["tokens"] == []
     assert mint(api, maintainer, description="one").status_code == 201  # the description is free
+
+
+def test_a_token_refused_outside_uploads_gets_a_code_that_says_why(api, maintainer, clock):
+    revoked = mint(api, maintainer, description="revoked").json
+    api.call("DELETE", f"/api/account/tokens/{revoked['id']}", maintainer)
+    expiring = mint(api, maintainer, description="expiring",
+                    expires_at=(clock() + timedelta(hours=1)).isoformat()).json["token"]
+    clock.advance(hours=2)
+
+    for token, code, why in [(revoked["token"], "token_revoked", "has been revoked"),
+                             (expiring, "invalid_token", "is expired"),
+                             ("pypi-garbage", "invalid_token", "is malformed"),
+                             (None, "invalid_token", "non-existent")]:
+        refused = api.call("DELETE", "/api/token", token)
+        assert refused.status_code == 403 and why in refused.status, refused.status
+        assert refused.json["code"] == code and why in refused.json["detail"]
 
 
 def test_losing_the_role_revokes_tokens_that_reach_nothing_else(api, clock):

@@ -3,6 +3,7 @@ in the raw database, and `wharf audit head` gives the head to keep outside Wharf
 
 import pytest
 
+from tests.integration.conftest import Api
 from tests.integration.test_cli import wharf
 
 
@@ -30,13 +31,50 @@ def story(api):
     return api.wiring
 
 
-def test_an_untouched_log_verifies_and_its_head_is_stable(story, settings):
+def kept_head(settings) -> str:
+    """`wharf audit head`'s output, as `$(wharf audit head)` keeps it."""
     head = wharf(settings, "audit", "head")
-    verified = wharf(settings, "audit", "verify", "--head", head.stdout.split()[1])
+    assert head.returncode == 0, head.stderr
+    return head.stdout.strip()
 
-    assert head.returncode == 0 and head.stdout.split()[0] == str(positions(story)[-1])
+
+def test_an_untouched_log_verifies_against_the_head_as_printed(story, settings):
+    kept = kept_head(settings)
+    verified = wharf(settings, "audit", "verify", "--head", kept)
+
+    assert kept.split()[0] == str(positions(story)[-1])
     assert verified.returncode == 0, verified.stderr
+    assert f"{len(positions(story))} entries hold together; head {kept}" in verified.stdout
+
+
+def test_a_head_kept_earlier_still_verifies_after_more_events(story, settings):
+    kept = kept_head(settings)
+    Api(story).register("dave")
+    Api(story).register("erin")
+
+    verified = wharf(settings, "audit", "verify", "--head", kept)
+
+    assert verified.returncode == 0, verified.stderr
+    assert positions(story)[-1] > int(kept.split()[0])
     assert f"{len(positions(story))} entries hold together" in verified.stdout
+
+
+def test_the_empty_log_verifies_against_its_own_head(settings):
+    assert wharf(settings, "init").returncode == 0
+    kept = kept_head(settings)
+
+    verified = wharf(settings, "audit", "verify", "--head", kept)
+
+    assert kept == f"0 {'0' * 64}" and verified.returncode == 0, verified.stderr
+
+
+@pytest.mark.parametrize("head", ["", "12", "a" * 64, "x " + "a" * 64, "-1 " + "a" * 64,
+                                  "3 " + "a" * 63, "3 " + "g" * 64, "3 " + "a" * 64 + " 4"])
+def test_a_malformed_head_is_a_usage_error(story, settings, head):
+    verified = wharf(settings, "audit", "verify", "--head", head)
+
+    assert verified.returncode == 2, verified.stderr
+    assert "POSITION HASH" in verified.stderr and "rewritten" not in verified.stderr
 
 
 def test_an_edited_entry_is_named(story, settings):
@@ -74,16 +112,36 @@ def test_two_entries_swapped_are_named_at_the_first(story, settings):
     assert verified.returncode == 1 and f"entry {first} was altered or moved" in verified.stderr
 
 
+def rebuild_the_chain(wiring) -> None:
+    """What an intruder who rewrote the log would do next, so that the chain holds again."""
+    with wiring.db.transaction() as cur:
+        cur.execute("DELETE FROM audit_chain")
+    wiring.projector.reset("audit_chain")
+
+
 def test_a_rewritten_log_is_caught_by_the_head_kept_outside(story, settings):
-    kept = wharf(settings, "audit", "head").stdout.split()[1]
+    kept = kept_head(settings)
     raw(story, "UPDATE {table} SET state = ? WHERE {position} = ?",
         (b'{"username": "mallory"}', positions(story)[0]))
-    with story.db.transaction() as cur:
-        cur.execute("DELETE FROM audit_chain")  # the intruder rebuilds the chain too
-    story.projector.reset("audit_chain")
+    rebuild_the_chain(story)
+    Api(story).register("dave")  # and the log goes on
 
     consistent = wharf(settings, "audit", "verify")
     against_kept = wharf(settings, "audit", "verify", "--head", kept)
 
     assert consistent.returncode == 0
-    assert against_kept.returncode == 1 and "head kept outside" in against_kept.stderr
+    assert against_kept.returncode == 1, against_kept.stderr
+    assert f"entry {kept.split()[0]} does not have the hash kept outside" in against_kept.stderr
+
+
+def test_a_log_cut_short_is_caught_by_the_head_kept_outside(story, settings):
+    kept = kept_head(settings)
+    last = positions(story)[-2:]
+    raw(story, "DELETE FROM {table} WHERE {position} >= ?", (last[0],))
+    rebuild_the_chain(story)
+
+    against_kept = wharf(settings, "audit", "verify", "--head", kept)
+
+    assert against_kept.returncode == 1, against_kept.stderr
+    assert f"the chain ends at entry {positions(story)[-1]}, before the head kept outside (entry" \
+           f" {last[1]})" in against_kept.stderr

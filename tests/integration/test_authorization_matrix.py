@@ -1,15 +1,19 @@
-"""The authorisation matrix: every route of ROUTES and PAGES x every kind of caller.
+"""The authorisation matrix: every route of the live app x every kind of caller.
 
-EXPECTED holds one row per (method, path template); a route added without a row fails
+EXPECTED holds one row per (method, path template); a route the app serves without a row (the
+router is walked, so a route added outside ROUTES and PAGES counts too) fails
 `test_every_route_has_an_entry`. A cell is what that caller must get: THROUGH (the gate and the
 resource let it in: the answer may still be a 400/404/409 for the deliberately useless body,
-never 401, 403, a redirect to /login or a 5xx), LOGIN (303 to /login), or an exact status.
+never 401, 403, a redirect to /login or a 5xx), LOGIN (303 to /login), SUDO (403, the password
+must be confirmed first), or an exact status. What a caller let through to a GET is checked to
+be about that caller (ABOUT): their own account, sessions, keys, tokens and history.
 Bodies are chosen so that nothing a caller does changes what a later caller gets, and the
 callers run in KINDS order, the Owner last (she may log out or revoke her own things).
 Sessions and API tokens go as Bearer to the API, a session as its cookie (with the Origin and
 CSRF token a browser sends) to a page; /legacy/ gets a real upload with Basic __token__.
 """
 
+import json
 import re
 from collections import namedtuple
 from datetime import timedelta
@@ -17,42 +21,57 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 import pytest
+from falcon import inspect
 
 from tests.integration.test_api_tokens import mint, project
-from tests.integration.test_two_factor import enrolled, verified_user
+from tests.integration.test_security_keys import ORIGIN, add_key
+from tests.integration.test_two_factor import code, enrolled, password_step, verified_user
 from tests.integration.test_uploads import upload, wheel
+from tests.soft_authenticator import SoftKey
 from wharf.domain.origin import cli_origin
 from wharf.http.pages.forms import FORM_TYPE, csrf_token
-from wharf.http.routes import PAGES, ROUTES
+from wharf.http.routes import PAGES
 
-THROUGH, LOGIN = "through", "303 to /login"
+THROUGH, LOGIN, SUDO = "through", "303 to /login", "403 reauthentication_required"
 TOKENS = ("tok_expired", "tok_revoked", "tok_else", "tok_proj", "tok_all")
-SESSIONS = ("no2fa", "other", "maint", "admin", "owner")
+SESSIONS = ("no2fa", "other", "maint", "admin", "nosudo", "owner")
 KINDS = ("anon", *TOKENS, *SESSIONS)
 # anon: nobody; tok_*: alice's API tokens (expired, revoked, scoped to her other project, scoped
 # to sampleproject, account-wide); no2fa: erin, verified, no second factor; other: carol, no
-# role; maint: bob, Maintainer of sampleproject; admin: dave; owner: alice, its Owner.
+# role; maint: bob, Maintainer of sampleproject; admin: dave; owner: alice, its Owner, with her
+# password confirmed (the sudo window open) like every other session; nosudo: alice again, in a
+# session of her own without the sudo window: let through where the Owner is, except SUDO.
+PERSON = {"no2fa": "erin", "other": "carol", "maint": "bob", "admin": "dave", "nosudo": "alice",
+          "owner": "alice"}
 
 
-def session(allowed=SESSIONS, refused=403, unauthenticated=401) -> dict:
+def session(allowed=SESSIONS, refused=403, unauthenticated=401, sudo=False) -> dict:
     """A SESSION route: no session (API tokens included) is `unauthenticated`; a session in
-    `allowed` goes through, any other is `refused`."""
-    return {"anon": unauthenticated, **dict.fromkeys(TOKENS, unauthenticated),
-            **{kind: THROUGH if kind in allowed else refused for kind in SESSIONS}}
+    `allowed` goes through, any other is `refused`; with `sudo`, the route needs the window."""
+    allowed = {PERSON[kind] for kind in allowed}
+    row = {"anon": unauthenticated, **dict.fromkeys(TOKENS, unauthenticated)}
+    for kind in SESSIONS:
+        row[kind] = THROUGH if PERSON[kind] in allowed else refused
+    if sudo:
+        row["nosudo"] = SUDO
+    return row
 
 
-def page(allowed=SESSIONS, refused=403) -> dict:
-    return session(allowed, refused, unauthenticated=LOGIN)
+def page(allowed=SESSIONS, refused=403, sudo=False) -> dict:
+    return session(allowed, refused, unauthenticated=LOGIN, sudo=sudo)
 
 
 ANYONE = dict.fromkeys(KINDS, THROUGH)
 SIGNED_IN, SIGNED_IN_PAGE = session(), page()
+SIGNED_IN_SUDO, SIGNED_IN_SUDO_PAGE = session(sudo=True), page(sudo=True)
 MEMBERS = session(("owner", "maint", "admin"))
 OWNERS = session(("owner", "admin"))  # a project's history: its Owners and admins
 ONLY_OWNER = session(("owner",))  # managing roles: Owners only, not even admins
 ADMINS = session(("admin",))
 ALICES = session(("owner",), refused=404)  # alice's email, token or session, named by others
+ALICES_SUDO = session(("owner",), refused=404, sudo=True)
 ALICES_PAGE = page(("owner",), refused=404)
+ALICES_SUDO_PAGE = page(("owner",), refused=404, sudo=True)
 
 
 def tokens(*allowed) -> dict:
@@ -76,24 +95,24 @@ EXPECTED = {
     ("POST", "/api/session/webauthn/complete"): ANYONE,
     ("GET", "/api/account"): SIGNED_IN,
     ("POST", "/api/account/password"): SIGNED_IN,
-    ("POST", "/api/account/emails"): SIGNED_IN,
+    ("POST", "/api/account/emails"): SIGNED_IN_SUDO,
     ("POST", "/api/account/emails/verify"): ANYONE,
-    ("POST", "/api/account/emails/{email}/primary"): ALICES,
+    ("POST", "/api/account/emails/{email}/primary"): ALICES_SUDO,
     ("POST", "/api/account/emails/{email}/verification"): ALICES,
-    ("DELETE", "/api/account/emails/{email}"): ALICES,
-    ("POST", "/api/account/totp"): SIGNED_IN,
-    ("DELETE", "/api/account/totp"): SIGNED_IN,
-    ("POST", "/api/account/totp/confirm"): SIGNED_IN,
+    ("DELETE", "/api/account/emails/{email}"): ALICES_SUDO,
+    ("POST", "/api/account/totp"): SIGNED_IN_SUDO,
+    ("DELETE", "/api/account/totp"): SIGNED_IN_SUDO,
+    ("POST", "/api/account/totp/confirm"): SIGNED_IN_SUDO,
     ("GET", "/api/account/recovery-codes"): SIGNED_IN,
-    ("POST", "/api/account/recovery-codes"): SIGNED_IN,
+    ("POST", "/api/account/recovery-codes"): SIGNED_IN_SUDO,
     ("GET", "/api/account/webauthn"): SIGNED_IN,
-    ("POST", "/api/account/webauthn/begin"): SIGNED_IN,
-    ("POST", "/api/account/webauthn/complete"): SIGNED_IN,
+    ("POST", "/api/account/webauthn/begin"): SIGNED_IN_SUDO,
+    ("POST", "/api/account/webauthn/complete"): SIGNED_IN_SUDO,
     ("PATCH", "/api/account/webauthn/{key_id}"): SIGNED_IN,
-    ("DELETE", "/api/account/webauthn/{key_id}"): SIGNED_IN,
+    ("DELETE", "/api/account/webauthn/{key_id}"): SIGNED_IN_SUDO,
     ("GET", "/api/account/tokens"): SIGNED_IN,
-    ("POST", "/api/account/tokens"): SIGNED_IN,
-    ("DELETE", "/api/account/tokens/{token_id}"): ALICES,
+    ("POST", "/api/account/tokens"): SIGNED_IN_SUDO,
+    ("DELETE", "/api/account/tokens/{token_id}"): ALICES_SUDO,
     ("DELETE", "/api/token"): tokens("tok_else", "tok_proj", "tok_all"),
     ("GET", "/api/account/sessions"): SIGNED_IN,
     ("DELETE", "/api/account/sessions/{session_id}"): ALICES,
@@ -115,6 +134,7 @@ EXPECTED = {
     ("GET", "/api/admin/events"): ADMINS,
     ("GET", "/api/admin/events/export"): ADMINS,
     ("GET", "/api/admin/replay"): ADMINS,
+    ("GET", "/api/openapi.json"): ANYONE,  # added by create_app, outside ROUTES
     # The pages: a session page sends whoever has no session to log in.
     ("GET", "/"): ANYONE,
     ("GET", "/signup"): ANYONE,
@@ -133,17 +153,17 @@ EXPECTED = {
     ("GET", "/account"): SIGNED_IN_PAGE,
     ("POST", "/account/reauthenticate"): SIGNED_IN_PAGE,
     ("POST", "/account/password"): SIGNED_IN_PAGE,
-    ("POST", "/account/emails"): SIGNED_IN_PAGE,
-    ("POST", "/account/emails/primary"): ALICES_PAGE,
-    ("POST", "/account/emails/remove"): ALICES_PAGE,
+    ("POST", "/account/emails"): SIGNED_IN_SUDO_PAGE,
+    ("POST", "/account/emails/primary"): ALICES_SUDO_PAGE,
+    ("POST", "/account/emails/remove"): ALICES_SUDO_PAGE,
     ("POST", "/account/emails/verification"): ALICES_PAGE,
-    ("POST", "/account/totp"): SIGNED_IN_PAGE,
-    ("POST", "/account/totp/confirm"): SIGNED_IN_PAGE,
-    ("POST", "/account/totp/remove"): SIGNED_IN_PAGE,
-    ("POST", "/account/recovery-codes"): SIGNED_IN_PAGE,
+    ("POST", "/account/totp"): SIGNED_IN_SUDO_PAGE,
+    ("POST", "/account/totp/confirm"): SIGNED_IN_SUDO_PAGE,
+    ("POST", "/account/totp/remove"): SIGNED_IN_SUDO_PAGE,
+    ("POST", "/account/recovery-codes"): SIGNED_IN_SUDO_PAGE,
     ("POST", "/account/sessions/end"): ALICES_PAGE,
-    ("POST", "/account/tokens"): SIGNED_IN_PAGE,
-    ("POST", "/account/tokens/revoke"): ALICES_PAGE,
+    ("POST", "/account/tokens"): SIGNED_IN_SUDO_PAGE,
+    ("POST", "/account/tokens/revoke"): ALICES_SUDO_PAGE,
     ("GET", "/account/history"): SIGNED_IN_PAGE,
     ("GET", "/projects/{name}/history"): page(("owner", "admin")),
     ("GET", "/static/{name}"): ANYONE,
@@ -151,30 +171,37 @@ EXPECTED = {
 
 # What is sent (JSON, or a form to a page); {placeholders} are filled from the cast's values.
 # Role changes are valid but change nothing when let through: a grant to bob, already a
-# Maintainer, and a change or removal of alice, the last Owner, are 409s.
+# Maintainer, and a change or removal of alice, the last Owner, are 409s. A route that needs the
+# sudo window gets a body it accepts, so that the window, not the body, decides.
 BODIES = {
     ("POST", "/api/projects/{name}/roles"): {"username": "bob", "role": "Maintainer"},
     ("PATCH", "/api/projects/{name}/roles/{username}"): {"role": "Maintainer"},
+    ("POST", "/api/account/emails"): {"email": "new@example.com"},
+    ("POST", "/api/account/totp/confirm"): {"code": "000000"},
+    ("POST", "/api/account/webauthn/complete"): {"label": "Matrix", "credential": {}},
+    ("POST", "/api/account/tokens"): {"description": "Matrix"},
+    ("POST", "/account/emails"): {"email": "new@example.com"},
     ("POST", "/account/emails/primary"): {"email": "{email}"},
     ("POST", "/account/emails/remove"): {"email": "{email}"},
     ("POST", "/account/emails/verification"): {"email": "{email}"},
+    ("POST", "/account/totp/confirm"): {"code": "000000"},
+    ("POST", "/account/totp/remove"): {"confirmed": "yes"},  # past the "are you sure?" page
     ("POST", "/account/sessions/end"): {"session_id": "{session_id}"},
+    ("POST", "/account/tokens"): {"description": "Matrix"},
     ("POST", "/account/tokens/revoke"): {"token_id": "{token_id}"},
 }
-# Cells that are wrong today, each with why; the test fails once a bug is fixed (so the entry
-# goes) or when anything else in its row goes wrong.
 PAGE_PATHS = {path for path, _ in PAGES}
-ROUTE_KEYS = [(method, path) for path, resource in ROUTES + PAGES
-              for method in resource.endpoints]
 
 
-Caller = namedtuple("Caller", "secret session_id", defaults=(None, None))
+Caller = namedtuple("Caller", "secret session_id person", defaults=(None, None, None))
+Person = namedtuple("Person", "username sessions tokens keys recovery_codes")
 
 
 @pytest.fixture
 def cast(api, clock) -> tuple[dict, dict]:
-    """Every kind of caller, and the values the paths and bodies name."""
-    alice, _, _ = enrolled(api, clock, "alice")
+    """Every kind of caller, and the values the paths and bodies name. alice and carol have a
+    security key each, alice and bob API tokens, so that lists can be told apart."""
+    alice, alice_totp, _ = enrolled(api, clock, "alice")
     project(api, alice, "sampleproject")
     project(api, alice, "otherproject")
     bob, _, _ = enrolled(api, clock, "bob")
@@ -185,20 +212,37 @@ def cast(api, clock) -> tuple[dict, dict]:
     dave, _, _ = enrolled(api, clock, "dave")
     api.wiring.app.grant_admin(cli_origin(clock()), "dave")
     erin = verified_user(api, "erin")
+    keys = {name: add_key(api, secret, SoftKey(ORIGIN)).json["id"]
+            for name, secret in (("alice", alice), ("carol", carol))}
     minted = {kind: mint(api, alice, description=kind, **scope).json for kind, scope in {
         "tok_all": {}, "tok_proj": {"projects": ["sampleproject"]},
         "tok_else": {"projects": ["otherproject"]}, "tok_revoked": {},
         "tok_expired": {"expires_at": (clock.now + timedelta(minutes=1)).isoformat()}}.items()}
+    bobs = mint(api, bob, description="bob's").json["id"]
     revoked = api.call("DELETE", f"/api/account/tokens/{minted['tok_revoked']['id']}", alice)
     assert revoked.status_code == 204, revoked.json
     clock.advance(minutes=2)  # tok_expired has expired; every sudo window is still open
+    nosudo = second_step(api, password_step(api, "alice")["ticket"], code(alice_totp, clock))
     callers = {"anon": Caller(), **{kind: Caller(minted[kind]["token"]) for kind in TOKENS}}
-    for kind, secret in zip(SESSIONS, (erin, carol, bob, dave, alice), strict=True):
-        callers[kind] = Caller(secret, api.call("GET", "/api/session", secret).json["session_id"])
+    for kind, secret in zip(SESSIONS, (erin, carol, bob, dave, nosudo, alice), strict=True):
+        session_id = api.call("GET", "/api/session", secret).json["session_id"]
+        callers[kind] = Caller(secret, session_id, PERSON[kind])
+    people = {name: Person(name, {c.session_id for c in callers.values() if c.person == name},
+                           set(), {keys[name]} if name in keys else set(),
+                           0 if name == "erin" else 8) for name in PERSON.values()}
+    people["alice"].tokens.update(minted[kind]["id"] for kind in TOKENS if kind != "tok_revoked")
+    people["bob"].tokens.add(bobs)
     values = {"email": "alice@example.com", "name": "sampleproject", "project": "sampleproject",
-              "username": "alice", "token_id": minted["tok_all"]["id"],
-              "session_id": callers["owner"].session_id}
-    return callers, values
+              "username": "alice", "token_id": minted["tok_all"]["id"], "key_id": keys["alice"],
+              # nosudo's own session: ending it leaves the Owner's, who comes next
+              "session_id": callers["nosudo"].session_id}
+    return callers, values, people
+
+
+def second_step(api, ticket: str, totp_code: str) -> str:
+    result = api.call("POST", "/api/session/totp", json={"ticket": ticket, "code": totp_code})
+    assert result.status_code == 201, result.json
+    return result.json["token"]
 
 
 def fill(text: str, values: dict) -> str:
@@ -209,8 +253,8 @@ def send(api, caller: Caller, method: str, template: str, values: dict):
     path, is_page = fill(template, values), template in PAGE_PATHS
     if (method, template) == ("POST", "/legacy/"):  # a real upload, as twine sends it
         return upload(api, caller.secret or "", *wheel())
-    body = {name: fill(value, values) for name, value in BODIES.get((method, template),
-                                                                   {}).items()}
+    body = {name: fill(value, values) if isinstance(value, str) else value
+            for name, value in BODIES.get((method, template), {}).items()}
     headers = {"Origin": api.wiring.settings.origin}
     if caller.session_id and is_page:
         headers["Cookie"] = f"wharf_session={caller.secret}"  # as a browser does
@@ -229,20 +273,76 @@ def send(api, caller: Caller, method: str, template: str, values: dict):
 def outcome(result) -> str | int:
     if result.status_code == 303 and result.headers.get("Location") == "/login":
         return LOGIN
+    if result.status_code == 403 and refused_for_sudo(result):
+        return SUDO
     return result.status_code
+
+
+def refused_for_sudo(result) -> bool:
+    """A 403 because the password must be confirmed: the API's code, or the page that offers
+    the confirm-password form instead of what was asked."""
+    if result.headers.get("Content-Type", "").startswith("text/html"):
+        return 'action="/account/reauthenticate"' in result.text
+    return (result.json or {}).get("code") == "reauthentication_required"
 
 
 def meets(expected, got) -> bool:
     if expected == THROUGH:
-        return got != LOGIN and got not in (401, 403) and got < 500
+        return got not in (LOGIN, SUDO) and got not in (401, 403) and got < 500
     return got == expected
 
 
-def test_every_route_has_an_entry():
-    assert len(ROUTE_KEYS) == len(set(ROUTE_KEYS))
-    assert set(ROUTE_KEYS) - set(EXPECTED) == set(), "a route without an authorisation row"
-    assert set(EXPECTED) - set(ROUTE_KEYS) == set(), "a row for a route that is gone"
-    assert set(BODIES) <= set(EXPECTED)
+# What a caller let through to these GETs must see: only things of their own.
+def listed(body, key) -> set:
+    return {item["id"] for item in body[key]}
+
+
+def entries(result) -> list:
+    if result.headers.get("Content-Type", "").startswith("application/jsonl"):
+        return [json.loads(line) for line in result.text.splitlines()]
+    return result.json["events"]
+
+
+ABOUT = {
+    ("GET", "/api/session"): lambda result, me, caller: (
+        result.json["session_id"], result.json["username"]) == (caller.session_id, me.username),
+    ("GET", "/api/account"): lambda result, me, caller: (
+        result.json["username"] == me.username
+        and [e["email"] for e in result.json["emails"]] == [f"{me.username}@example.com"]),
+    ("GET", "/api/account/recovery-codes"): lambda result, me, caller: (
+        result.json["recovery_codes_left"] == me.recovery_codes),
+    ("GET", "/api/account/webauthn"): lambda result, me, caller: (
+        listed(result.json, "security_keys") == me.keys),
+    ("GET", "/api/account/tokens"): lambda result, me, caller: (
+        listed(result.json, "tokens") == me.tokens),
+    ("GET", "/api/account/sessions"): lambda result, me, caller: (
+        caller.session_id in listed(result.json, "sessions") <= me.sessions),
+    ("GET", "/api/account/events"): lambda result, me, caller: entries(result) and all(
+        entry["account"]["username"] == me.username for entry in entries(result)),
+    ("GET", "/api/account/events/export"): lambda result, me, caller: all(
+        entry["account"]["username"] == me.username for entry in entries(result)),
+    ("GET", "/account"): lambda result, me, caller: all(
+        (f"{name}@example.com" in result.text) == (name == me.username)
+        for name in set(PERSON.values())),
+}
+
+
+def live_routes(app) -> set[tuple[str, str]]:
+    """(method, path template) of every responder the app's router holds, Falcon's own
+    defaults (OPTIONS, 405) aside."""
+    return {(method.method, route.path) for route in inspect.inspect_routes(app)
+            for method in route.methods if not method.internal}
+
+
+def test_every_route_has_an_entry(api):
+    app = api.client.app
+    routes = live_routes(app)
+
+    assert set(routes) - set(EXPECTED) == set(), "a route without an authorisation row"
+    assert set(EXPECTED) - set(routes) == set(), "a row for a route that is gone"
+    assert inspect.inspect_sinks(app) == [] and inspect.inspect_static_routes(app) == [], \
+        "a sink or static route: give it rows here"
+    assert set(BODIES) | set(ABOUT) <= set(EXPECTED)
     for key, row in EXPECTED.items():
         assert tuple(row) == KINDS, key
 
@@ -250,12 +350,16 @@ def test_every_route_has_an_entry():
 @pytest.mark.parametrize(("method", "template"), sorted(EXPECTED),
                          ids=[f"{method} {path}" for method, path in sorted(EXPECTED)])
 def test_each_kind_of_caller_gets_what_the_matrix_says(api, cast, method, template):
-    callers, values = cast
+    callers, values, people = cast
+    about = ABOUT.get((method, template))
     mismatches = {}
     for kind, expected in EXPECTED[(method, template)].items():
-        result = send(api, callers[kind], method, template, values)
+        caller = callers[kind]
+        result = send(api, caller, method, template, values)
         got = outcome(result)
         if not meets(expected, got):
             mismatches[kind] = f"{kind}: expected {expected}, got {got} {result.text[:160]!r}"
+        elif about and got == 200 and not about(result, people[caller.person], caller):
+            mismatches[kind] = f"{kind}: got what is not about them {result.text[:300]!r}"
     assert not mismatches, f"{method} {fill(template, values)}\n" + "\n".join(
         mismatches.values())

@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import fast_passwords
 from tests.integration.conftest import Api
 from wharf.bootstrap import bootstrap
+from wharf.cli import default_bind
 
 
 def wharf(settings, *args) -> subprocess.CompletedProcess:
@@ -96,3 +97,14 @@ def test_rebuild_reports_where_a_view_strayed_from_the_log_and_repairs_it(settin
         assert unknown.returncode == 2 and "no view named nonsense" in unknown.stderr
     finally:
         wiring.close()
+
+
+@pytest.mark.parametrize(("environ", "bind"), [
+    ({}, "127.0.0.1:8000"),
+    ({"PORT": "5000"}, "0.0.0.0:5000"),
+    ({"PORT": "5000", "WHARF_BIND": "127.0.0.1:9000"}, "127.0.0.1:9000"),
+    ({"WHARF_BIND": "unix:/run/wharf.sock"}, "unix:/run/wharf.sock"),
+])
+def test_serve_binds_wharf_bind_else_the_port_a_procfile_runner_gives_else_loopback(environ,
+                                                                                    bind):
+    assert default_bind(environ) == bind

@@ -53,7 +53,7 @@ def test_the_token_surface_is_exactly_uploads_and_self_revocation():
 def test_callers_without_a_genuine_api_token_are_refused(api, path, method, authorization):
     headers = {"Authorization": authorization} if authorization else {}
     result = api.call(method, path, headers=headers)
-    assert result.status_code == 403 and result.json["code"] == "upload_forbidden"
+    assert result.status_code == 403 and result.json["code"] == "invalid_token"
 
 
 @pytest.mark.parametrize(("path", "method"), TOKEN_ENDPOINTS)

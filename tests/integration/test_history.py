@@ -115,6 +115,32 @@ def test_filters_by_name_and_time_are_checked(api, clock, people):
         assert refused.status_code == 400, params
 
 
+@pytest.mark.parametrize(("path", "params", "named"), [
+    ("/api/account/events", {"since": "yesterday"}, ["since"]),
+    ("/api/account/events", {"limit": 500}, ["limit"]),
+    ("/api/account/events", {"limit": "many", "until": "soon"}, ["limit", "until"]),
+    ("/api/account/events", {"surprise": "1"}, ["surprise"]),
+    ("/api/account/events/export", {"format": "xml"}, ["format"]),
+    ("/api/admin/events", {"account": "x" * 300}, ["account"]),
+    ("/api/admin/replay", {}, ["as_of"]),
+    ("/api/admin/replay", {"as_of": "1999-12-31"}, ["as_of"]),
+])
+def test_a_query_string_error_names_the_query_string_and_its_parameters(api, people, path,
+                                                                         params, named):
+    refused = read(api, path, people["dave"], **params)
+
+    assert refused.status_code == 400 and refused.json["code"] == "invalid_request", refused.json
+    assert refused.json["detail"] == f"the query string is not valid: {', '.join(named)}"
+    assert sorted(refused.json["errors"]) == named
+
+
+def test_a_body_error_still_names_the_body_and_its_fields(api):
+    refused = api.call("POST", "/api/accounts", json={"username": "a" * 51, "email": "x"})
+
+    assert refused.status_code == 400
+    assert refused.json["detail"] == "the request body is not valid: email, password, username"
+
+
 def test_a_project_history_shows_everything_anyone_did_to_it(api, people):
     bob_mints_a_project_token(api, people)
     history = read(api, "/api/projects/SampleProject/events", people["alice"]).json["events"]

@@ -1,7 +1,8 @@
 """Every command of the API driven with hostile values (extreme dates and offsets, NUL,
 surrogates, huge numbers, long strings, wrong types), field by field, as a signed-in account
 with the sudo window open; after each, the answer is no server error and an unrelated person
-can still sign up and log in, on both stores. Derandomized: CI tries the same values each run.
+can still sign up and log in, on both stores. Derandomized unless WHARF_FUZZ_SEED=N (CI runs
+it once more from a fresh, printed seed).
 """
 
 import json
@@ -14,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marshmallow import fields
 
+from tests.conftest import DERANDOMIZE
 from tests.integration.fuzzing import identity, shared_api  # noqa: F401 - fixtures
 from wharf.http.endpoint import SESSION
 from wharf.http.routes import ROUTES
@@ -86,7 +88,7 @@ COMMANDS = [(method, path, endpoint) for path, resource in ROUTES
 PARAMETER = re.compile(r"{(\w+)}")
 PATH_VALUES = st.one_of(st.sampled_from(["fuzzer@example.com", "fuzzer", "fuzzed-project",
                                          "00000000-0000-0000-0000-000000000000"]), TEXTS)
-HOSTILE_CALLS = settings(max_examples=25, derandomize=True, deadline=None, database=None,
+HOSTILE_CALLS = settings(max_examples=25, derandomize=DERANDOMIZE, deadline=None, database=None,
                          suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                 HealthCheck.too_slow])
 newcomers = count()

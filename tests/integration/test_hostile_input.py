@@ -14,14 +14,15 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pymacaroons import Macaroon
 
+from tests.conftest import DERANDOMIZE
 from tests.integration.test_api_tokens import mint, project
 from tests.integration.test_two_factor import enrolled
 from tests.integration.test_uploads import upload, wheel
 from wharf.security.api_tokens import TokenRefused, parse
 
-# The `api` fixture is shared by a test's examples: each example is refused, so none changes
-# what the next one meets.
-FUZZ = settings(max_examples=100, derandomize=True, deadline=None, database=None,
+# Derandomized unless WHARF_FUZZ_SEED says otherwise (tests/conftest.py). The `api` fixture is
+# shared by a test's examples: each example is refused, so none changes what the next one meets.
+FUZZ = settings(max_examples=100, derandomize=DERANDOMIZE, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 MULTIPART = "multipart/form-data"
 BOUNDARY = "wharf-fuzz-boundary"

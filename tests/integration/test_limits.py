@@ -1,5 +1,6 @@
 """Brute-force limits: per account and per client address, shared by every process, fail closed."""
 
+from datetime import timedelta
 from uuid import UUID
 
 from tests.integration.conftest import PASSWORD
@@ -76,6 +77,72 @@ def test_second_factor_failures_are_limited_per_address(api, clock):
                              "code": code(secrets["carol"], clock)})
 
     assert limited.status_code == 429
+
+
+SPACED = {"minutes": 5, "seconds": 1}  # past the five-minute windows of the batch before
+
+
+def wrong_codes(api, name: str, count: int, ip: str = "198.51.100.20") -> None:
+    for _ in range(count):
+        result = api.call("POST", "/api/session/totp", remote_addr=ip,
+                          json={"ticket": password_step(api, name)["ticket"], "code": "000000"})
+        assert result.status_code == 401, result.json
+
+
+def right_code(api, clock, name: str, secret: str, ip: str = "198.51.100.20"):
+    return api.call("POST", "/api/session/totp", remote_addr=ip,
+                    json={"ticket": password_step(api, name)["ticket"],
+                          "code": code(secret, clock)})
+
+
+def waits_until(result, moment, clock) -> None:
+    assert result.status_code == 429 and result.json["code"] == "rate_limited", result.json
+    assert int(result.headers["Retry-After"]) == (moment - clock()).total_seconds()
+
+
+def test_twenty_second_factor_failures_in_an_hour_hold_the_account_back_for_that_hour(api,
+                                                                                       clock):
+    _, secret, _ = enrolled(api, clock)
+    first = clock()
+    for _ in range(5):  # four at a time: never five in five minutes
+        wrong_codes(api, "alice", 4)
+        clock.advance(**SPACED)
+
+    waits_until(right_code(api, clock, "alice", secret), first + timedelta(hours=1), clock)
+    clock.now = first + timedelta(hours=1)
+    assert right_code(api, clock, "alice", secret).status_code == 201
+
+
+def test_fifty_second_factor_failures_in_a_day_hold_the_account_back_for_that_day(api, clock):
+    _, secret, _ = enrolled(api, clock)
+    first = clock()
+    for hour in range(4):  # sixteen an hour at most: never twenty in an hour
+        for _ in range(4 if hour < 3 else 1):
+            wrong_codes(api, "alice", 4 if hour < 3 else 2)
+            clock.advance(**SPACED)
+        if hour < 3:
+            clock.now = first + timedelta(hours=hour + 1)
+
+    waits_until(right_code(api, clock, "alice", secret), first + timedelta(days=1), clock)
+    clock.now = first + timedelta(days=1)
+    assert right_code(api, clock, "alice", secret).status_code == 201
+
+
+def test_fifty_second_factor_failures_from_one_address_in_an_hour_hold_it_back(api, clock):
+    secrets = {name: enrolled(api, clock, name)[1] for name in ("alice", "bob", "carol")}
+    first, failed = clock(), 0
+    while failed < 50:  # nine at a time, three an account: no other limit is reached
+        for name in secrets:
+            count = min(3, 50 - failed)
+            wrong_codes(api, name, count, ip="203.0.113.50")
+            failed += count
+        clock.advance(**SPACED)
+
+    there = right_code(api, clock, "carol", secrets["carol"], ip="203.0.113.50")
+    elsewhere = right_code(api, clock, "carol", secrets["carol"], ip="203.0.113.51")
+
+    waits_until(there, first + timedelta(hours=1), clock)
+    assert elsewhere.status_code == 201
 
 
 def test_rate_limited_attempts_are_recorded_but_not_counted(api, clock):

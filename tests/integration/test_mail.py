@@ -1,7 +1,9 @@
 """The outbox reaches a real SMTP server when one is configured, once per message."""
 
+import re
 import socket
 from dataclasses import replace
+from email.utils import parsedate_to_datetime
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -65,3 +67,31 @@ def test_an_unreachable_mail_server_leaves_messages_pending_until_it_returns(api
                            transport_for(replace(settings, smtp_url=url)), api.wiring.clock())
     assert back == 1
     assert [m["To"] for m in inbox.messages] == ["alice@example.com"]
+
+
+def test_every_message_carries_its_date_and_id_as_rfc_5322_requires(api, clock):
+    alice_registered = clock()
+    api.register("alice")
+    clock.advance(hours=3)
+    api.register("bob")
+
+    messages = {m["To"]: m for m in api.mail()}  # both delivered now, three hours on
+
+    assert set(messages) == {"alice@example.com", "bob@example.com"}
+    assert parsedate_to_datetime(messages["alice@example.com"]["Date"]) == alice_registered
+    assert parsedate_to_datetime(messages["bob@example.com"]["Date"]) == clock()
+    for message in messages.values():
+        assert re.fullmatch(r"<[0-9a-f-]{36}@[\w.-]+>", message["Message-ID"])
+        assert not message.defects
+
+
+def test_a_message_rendered_again_keeps_its_date_and_id(api, clock):
+    written = clock()
+    api.register("alice")
+    [message] = api.wiring.outbox.pending()
+    clock.advance(minutes=10)
+
+    first, again = (api.wiring.renderer.render(message) for _ in range(2))
+
+    assert first["Date"] == again["Date"] and first["Message-ID"] == again["Message-ID"]
+    assert parsedate_to_datetime(first["Date"]) == written

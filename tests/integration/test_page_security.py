@@ -85,6 +85,44 @@ def test_every_page_sends_the_security_headers_and_no_inline_script_or_style(bro
     assert not re.search(INLINE, result.text, re.I)
 
 
+@pytest.mark.parametrize(("path", "auth"), GET_PAGES)
+def test_no_page_may_be_kept_by_a_cache_but_the_stylesheet(browser, path, auth):
+    as_needed(browser, auth)
+
+    result = browser.get(path)
+
+    expected = "public, max-age=3600" if path.startswith("/static/") else "no-store"
+    assert result.headers["Cache-Control"] == expected, (path, result.status_code)
+
+
+def test_the_simple_index_stays_cacheable_for_installers_even_with_a_cookie(browser):
+    logged_in(browser)
+
+    index = browser.get("/simple/")
+
+    assert index.status_code == 200 and "no-store" not in index.headers.get("Cache-Control", "")
+
+
+def test_after_log_out_no_page_that_showed_the_account_was_cacheable(browser):
+    logged_in(browser, verified=True)
+    browser.sudo()
+    shown = [browser.get("/account"), browser.get("/account/history"),
+             browser.get("/account?done=password-confirmed"),
+             browser.post("/account/emails", {"email": "not an address"}),  # the page again
+             browser.post("/account/password", {"current_password": "wrong",
+                                                "new_password": "another long passphrase"}),
+             browser.get("/projects/nothing/history")]
+    assert shown[0].status_code == 200 and "alice@example.com" in shown[0].text
+
+    assert browser.post("/logout").status_code == 303
+
+    for result in shown:
+        assert result.headers.get("Cache-Control") == "no-store", (result.status_code,
+                                                                   result.text[:200])
+    back = browser.get("/account")
+    assert back.status_code == 303 and "alice@example.com" not in back.text
+
+
 def test_pages_showing_secrets_send_the_headers_too(browser, clock):
     logged_in(browser, verified=True)
     browser.sudo()

@@ -4,8 +4,9 @@ account, and along the links schemathesis infers between operations (stateful).
 
 The document is built by `build_spec`, as the app serves it (checked below), because pytest
 collects one test per operation before any app exists: schemathesis's `from_fixture` would load
-it from the app, but it does not run under pytest 9. Every run is derandomized: CI fuzzes the
-same examples each time, and a failure prints the request that reproduces it.
+it from the app, but it does not run under pytest 9. Every run is derandomized (the same examples
+each time, and a failure prints the request that reproduces it), unless WHARF_FUZZ_SEED=N asks
+for the examples of seed N: CI runs this module once more with a fresh seed, and prints it.
 """
 
 import json
@@ -20,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.conftest import DERANDOMIZE, FUZZ_SEED
 from tests.integration.fuzzing import identity, shared_api  # noqa: F401 - fixtures
 from wharf.http.openapi import build_spec
 from wharf.settings import Settings
@@ -29,10 +31,11 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 SITE_NAME = Settings().site_name
 schema = schemathesis.openapi.from_dict(
     build_spec(SITE_NAME),
-    config=SchemathesisConfig.from_dict({"generation": {"deterministic": True}}))
+    config=SchemathesisConfig.from_dict({"generation": {"deterministic": DERANDOMIZE},
+                                         **({} if DERANDOMIZE else {"seed": FUZZ_SEED})}))
 # Per operation and pass: the coverage phase's edge cases, then 25 generated examples (valid
 # and invalid); `database=None` keeps CI from replaying failures saved by earlier runs.
-BOUNDS = settings(max_examples=25, derandomize=True, deadline=None, database=None)
+BOUNDS = settings(max_examples=25, derandomize=DERANDOMIZE, deadline=None, database=None)
 STATEFUL = settings(BOUNDS, max_examples=25, stateful_step_count=10)
 
 
@@ -59,9 +62,9 @@ def test_a_signed_in_account_gets_the_answers_the_document_describes(case, share
 def test_linked_calls_get_the_answers_the_document_describes(shared_api, identity):
     class SignedIn(schema.as_state_machine()):
         def setup(self):
-            """Every scenario starts from an empty store, so that what one scenario created
-            cannot change the links, and so the draws, of the next (hypothesis would call that
-            flaky)."""
+            """Each scenario starts from an empty store: hypothesis replays scenarios (to
+            shrink one, and to check that it is reproducible), and a replay must meet the same
+            answers, which a store changed by earlier scenarios would not give."""
             identity.start_over()
 
         def get_call_kwargs(self, case):

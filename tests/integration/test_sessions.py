@@ -8,6 +8,8 @@ from tests.conftest import fast_passwords
 from tests.integration.conftest import PASSWORD
 from wharf.bootstrap import bootstrap
 from wharf.http.app import create_app
+from wharf.http.endpoint import SESSION
+from wharf.http.routes import ROUTES
 
 
 def test_login_returns_a_token_that_works_as_bearer_and_as_cookie(api):
@@ -200,3 +202,17 @@ def test_a_failed_login_at_an_unknown_username_is_logged_without_the_name(api):
     assert len({e.originator_id for e in failures}) == 1  # the same name, whatever its case
     assert all(typo.encode() not in n.state and b"MY SECRET" not in n.state
                for n in api.wiring.app.recorder.select_notifications(1, 100))
+
+
+def test_what_a_session_reads_from_the_api_may_not_be_kept_by_a_cache(api):
+    session = api.user("alice")
+    readable = [path for path, resource in ROUTES
+                if getattr(resource, "endpoints", {}).get("GET") is not None
+                and resource.endpoints["GET"].auth == SESSION and "{" not in path]
+    assert "/api/account" in readable and "/api/account/tokens" in readable
+
+    for path in readable:
+        for credentials in ({"token": session}, {"cookies": {"wharf_session": session}}):
+            result = api.call("GET", path, **credentials)  # a refusal too (admin pages)
+            assert result.status_code in (200, 403), (path, result.text)
+            assert result.headers.get("Cache-Control") == "no-store", path

@@ -91,3 +91,22 @@ def test_a_report_whose_url_holds_a_nul_is_set_aside_not_stored(api, clock):
     assert report(api, [], body=body).status_code == 204
     assert revocations(api) == []
     assert api.call("GET", "/api/ready").json["lag"] == 0
+
+
+def test_a_leaked_token_is_an_entry_of_its_owner_and_of_its_projects(api, clock):
+    session, _, _ = enrolled(api, clock)
+    api.call("POST", "/api/projects", session, json={"name": "sampleproject"})
+    token = mint(api, session, description="CI for sampleproject",
+                 projects=["sampleproject"]).json["token"]
+
+    assert report(api, [token]).status_code == 204
+
+    [mine] = api.call("GET", "/api/account/events", session,
+                      params={"name": "account:api_token:removed_leak"}).json["events"]
+    [projects] = api.call("GET", "/api/projects/sampleproject/events", session,
+                          params={"name": "project:api_token:removed"}).json["events"]
+    assert mine["details"] == {"description": "CI for sampleproject", "reason": "leaked",
+                               "url": "https://github.com/alice/repo/blob/main/.pypirc"}
+    assert projects["details"] == {"description": "CI for sampleproject", "reason": "leaked"}
+    assert mine["token_id"] == projects["token_id"] is not None
+    assert token not in str([mine, projects])

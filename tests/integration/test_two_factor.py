@@ -6,6 +6,7 @@ import pyotp
 import pytest
 
 from tests.integration.conftest import PASSWORD, Api
+from wharf.bootstrap import VIEWS
 
 STEP = 30
 
@@ -59,6 +60,19 @@ def test_enrolment_gives_the_secret_its_uri_and_a_qr_code_then_recovery_codes(ap
     subjects = [m["Subject"] for m in api.mail()]
     assert "[Wharf] A two-factor method was added to your account" in subjects
     assert "[Wharf] New recovery codes were generated" in subjects
+
+
+def test_an_app_label_with_a_control_or_invisible_character_is_refused(api, clock):
+    token = verified_user(api, "alice")
+    started = api.call("POST", "/api/account/totp", token).json
+
+    for label in ("\x1fPhone", "Phone\n", "Ph\u202eone"):
+        refused = api.call("POST", "/api/account/totp/confirm", token,
+                           json={"code": code(started["secret"], clock), "label": label})
+        assert refused.status_code == 400 and refused.json["detail"] == (
+            "a label must not contain control characters (tabs, line breaks) or invisible"
+            " formatting characters")
+    assert api.call("GET", "/api/account", token).json["two_factor"]["methods"] == []
 
 
 def test_enrolment_needs_a_verified_email_and_the_sudo_window(api, clock):
@@ -257,3 +271,29 @@ def test_the_totp_secret_is_never_stored_in_clear(api, clock, settings):
     for form in (secret, secret.lower(), b32decode(secret).hex()):
         assert form.encode() not in raw
     assert b32decode(secret) not in raw
+
+
+def test_recovery_codes_are_never_stored_or_shown_in_clear(api, clock, settings):
+    token, _, first_set = enrolled(api, clock)
+    used = api.call("POST", "/api/session/recovery-code",
+                    json={"ticket": password_step(api)["ticket"], "code": first_set[0]})
+    api.sudo(token)
+    second_set = api.call("POST", "/api/account/recovery-codes", token).json["recovery_codes"]
+    assert used.status_code == 201 and len(second_set) == 8
+
+    raw = b"".join(n.state for n in api.wiring.app.recorder.select_notifications(1, 1000))
+    with api.wiring.db.transaction() as cur:
+        for table in sorted({table for view in VIEWS for table in view.tables}):
+            raw += str(cur.execute(f"SELECT * FROM {table}").fetchall()).encode()
+    for path in ("/api/account", "/api/account/events", "/api/account/recovery-codes",
+                 "/api/account/events/export?format=jsonl", "/account", "/account/history"):
+        shown = api.call("GET", path, token)
+        assert shown.status_code == 200, path
+        raw += shown.content
+    if not settings.uses_postgres:
+        for path in settings.data_dir.glob("wharf.sqlite3*"):  # the file and its WAL
+            raw += path.read_bytes()
+    assert b"recovery_codes" in raw  # the scan did read the two-factor views and events
+    for recovery in first_set + second_set:
+        for form in (recovery.encode(), recovery.upper().encode(), bytes.fromhex(recovery)):
+            assert form not in raw, recovery

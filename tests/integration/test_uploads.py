@@ -2,14 +2,25 @@
 
 import hashlib
 import io
+import os
 import zipfile
+from dataclasses import replace
+from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 import requests
 
-from tests.integration.test_api_tokens import mint, project
-from tests.integration.test_two_factor import enrolled
+from tests.conftest import fast_passwords
+from tests.integration.conftest import Api
+from tests.integration.test_api_tokens import attenuated, mint, project
+from tests.integration.test_two_factor import code, enrolled, verified_user
+from wharf.bootstrap import bootstrap
+from wharf.domain.origin import Origin
 from wharf.domain.project import Project
+from wharf.security import api_tokens
+from wharf.uploads.distributions import validate_upload
+from wharf.uploads.errors import UploadRefused
 
 JSON = "application/vnd.pypi.simple.v1+json"
 
@@ -137,3 +148,155 @@ def test_the_form_is_not_read_without_a_genuine_token_and_its_fields_are_bounded
 
     assert anonymous.status_code == 403 and "malformed" in anonymous.status
     assert bloated.status_code == 400 and "at most" in bloated.status
+
+
+def test_an_upload_keeps_its_reason_phrase_with_the_code_of_its_refusal(api, owner):
+    revoked = mint(api, owner, description="revoked").json
+    api.call("DELETE", f"/api/account/tokens/{revoked['id']}", owner)
+    stranger = mint(api, verified_user(api, "bob"), description="bob").json["token"]
+
+    gone = upload(api, revoked["token"], *wheel())
+    not_a_member = upload(api, stranger, *wheel())
+
+    assert gone.status == "403 Invalid API Token: the token has been revoked"
+    assert gone.json["code"] == "token_revoked"
+    assert not_a_member.status == ("403 The user 'bob' isn't allowed to upload to project"
+                                   " 'sampleproject'.")
+    assert not_a_member.json["code"] == "upload_forbidden"
+
+
+def sized_wheel(version: str, size: int) -> tuple[str, bytes]:
+    """A wheel of exactly `size` bytes (an incompressible member fills it up)."""
+    def archive(blob: bytes) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zipped:
+            zipped.writestr("sampleproject/__init__.py", "ANSWER = 42\n")
+            zipped.writestr("sampleproject/blob.bin", blob)
+        return buffer.getvalue()
+
+    content = archive(os.urandom(size - len(archive(b""))))
+    assert len(content) == size
+    return f"sampleproject-{version}-py3-none-any.whl", content
+
+
+def test_a_file_over_the_upload_limit_is_refused_and_nothing_of_it_is_kept(wiring, settings,
+                                                                          clock):
+    limit = 20_000
+    small_limit = bootstrap(replace(settings, max_upload_bytes=limit), clock,
+                            passwords=fast_passwords())
+    try:
+        api = Api(small_limit)
+        session, _, _ = enrolled(api, clock)
+        project(api, session, "sampleproject")
+        token = mint(api, session).json["token"]
+
+        at_limit = upload(api, token, *sized_wheel("1.0", limit), version="1.0")
+        over = upload(api, token, *sized_wheel("2.0", limit + 1), version="2.0")
+        rows = small_limit.files.of_project("sampleproject")
+    finally:
+        small_limit.close()
+
+    assert at_limit.status_code == 200, at_limit.text
+    assert over.status == f"413 File too large. Limit is {limit} bytes."
+    assert over.json["code"] == "invalid_upload"
+    assert [row["version"] for row in rows] == ["1.0"]
+    kept = [path for path in settings.files_dir.rglob("*") if path.is_file()]
+    assert [path.stat().st_size for path in kept] == [limit]  # no part of the refused file
+
+
+def test_a_file_name_claimed_while_its_upload_was_streaming_is_refused_as_twine_needs(api,
+                                                                                     token):
+    # Two uploads of one name both pass the view's check, then both stream their file; the
+    # first recorded takes the name's Claim, and the second is refused there, as the one
+    # stopped before streaming is: with the message as its reason phrase (twine prints that).
+    filename, content = wheel()
+    authority, now = api.wiring.upload_authority, api.wiring.clock()
+    distribution = validate_upload({":action": "file_upload", "protocol_version": "1",
+                                    "name": "sampleproject", "version": "1.0",
+                                    "filetype": "bdist_wheel", "pyversion": "py3",
+                                    "metadata_version": "2.1",
+                                    "sha256_digest": hashlib.sha256(content).hexdigest()},
+                                   filename)
+    (first, first_file), (second, second_file) = [
+        (authority.decide(token, "sampleproject", now),
+         api.wiring.file_store.put(io.BytesIO(body), 10_000))
+        for body in (content, content + b"\0")]  # both checked and streamed, none recorded
+    origin = Origin(None, "192.0.2.10", "twine/6.1.0", now).acting_as(first.account_id)
+
+    api.wiring.app.add_file(origin, first, distribution, first_file)
+    with pytest.raises(UploadRefused) as refused:
+        api.wiring.app.add_file(origin, second, distribution, second_file)
+
+    assert str(refused.value) == ("File already exists. A file name can be used only once,"
+                                  " even after its file is removed.")
+    assert [row["sha256"] for row in api.wiring.files.of_project("sampleproject")] == [
+        first_file.sha256]
+
+
+def unknown(api) -> str:
+    """A well-formed token that Wharf never minted."""
+    return api_tokens.mint("pypi", "localhost", uuid4(), os.urandom(32), [])
+
+
+def enrol_totp(api, session: str, clock) -> None:
+    secret = api.call("POST", "/api/account/totp", session).json["secret"]
+    confirmed = api.call("POST", "/api/account/totp/confirm", session,
+                         json={"code": code(secret, clock)})
+    assert confirmed.status_code == 200, confirmed.json
+
+
+def test_when_several_refusals_apply_the_first_in_the_documented_order_is_given(api, owner,
+                                                                               token, clock):
+    """Peeled one rule at a time: each answer is the first rule the upload still breaks."""
+    upload(api, token, *wheel("sampleproject", "1.0"))  # a file name now taken
+    bob = verified_user(api, "bob")  # no role on sampleproject, no second factor
+    live = mint(api, bob, description="bob").json["token"]
+    revoked = mint(api, bob, description="revoked").json
+    api.call("DELETE", f"/api/account/tokens/{revoked['id']}", bob)
+    past = int((clock() - timedelta(days=1)).timestamp())
+    expired_then_elsewhere = attenuated(attenuated(attenuated(
+        live, [1, ["elsewhere"]]), [0, past, past - 60]), [3, "someone-else"])
+    taken, bad_form = wheel("sampleproject", "1.0"), {"version": "9.9"}
+
+    def tampered(token_: str) -> str:
+        return token_[:-8] + ("AAAAAAAA" if not token_.endswith("AAAAAAAA") else "BBBBBBBB")
+
+    def answer(token_: str, **form) -> str:
+        result = upload(api, token_, *taken, sha256_digest="0" * 64, **form)
+        return f"{result.status_code} {result.status.partition(' ')[2]}"
+
+    walk = [
+        ("pypi-garbage", "403 Invalid API Token: the token is malformed"),
+        (unknown(api), "403 Invalid API Token: the token is not known"),
+        (tampered(attenuated(revoked["token"], [0, past, past - 60])),
+         "403 Invalid API Token: the token has been revoked"),
+        (tampered(expired_then_elsewhere), "403 Invalid API Token: the token's signature does"
+                                           " not match"),
+        # The time and user caveats are checked before the body is read, in the token's order;
+        # the project's once the form has named it.
+        (expired_then_elsewhere, "403 Invalid API Token: the token is expired"),
+        (attenuated(attenuated(live, [1, ["elsewhere"]]), [3, "someone-else"]),
+         "403 Invalid API Token: the token is not valid for this user"),
+    ]
+    for presented, expected in walk:  # each also has a form that does not match its file
+        assert answer(presented, **bad_form) == expected, presented[:20]
+    # Then the form (it names the project), the project's caveats, the owner's role and
+    # second factor, the file name, and last the file's digests. (The verified email, checked
+    # between role and second factor, cannot be lost once a token could be minted.)
+    scoped_elsewhere = attenuated(live, [1, ["elsewhere"]])
+    assert answer(scoped_elsewhere, **bad_form) == ("400 Version in filename should be '9.9'"
+                                                    " not '1.0'.")
+    assert answer(scoped_elsewhere) == ("403 Invalid API Token: the token is not valid for"
+                                        " project 'sampleproject'")
+    assert answer(live) == ("403 The user 'bob' isn't allowed to upload to project"
+                            " 'sampleproject'.")
+    api.call("POST", "/api/projects/sampleproject/roles", owner,
+             json={"username": "bob", "role": "Maintainer"})
+    assert answer(live).startswith("403 User 'bob' does not have two-factor authentication")
+    enrol_totp(api, bob, clock)
+    assert answer(live) == ("400 File already exists. A file name can be used only once, even"
+                            " after its file is removed.")
+    taken = wheel("sampleproject", "2.0")
+    assert answer(live, version="2.0") == ("400 The digest supplied does not match a digest"
+                                           " calculated from the uploaded file.")
+    assert upload(api, live, *taken, version="2.0").status_code == 200

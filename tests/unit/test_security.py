@@ -16,10 +16,19 @@ from wharf.security.tokens import (
 )
 
 
-@pytest.mark.parametrize("password", ["1234567", "password", "Password1", "iloveyou", "alice123"])
-def test_short_common_or_username_passwords_are_refused(password):
-    with pytest.raises(WeakPassword):
-        check_policy(password, username="alice123")
+@pytest.mark.parametrize(("password", "rule"), [
+    ("1234567", "at least 8 characters"), ("x" * 4097, "at most 4096 characters"),
+    ("password", "too common"), ("Password1", "too common"), ("iloveyou", "too common")])
+def test_short_long_or_common_passwords_are_refused_each_by_its_rule(password, rule):
+    with pytest.raises(WeakPassword, match=rule):
+        check_policy(password, username="alice")
+
+
+@pytest.mark.parametrize("password", ["quiet-harbour-1987", "Quiet-Harbour-1987"])
+def test_a_password_equal_to_the_username_is_refused_though_it_is_not_common(password):
+    check_policy(password)  # no other rule refuses it: only the username rule can
+    with pytest.raises(WeakPassword, match="must not be your username"):
+        check_policy(password, username="quiet-harbour-1987")
 
 
 @pytest.mark.parametrize("password", ["correct horse battery staple", "ü" * 8, "x" * 4096])

@@ -42,7 +42,8 @@ class TokenCommands(Commands):
         description = check_description(description)
         token_id = uuid4()
         claim = self._claim(origin, DESCRIPTION, _description_key(account.id, description),
-                            token_id, Conflict, "you already have a token with this description")
+                            token_id, Conflict, f"you already have a token described"
+                            f" {description!r} (descriptions are compared ignoring case)")
         projects = None if project_names is None else self._uploadable(origin, project_names)
         token = ApiToken.issue(origin, token_id, description, projects, not_before, expires_at,
                                self.token_keys.current)

@@ -10,14 +10,21 @@ from uuid import UUID
 
 from wharf.application.base import Commands, retrying
 from wharf.domain.claim import Claim, claim_id
-from wharf.domain.errors import Forbidden, InvalidInput
+from wharf.domain.errors import Forbidden
 from wharf.domain.origin import Origin
 from wharf.domain.releases import UPLOAD_ROLES
 from wharf.projections.api_tokens import ApiTokens
 from wharf.security import api_tokens
-from wharf.security.api_tokens import TokenKeys, TokenRefused
+from wharf.security.api_tokens import TokenKeys, TokenRefused, TokenRevoked
+from wharf.uploads.errors import FileExists
 
 FILE = "file"  # the claim kind that keeps a file name to one upload, forever
+
+
+class UploadForbidden(TokenRefused):
+    """A genuine token whose owner may not upload there: no role, email or second factor."""
+
+    code = "upload_forbidden"
 
 
 @dataclass(frozen=True)
@@ -59,19 +66,19 @@ class UploadAuthority:
         api_tokens.check_caveats(parsed.caveats, now=now, user_id=UUID(row["account_id"]),
                                  project_key=project_key, project_id=project_id)
         if project_id is not None and row["role"] not in UPLOAD_ROLES:
-            raise TokenRefused(f"The user '{user}' isn't allowed to upload to project"
-                               f" '{project_key}'.")
+            raise UploadForbidden(f"The user '{user}' isn't allowed to upload to project"
+                                  f" '{project_key}'.")
         if project_id is None and row["project_ids"] is not None:
-            raise TokenRefused(f"Invalid API Token: a token scoped to projects cannot create the"
-                               f" new project '{project_key}'")
+            raise UploadForbidden(f"Invalid API Token: a token scoped to projects cannot create"
+                                  f" the new project '{project_key}'")
         if not row["email_verified"]:
-            raise TokenRefused(f"User '{user}' does not have a verified primary email address."
-                               f" Please add a verified primary email before attempting to"
-                               f" upload.")
+            raise UploadForbidden(f"User '{user}' does not have a verified primary email"
+                                  f" address. Please add a verified primary email before"
+                                  f" attempting to upload.")
         if self._require_2fa and not row["two_factor_methods"]:
-            raise TokenRefused(f"User '{user}' does not have two-factor authentication enabled."
-                               f" Please enable two-factor authentication before attempting to"
-                               f" upload.")
+            raise UploadForbidden(f"User '{user}' does not have two-factor authentication"
+                                  f" enabled. Please enable two-factor authentication before"
+                                  f" attempting to upload.")
         return Uploader(parsed.token_id, UUID(row["account_id"]), row["project_ids"] is None)
 
     def _genuine(self, token: str, project_key: str):
@@ -80,7 +87,7 @@ class UploadAuthority:
         if row is None:
             raise TokenRefused("Invalid API Token: the token is not known")
         if row["revoked_at"]:
-            raise TokenRefused("Invalid API Token: the token has been revoked")
+            raise TokenRevoked("Invalid API Token: the token has been revoked")
         key = self._keys.key(parsed.token_id, row["key_id"])
         if key is None:
             raise TokenRefused("Invalid API Token: the token's signing key has been retired")
@@ -93,8 +100,7 @@ class UploadCommands(Commands):
     def add_file(self, origin: Origin, uploader: Uploader, distribution, stored) -> None:
         """Record an uploaded (and already stored) file; a new name creates the project."""
         if self._find(claim_id(FILE, distribution.filename)) is not None:
-            raise InvalidInput("File already exists. A file name can be used only once, even"
-                               " after its file is removed.")
+            raise FileExists()
         holder = self._holder("project", distribution.normalized_name)
         created = []
         if holder is None:

@@ -8,6 +8,7 @@ from uuid import UUID
 from wharf.domain.base import WharfAggregate
 from wharf.domain.moments import check_moment
 from wharf.domain.errors import InvalidInput, NotFound
+from wharf.domain.names import free_text
 from wharf.domain.origin import Origin
 
 # Why a token stopped working (Revoked.reason).
@@ -79,8 +80,5 @@ class ApiToken(WharfAggregate):
 
 
 def check_description(description: str) -> str:
-    description = description.strip()
-    if not 1 <= len(description) <= 100:
-        raise InvalidInput("a token's description must be 1 to 100 characters")
-    return description
+    return free_text(description, "a token's description", 100)
 

@@ -10,7 +10,8 @@ import hmac
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from wharf.domain.base import WharfAggregate
-from wharf.domain.errors import Conflict, InvalidInput, TotpNotEnabled
+from wharf.domain.errors import Conflict, TotpNotEnabled
+from wharf.domain.names import free_text
 from wharf.domain.origin import Origin
 from wharf.domain.security_keys import WEBAUTHN, SecurityKeys
 
@@ -152,7 +153,4 @@ class TwoFactor(SecurityKeys, WharfAggregate):
 
 
 def check_label(label: str) -> str:
-    label = label.strip()
-    if not 1 <= len(label) <= 64:
-        raise InvalidInput("a label must be 1 to 64 characters")
-    return label
+    return free_text(label, "a label", 64)

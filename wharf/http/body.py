@@ -4,7 +4,7 @@ import falcon
 import orjson
 from marshmallow import Schema, ValidationError, fields
 
-from wharf.http.errors import Problem
+from wharf.http.errors import BODY, QUERY, Problem
 
 
 def _body_stream(req: falcon.Request):
@@ -49,7 +49,7 @@ def load(req: falcon.Request, schema: type[Schema], max_bytes: int) -> dict:
                       "the request body is not valid JSON") from None
     if not isinstance(data, dict):
         raise Problem(falcon.HTTP_400, "malformed_json", "the request body must be a JSON object")
-    return _validated(schema, data)
+    return _validated(schema, data, BODY)
 
 
 def query(req: falcon.Request, schema: type[Schema]) -> dict:
@@ -62,16 +62,16 @@ def query(req: falcon.Request, schema: type[Schema]) -> dict:
         if isinstance(value, list) and name not in lists:
             raise Problem(falcon.HTTP_400, "invalid_input", f"give '{name}' once")
         data[name] = value if isinstance(value, list) or name not in lists else [value]
-    return _validated(schema, data)
+    return _validated(schema, data, QUERY)
 
 
-def _validated(schema: type[Schema], data: dict) -> dict:
+def _validated(schema: type[Schema], data: dict, where: str) -> dict:
     """The data the schema loads; its errors keyed by text, as JSON needs (marshmallow keys a
-    list item's errors by its position, an int)."""
+    list item's errors by its position, an int), and saying `where` they are."""
     try:
         return schema().load(data)
     except ValidationError as error:
-        raise ValidationError(_text_keys(error.messages)) from None
+        raise ValidationError(_text_keys(error.messages), where=where) from None
 
 
 def _text_keys(messages):

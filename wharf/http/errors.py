@@ -20,6 +20,7 @@ log = logging.getLogger("wharf.http")
 STORE_UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError,
                      persistence.OperationalError, persistence.InterfaceError)
 RETRY_AFTER = "5"
+BODY, QUERY = "the request body", "the query string"  # where a ValidationError was found
 
 STATUS = [  # most specific first
     (errors.RateLimited, falcon.HTTP_429),
@@ -62,13 +63,13 @@ def _domain_error(req, resp, error: errors.DomainError, params) -> None:
     raise Problem(status, error.code, error.detail, headers=headers)
 
 
-def refused(message: str) -> Problem:
+def refused(message: str, code: str = TokenRefused.code) -> Problem:
     """403 for an API token, with the message as the reason phrase too: twine prints that."""
-    return Problem(f"403 {message}", "upload_forbidden", message)
+    return Problem(f"403 {message}", code, message)
 
 
 def _token_refused(req, resp, error: TokenRefused, params) -> None:
-    raise refused(str(error))
+    raise refused(str(error), error.code)
 
 
 def _upload_refused(req, resp, error: UploadRefused | FileTooLarge, params) -> None:
@@ -78,8 +79,10 @@ def _upload_refused(req, resp, error: UploadRefused | FileTooLarge, params) -> N
 
 def _validation_error(req, resp, error: ValidationError, params) -> None:
     messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
-    raise Problem(falcon.HTTP_400, "invalid_request", "the request body is not valid",
-                  errors=messages)
+    named = sorted(name for name in messages if not name.startswith("_"))  # not _schema
+    detail = f"{error.kwargs.get('where', BODY)} is not valid" + (
+        f": {', '.join(named)}" if named else "")
+    raise Problem(falcon.HTTP_400, "invalid_request", detail, errors=messages)
 
 
 def _http_error(req, resp, error: falcon.HTTPError, params) -> None:

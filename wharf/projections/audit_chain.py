@@ -45,45 +45,73 @@ VIEW = View("audit_chain", SCHEMA, ["audit_chain"], process, takes=STORED,
 
 
 @dataclass(frozen=True)
+class Head:
+    """An entry of the chain as `wharf audit head` prints it: `POSITION HASH`."""
+    position: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.position} {self.hash}"
+
+
+@dataclass(frozen=True)
 class Verdict:
     ok: bool
     checked: int
-    head: str
+    head: Head
     problem: str | None = None
 
 
-def head(db: Database) -> tuple[int, str]:
+def head(db: Database) -> Head:
     row = db.query_one("SELECT position, hash FROM audit_chain ORDER BY position DESC LIMIT 1")
-    return (row["position"], row["hash"]) if row else (0, GENESIS)
+    return Head(row["position"], row["hash"]) if row else Head(0, GENESIS)
 
 
-def verify(db: Database, recorder, expected_head: str | None = None) -> Verdict:
+def verify(db: Database, recorder, kept: Head | None = None) -> Verdict:
     """Walk the chain and the log together, up to the chain's head (later events are not
-    chained yet); name the first entry where they part."""
-    previous, checked, after = GENESIS, 0, 0
+    chained yet); name the first entry where they part. A head kept outside is a prefix of the
+    chain: its entry must have its hash, however many entries came after it."""
+    reached, checked, after, met = Head(0, GENESIS), 0, 0, kept is None
     while True:
         chain = db.query("SELECT position, hash FROM audit_chain WHERE position > ?"
                          " ORDER BY position LIMIT ?", (after, BATCH))
         events = recorder.select_notifications(after, BATCH, inclusive_of_start=False)
         for entry, event in zip(chain, events, strict=False):
             if event.id != entry["position"]:
-                return Verdict(False, checked, previous, _gap(entry["position"], event.id))
-            previous = link(previous, event)
-            if previous != entry["hash"]:
-                return Verdict(False, checked, previous,
+                return Verdict(False, checked, reached, _gap(entry["position"], event.id))
+            reached = Head(event.id, link(reached.hash, event))
+            if reached.hash != entry["hash"]:
+                return Verdict(False, checked, reached,
                                f"entry {event.id} was altered or moved: its hash does not"
                                f" follow from the entries before it")
             checked, after = checked + 1, event.id
+            if not met and kept.position == event.id:
+                if kept != reached:
+                    return Verdict(False, checked, reached, _rewritten(kept))
+                met = True
         if len(chain) > len(events):
-            return Verdict(False, checked, previous,
+            return Verdict(False, checked, reached,
                            f"entry {chain[len(events)]['position']} is missing from the log")
         if len(chain) < BATCH:
             break
-    if expected_head is not None and expected_head != previous:
-        return Verdict(False, checked, previous,
-                       "the chain holds together but does not end at the head kept outside:"
-                       " the log and the chain were rewritten")
-    return Verdict(True, checked, previous)
+    problem = None if met else _not_met(kept, reached)
+    return Verdict(problem is None, checked, reached, problem)
+
+
+def _rewritten(kept: Head) -> str:
+    return (f"entry {kept.position} does not have the hash kept outside: the log up to it was"
+            f" rewritten and the chain made again")
+
+
+def _not_met(kept: Head, reached: Head) -> str | None:
+    """What it means that the walk never met the entry of the head kept outside."""
+    if kept.position == 0:  # kept when the log was empty
+        return None if kept.hash == GENESIS else _rewritten(kept)
+    if kept.position > reached.position:
+        return (f"the chain ends at entry {reached.position}, before the head kept outside"
+                f" (entry {kept.position}): entries were removed from the end of the log")
+    return (f"entry {kept.position}, the head kept outside, is not in the log: it was removed"
+            f" and the chain made again")
 
 
 def _gap(chained: int, stored: int) -> str:

@@ -24,7 +24,14 @@ from pymacaroons.exceptions import MacaroonException
 
 
 class TokenRefused(Exception):
-    """Why a token cannot be used; `str()` is the message the client is shown."""
+    """Why a token cannot be used; `str()` is the message the client is shown, `code` the
+    problem document's code."""
+
+    code = "invalid_token"
+
+
+class TokenRevoked(TokenRefused):
+    code = "token_revoked"
 
 
 @dataclass(frozen=True)

@@ -11,3 +11,12 @@ class UploadRefused(Exception):
         super().__init__("".join(char if " " <= char <= "~" else ascii(char)[1:-1]
                                  for char in message))
         self.message = message
+
+
+class FileExists(UploadRefused):
+    """A file name is taken once, forever: by the view's check before the file is streamed,
+    or by the name's Claim when another upload of it was recorded meanwhile."""
+
+    def __init__(self):
+        super().__init__("File already exists. A file name can be used only once, even after"
+                         " its file is removed.")

@@ -3,7 +3,7 @@ opened by its address (a reload, a bookmark) sent back to the page that holds th
 
 import falcon
 
-from wharf.http.pages.render import see_other
+from wharf.http.pages.render import no_store, see_other
 
 SECURITY_HEADERS = {
     # No 'unsafe-inline': no inline script or style anywhere in the pages.
@@ -26,6 +26,13 @@ class Pages:
             resp.complete = True
 
     def process_response(self, req, resp, resource, req_succeeded) -> None:
+        """The security headers on every page or HTML answer, and no-store on every page and
+        every answer to a session (unless its resource chose a cache policy, as the stylesheet
+        does): a browser's Back button after log-out, or a shared computer's cache, must not
+        show an account."""
         page = getattr(req.context, "page", False)
         if page or (resp.content_type or "").startswith("text/html"):
             resp.set_headers(SECURITY_HEADERS)
+        private = page or getattr(req.context, "session", None) is not None
+        if private and resp.get_header("Cache-Control") is None:  # not the simple index
+            no_store(resp)

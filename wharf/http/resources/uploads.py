@@ -12,6 +12,7 @@ from wharf.http.endpoint import API_TOKEN, Endpoint
 from wharf.http.errors import Problem
 from wharf.http.resources import Resource
 from wharf.uploads.distributions import UploadRefused, validate_upload
+from wharf.uploads.errors import FileExists
 
 MULTIPART = "multipart/form-data"
 MAX_FIELDS_BYTES = 4 * 1024 * 1024  # metadata, README included; the file itself is streamed
@@ -54,8 +55,7 @@ class LegacyUploadResource(Resource):
             distribution = validate_upload(fields, part.filename or "")
             uploader = authority.decide(token, distribution.normalized_name, req.context.now)
             if self.wiring.files.by_filename(distribution.filename):
-                raise UploadRefused("File already exists. A file name can be used only once,"
-                                    " even after its file is removed.")
+                raise FileExists()
             stored = self.wiring.file_store.put(part.stream, self.wiring.settings.max_upload_bytes,
                                                 check=_whole(distribution, parts))
             return uploader, distribution, stored
