@@ -90,3 +90,20 @@ def test_a_verified_address_has_no_such_button(browser, api):
     logged_in(browser, verified=True)
 
     assert "Send a new link" not in browser.get("/account").text
+
+
+def test_the_history_page_tells_the_reset_in_words(browser, api):
+    verified(api, "alice")
+    browser.post("/password-reset", {"username_or_email": "alice"})
+    token = reset_link_token(api, "alice@example.com")
+    browser.post("/account/password-reset", {"token": token, "new_password": NEW,
+                                            "revoke_api_tokens": "yes"})
+    browser.log_in("alice", NEW)
+
+    page = browser.get("/account/history").text
+
+    assert "A password reset link was asked for" in page
+    assert "The password was reset with an emailed link" in page
+    assert "Address verified" in page
+    assert "API tokens revoked" in page
+    assert token not in page
