@@ -86,3 +86,16 @@ def test_a_new_verification_link_replaces_the_old(web, mail):
                     session).status_code == 202
 
     assert web.call("POST", "/api/account/emails/verify", json={"token": old}).status_code == 400
+
+
+def test_a_reset_does_not_skip_the_second_factor(web, mail):
+    from tests.e2e.client import current_step
+
+    web.two_factor_user("hal", mail, current_step())
+    token = reset_link(web, mail, "hal")
+
+    assert complete(web, token).status_code == 200
+
+    step = web.call("POST", "/api/session", json={"username": "hal", "password": NEW})
+    assert step.status_code == 202
+    assert "totp" in step.json()["methods"]
