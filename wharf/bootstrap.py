@@ -128,7 +128,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                                                    settings.token_prefix,
                                                    settings.uploads_require_2fa),
                   file_store=file_store_for(settings),
-                  renderer=Renderer(settings, app.verification_tokens))
+                  renderer=Renderer(settings, app.verification_tokens, app.reset_tokens))
 
 
 def initialise(settings: Settings) -> None:

@@ -13,13 +13,16 @@ from uuid import UUID
 
 from wharf.projections.database import unstamp
 from wharf.projections.outbox import Outbox
-from wharf.security.tokens import VerificationTokens
+from wharf.security.tokens import ResetTokens, VerificationTokens
 from wharf.settings import Settings
 
 log = logging.getLogger("wharf.mail")
 
 SUBJECTS = {
     "verify-email": "Verify your email address",
+    "password-reset": "Reset your password",
+    "password-reset-unverified": "Password reset: verify your email address first",
+    "password-reset-done": "Your password was reset",
     "email-added": "A new email address was added to your account",
     "password-changed": "Your password was changed",
     "two-factor-added": "A two-factor method was added to your account",
@@ -33,6 +36,11 @@ SUBJECTS = {
 TEMPLATES = {
     "email-added": "The address {email} was added to your account.\n",
     "password-changed": "Your password was changed from {ip}. Every other session was ended.\n",
+    "password-reset-unverified": "Someone asked to reset the password of your account with the"
+                                 " address {email}. That address is not verified, so no reset"
+                                 " link can be sent to it: verify it first (log in and send a"
+                                 " new verification link from your account page), or ask for the"
+                                 " reset with a verified address.\n",
     "two-factor-added": "Two-factor method {method} ({label}) was added to your account.\n",
     "two-factor-removed": "Two-factor method {method} ({label}) was removed from your account."
                           " Every other session was ended.\n",
@@ -50,9 +58,11 @@ UNEXPECTED = "If this was not you, change your password now and contact the admi
 
 
 class Renderer:
-    def __init__(self, settings: Settings, tokens: VerificationTokens):
+    def __init__(self, settings: Settings, tokens: VerificationTokens,
+                 reset_tokens: ResetTokens):
         self._settings = settings
         self._tokens = tokens
+        self._reset_tokens = reset_tokens
 
     def render(self, message: dict) -> EmailMessage:
         params, name = message["params"], message["username"]
@@ -76,6 +86,14 @@ class Renderer:
                     f"  {self._settings.origin}/account/verify-email?token={token}\n\n"
                     f"or by sending this token to POST /api/account/emails/verify:\n\n"
                     f"  {token}\n\nThe link works once and expires at {params['expires_at']}.\n")
+        if template == "password-reset":
+            return self._reset_link(message, params)
+        if template == "password-reset-done":
+            revoked = params["tokens_revoked"]
+            return (f"Your password was reset from {params['ip']} with an emailed link. Every"
+                    f" session was ended"
+                    + (f" and {revoked} API tokens were revoked" if revoked else "")
+                    + ". Your second factor is still asked when you log in.\n" + UNEXPECTED)
         if template == "recovery-code-used":
             left = params["remaining"]
             warning = ("You have NO recovery codes left: generate a new set now.\n" if left == 0
@@ -83,6 +101,19 @@ class Renderer:
             return (f"A recovery code was used to log in to your account from {params['ip']}.\n"
                     + warning + UNEXPECTED)
         return TEMPLATES[template].format(**params) + UNEXPECTED
+
+
+    def _reset_link(self, message: dict, params: dict) -> str:
+        token = self._reset_tokens.issue(UUID(message["account_id"]),
+                                         unstamp(params["issued_at"]),
+                                         [unstamp(m) for m in params["markers"]])
+        return (f"Someone, hopefully you, asked to reset the password of your account.\n"
+                f"Choose a new one by opening\n\n"
+                f"  {self._settings.origin}/account/password-reset?token={token}\n\n"
+                f"or by sending this token to POST /api/password-reset/complete:\n\n"
+                f"  {token}\n\nThe link works once, for 6 hours, and stops working as soon as"
+                f" you log in or change your password. If you did not ask, ignore this email:"
+                f" your password stays as it is.\n")
 
 
 class EmlDirectory:

@@ -40,6 +40,7 @@ def test_the_public_surface_is_exactly_what_we_mean_to_be_public():
         ("/api/session/recovery-code", "POST"), ("/api/session/webauthn/begin", "POST"),
         ("/api/session/webauthn/complete", "POST"),
         ("/api/account/emails/verify", "POST"), ("/api/projects/{name}", "GET"),
+        ("/api/password-reset", "POST"), ("/api/password-reset/complete", "POST"),
         ("/_/secrets/disclose-token", "POST"), ("/simple/", "GET"),
         ("/simple/{project}/", "GET"), ("/files/{sha256}/{filename}", "GET"),
         ("/files/{sha256}/{filename}.metadata", "GET"),
@@ -89,6 +90,8 @@ def test_the_public_pages_are_exactly_what_we_mean_to_be_public():
         ("/account/verify-email", "GET"), ("/account/verify-email", "POST"),
         ("/login", "GET"), ("/login", "POST"), ("/login/totp", "POST"),
         ("/login/recovery-code", "POST"), ("/static/{name}", "GET"),
+        ("/password-reset", "GET"), ("/password-reset", "POST"),
+        ("/account/password-reset", "GET"), ("/account/password-reset", "POST"),
     }
 
 
@@ -188,7 +191,25 @@ def test_one_user_cannot_touch_another_users_emails(api):
     assert api.call("DELETE", "/api/account/emails/alice@example.com", mallory).status_code == 404
     assert api.call("POST", "/api/account/emails/alice@example.com/primary",
                     mallory).status_code == 404
+    assert api.call("POST", "/api/account/emails/alice@example.com/verification",
+                    mallory).status_code == 404
     claimed = api.call("POST", "/api/account/emails", mallory, json={"email": "alice@example.com"})
     assert claimed.status_code == 409
     emails = api.call("GET", "/api/account", alice).json["emails"]
     assert [e["email"] for e in emails] == ["alice@example.com"]
+
+
+def test_a_reset_link_is_bound_to_its_account_and_a_session_is_no_reset_link(api):
+    from tests.integration.test_password_reset import ask, complete, reset_link_token, verified
+
+    verified(api, "alice")
+    mallory = api.user("mallory")
+    ask(api, "alice")
+    link = reset_link_token(api, "alice@example.com")
+    moved = link[:0] + "A" * 22 + link[22:]  # another account id, the same issue time and MAC
+
+    assert complete(api, moved).json["code"] == "invalid_token"
+    assert complete(api, mallory).json["code"] == "invalid_token"
+    assert api.call("POST", "/api/password-reset/complete", mallory,
+                    json={"token": mallory, "new_password": "mallory's new password"}
+                    ).status_code == 400

@@ -4,7 +4,8 @@ Each tests/fixtures/events-*.json was recorded from a release: a story that trig
 class it added (events-2026-11.json: the first release; ...-security-keys.json: security keys;
 ...-tokens-uploads.json: API tokens and uploads; ...-checked-uploads.json: a project's file
 size limit and a wheel's core metadata file; ...-lockdown.json: a TOTP step spent by an
-out-of-sync answer, a token scoped on its project, an address claimed away).
+out-of-sync answer, a token scoped on its project, an address claimed away;
+...-12-password-reset.json: password resets and verification links sent again).
 NOTE: never regenerate one; add a new fixture when new events land.
 """
 

@@ -8,7 +8,12 @@ import pytest
 from wharf.domain.errors import InvalidToken, WeakPassword
 from wharf.http.client import client_ip
 from wharf.security.passwords import check_policy
-from wharf.security.tokens import VerificationTokens, new_session_token, token_hash
+from wharf.security.tokens import (
+    ResetTokens,
+    VerificationTokens,
+    new_session_token,
+    token_hash,
+)
 
 
 @pytest.mark.parametrize(("password", "rule"), [
@@ -41,6 +46,23 @@ def test_a_verification_token_opens_only_with_the_same_secret_and_unaltered():
     for forged in (token[:-1], token + "A", token.upper(), "", "!!!", "A" * 86):
         with pytest.raises(InvalidToken):
             VerificationTokens(b"secret").open(forged)
+
+
+def test_a_reset_token_is_genuine_only_for_the_markers_it_was_issued_over():
+    from datetime import UTC, datetime, timedelta
+
+    account, issued = uuid4(), datetime(2026, 6, 1, 12, 0, 0, 123456, tzinfo=UTC)
+    markers = (issued - timedelta(days=1), None)
+    token = ResetTokens(b"secret").issue(account, issued, markers)
+
+    assert ResetTokens.open(token) == (account, issued)
+    assert ResetTokens(b"secret").genuine(token, markers)
+    assert ResetTokens(b"new", (b"secret",)).genuine(token, markers)  # a retired secret
+    assert not ResetTokens(b"other").genuine(token, markers)
+    assert not ResetTokens(b"secret").genuine(token, (issued, None))  # logged in since
+    assert not ResetTokens(b"secret").genuine(token, (markers[0], issued))  # password changed
+    assert not ResetTokens(b"secret").genuine(token[:-2], markers)
+    assert ResetTokens.open("not a token") is None
 
 
 def test_session_tokens_are_random_and_stored_as_a_digest():

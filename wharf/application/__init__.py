@@ -3,6 +3,7 @@
 from wharf.application.accounts import AccountCommands
 from wharf.application.log_repair import LogRepairCommands
 from wharf.application.login import LoginCommands, NewSession, SecondStep
+from wharf.application.password_reset import PasswordResetCommands
 from wharf.application.projects import ProjectCommands
 from wharf.application.security_keys import KeyRegistered, SecurityKeyCommands
 from wharf.application.sessions import SessionCommands
@@ -21,8 +22,8 @@ __all__ = ["KeyRegistered", "MintedToken", "NewSession", "SecondStep", "TotpEnro
            "Uploader", "Wharf"]
 
 
-class Wharf(AccountCommands, SecurityKeyCommands, LoginCommands, SessionCommands,
-            TwoFactorCommands, UploadCommands, ProjectCommands, TokenCommands, LogRepairCommands):
+class Wharf(AccountCommands, PasswordResetCommands, SecurityKeyCommands, LoginCommands,
+            SessionCommands, TwoFactorCommands, UploadCommands, ProjectCommands, TokenCommands, LogRepairCommands):
     name = "Wharf"
     # A failed log-in reads an Account or an UnknownUsername: with a snapshot every LOGIN_READ
     # events it replays at most LOGIN_READ - 1, however busy the name, so its time does not

@@ -95,6 +95,15 @@ class AccountCommands(Commands):
         return account_id
 
     @retrying
+    def resend_verification(self, origin: Origin, email: str) -> None:
+        """A new link for an unverified address; the old one stops working."""
+        account = self._account(origin.actor_id)
+        account.check_verification_sends(origin.at, self.quotas.verification_emails)
+        account.resend_verification(origin, _email_key(email), new_nonce(),
+                                    origin.at + self.verification_lifetime)
+        self._save(account)
+
+    @retrying
     def make_primary_email(self, origin: Origin, email: str) -> None:
         account = self._account(origin.actor_id)
         account.check_sudo(origin)

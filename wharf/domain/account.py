@@ -13,11 +13,13 @@ from wharf.domain.errors import (
     InvalidInput,
     InvalidToken,
     NotFound,
+    RateLimited,
     ReauthenticationRequired,
     TicketRefused,
 )
-from wharf.domain.limits import PASSWORD, SECOND_FACTOR, FailureCounts
+from wharf.domain.limits import PASSWORD, SECOND_FACTOR, FailureCounts, retry_after
 from wharf.domain.origin import Origin
+from wharf.domain.password_reset import PasswordResets
 
 MAX_EMAILS = 10
 CLAIMED = "claimed"  # EmailRemoved.reason: another account took the never-verified address
@@ -29,7 +31,7 @@ FAILURE_KINDS = {
 }  # "rate_limited" is recorded but never counted
 
 
-class Account(FailureCounts, WharfAggregate):
+class Account(PasswordResets, FailureCounts, WharfAggregate):
     TOPIC = "wharf:account"
 
     # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.
@@ -69,6 +71,7 @@ class Account(FailureCounts, WharfAggregate):
         email_key: str
         nonce: str
         expires_at: datetime
+        resent: bool = False  # asked for again; the new nonce replaces the old link
 
         def apply(self, account: "Account") -> None:
             entry = account.emails[self.email_key]
@@ -120,6 +123,7 @@ class Account(FailureCounts, WharfAggregate):
             if self.ticket_id is not None:
                 account.tickets.pop(str(self.ticket_id), None)
             account.consecutive_failures = 0
+            account.last_login_at = self.timestamp  # a reset link issued before now dies
 
     class LoginFailed(WharfAggregate.Event):
         TOPIC = "wharf:account:login-failed"
@@ -184,6 +188,19 @@ class Account(FailureCounts, WharfAggregate):
             for session_id in self.ended_session_ids:
                 account.sessions.pop(str(session_id), None)
             account.tickets = {}
+            account.password_changed_at = self.timestamp  # a reset link issued before now dies
+
+    class PasswordReset(PasswordChanged):
+        """A password changed with an emailed link: every session ended, password failures
+        forgotten; the second factor is still asked at the next log-in."""
+        TOPIC = "wharf:account:password-reset"
+        issued_at: datetime  # of the link used
+        tokens_revoked: int = 0
+
+        def apply(self, account: "Account") -> None:
+            super().apply(account)
+            account.failures[PASSWORD] = []
+            account.consecutive_failures = 0
 
     class PasswordRehashed(WharfAggregate.Event):
         TOPIC = "wharf:account:password-rehashed"
@@ -316,6 +333,21 @@ class Account(FailureCounts, WharfAggregate):
                  if sid != str(keep_session_id) and s["expires_at"] > origin.at]
         self._record(self.PasswordChanged, origin, password_hash=password_hash,
                      ended_session_ids=ended)
+
+    def reset_password(self, origin: Origin, issued_at: datetime, password_hash: str,
+                       tokens_revoked: int) -> None:
+        self.check_reset_link(origin, issued_at)
+        ended = [UUID(sid) for sid, s in self.sessions.items() if s["expires_at"] > origin.at]
+        self._record(self.PasswordReset, origin, password_hash=password_hash,
+                     ended_session_ids=ended, issued_at=issued_at, tokens_revoked=tokens_revoked)
+
+    def resend_verification(self, origin: Origin, email_key: str, nonce: str,
+                            expires_at: datetime) -> None:
+        entry = self._email(email_key)
+        if entry["verified"]:
+            raise Conflict("this email address is already verified")
+        self._record(self.EmailVerificationSent, origin, email=entry["email"],
+                     email_key=email_key, nonce=nonce, expires_at=expires_at, resent=True)
 
     def rehash_password(self, origin: Origin, password_hash: str) -> None:
         self._record(self.PasswordRehashed, origin, password_hash=password_hash)

@@ -13,6 +13,7 @@ from wharf.domain.origin import Origin
 
 # Why a token stopped working (Revoked.reason).
 BY_USER, BY_ITSELF, ROLE_LOST, LEAKED = "user", "self", "role_lost", "leaked"
+PASSWORD_RESET = "password_reset"  # the owner reset a forgotten password and asked for it
 
 
 class ApiToken(WharfAggregate):

@@ -8,9 +8,15 @@ from wharf.http.pages.account import (
     PasswordPage,
     ReauthenticationPage,
 )
-from wharf.http.pages.emails import AddEmailPage, PrimaryEmailPage, RemoveEmailPage
+from wharf.http.pages.emails import (
+    AddEmailPage,
+    PrimaryEmailPage,
+    RemoveEmailPage,
+    VerificationResendPage,
+)
 from wharf.http.pages.history import AccountHistoryPage, ProjectHistoryPage
 from wharf.http.pages.login import LoginPage, LogoutPage, RecoveryCodeStepPage, TotpStepPage
+from wharf.http.pages.password_reset import ForgottenPasswordPage, PasswordResetPage
 from wharf.http.pages.signup import EmailVerificationPage, SignupPage
 from wharf.http.pages.static import StaticFiles
 from wharf.http.pages.tokens import TokenMintPage, TokenRevokePage
@@ -26,6 +32,7 @@ from wharf.http.resources import (
     health,
     history,
     metrics,
+    password_reset,
     projects,
     security_keys,
     session,
@@ -42,6 +49,8 @@ ROUTES = [
     ("/api/accounts", account.AccountsResource),
     ("/api/session", session.SessionResource),
     ("/api/session/reauthenticate", session.ReauthenticationResource),
+    ("/api/password-reset", password_reset.PasswordResetResource),
+    ("/api/password-reset/complete", password_reset.PasswordResetCompletionResource),
     ("/api/session/totp", session.TotpLoginResource),
     ("/api/session/recovery-code", session.RecoveryCodeLoginResource),
     ("/api/session/webauthn/begin", security_keys.KeyLoginResource),
@@ -51,6 +60,7 @@ ROUTES = [
     ("/api/account/emails", account.EmailsResource),
     ("/api/account/emails/verify", account.EmailVerificationResource),
     ("/api/account/emails/{email}/primary", account.PrimaryEmailResource),
+    ("/api/account/emails/{email}/verification", account.EmailVerificationResendResource),
     ("/api/account/emails/{email}", account.EmailResource),
     ("/api/account/totp", two_factor.TotpResource),
     ("/api/account/totp/confirm", two_factor.TotpConfirmationResource),
@@ -88,6 +98,8 @@ PAGES = [
     ("/signup", SignupPage),
     ("/account/verify-email", EmailVerificationPage),
     ("/login", LoginPage),
+    ("/password-reset", ForgottenPasswordPage),
+    ("/account/password-reset", PasswordResetPage),
     ("/login/totp", TotpStepPage),
     ("/login/recovery-code", RecoveryCodeStepPage),
     ("/logout", LogoutPage),
@@ -97,6 +109,7 @@ PAGES = [
     ("/account/emails", AddEmailPage),
     ("/account/emails/primary", PrimaryEmailPage),
     ("/account/emails/remove", RemoveEmailPage),
+    ("/account/emails/verification", VerificationResendPage),
     ("/account/totp", TotpEnrolmentPage),
     ("/account/totp/confirm", TotpConfirmationPage),
     ("/account/totp/remove", TotpRemovalPage),

@@ -57,6 +57,20 @@ class PasswordChange(Schema):
     new_password = required_text(PASSWORD)
 
 
+class PasswordResetRequest(Schema):
+    username_or_email = required_text(EMAIL)
+
+
+class PasswordResetCompletion(Schema):
+    token = required_text(200)
+    new_password = required_text(PASSWORD)
+    revoke_api_tokens = fields.Boolean(load_default=False)
+
+
+class Accepted(Schema):
+    detail = fields.String()
+
+
 class NewEmail(Schema):
     email = required_text(EMAIL, 3)
 

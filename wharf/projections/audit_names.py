@@ -40,6 +40,8 @@ NAMES = {
     "account:reauthenticate:failure": "a password confirmation failed",
     "account:session:end": "a session ended (log-out, revoked, or ended by a change)",
     "account:password:change": "the password was changed (other sessions ended)",
+    "account:password:reset:request": "a password reset link was asked for",
+    "account:password:reset": "the password was reset with an emailed link (every session ended)",
     "account:two_factor:method_added": "an authenticator app or security key was added",
     "account:two_factor:method_removed": "an authenticator app or security key was removed",
     "account:two_factor:method_renamed": "a security key was renamed",
@@ -107,7 +109,8 @@ for event_class, describe in {
     Account.AdminGranted: _account("account:admin:grant"),
     Account.EmailAdded: _account("account:email:add", email=_field("email"),
                                  primary=_field("primary")),
-    Account.EmailVerificationSent: _account("account:email:sent", email=_field("email")),
+    Account.EmailVerificationSent: _account("account:email:sent", email=_field("email"),
+                                            resent=lambda e: getattr(e, "resent", False)),
     Account.EmailVerified: _account("account:email:verified", email=_field("email_key")),
     Account.PrimaryEmailChanged: _account("account:email:primary:change",
                                           email=_field("email_key")),
@@ -122,8 +125,18 @@ for event_class, describe in {
                                    reason=_field("reason")),
     Account.PasswordChanged: _account("account:password:change",
                                       sessions_ended=lambda e: len(e.ended_session_ids)),
+    Account.PasswordResetRequested: _account("account:password:reset:request",
+                                             email=_field("email"), verified=_field("verified")),
+    Account.PasswordReset: _account("account:password:reset",
+                                    sessions_ended=lambda e: len(e.ended_session_ids),
+                                    tokens_revoked=_field("tokens_revoked")),
 }.items():
     entries.register(event_class, describe)
+
+
+@entries.register
+def _(event: UnknownUsername.PasswordResetRequested, cur) -> list[Entry]:
+    return [Entry("account:password:reset:request", details={"known": False})]
 
 
 @entries.register

@@ -1,4 +1,5 @@
-"""Failed authentication attempts by client address, for the per-IP brute-force limits.
+"""Failed authentication attempts (and password reset requests) by client address, for the
+per-IP limits.
 
 Rows older than the longest limit window are dropped as new failures from that address arrive.
 """
@@ -9,6 +10,7 @@ from functools import singledispatch
 from wharf.domain import limits
 from wharf.domain.account import FAILURE_KINDS, Account
 from wharf.domain.limits import PASSWORD
+from wharf.domain.password_reset import RESET_REQUEST
 from wharf.domain.unknown_username import UnknownUsername
 from wharf.projections.database import Database, stamp, unstamp
 from wharf.projections.projector import View
@@ -47,6 +49,16 @@ def _record(cur, ip: str, kind: str, at: datetime) -> None:
                 (ip, stamp(at - limits.LONGEST_WINDOW)))
     cur.execute("INSERT INTO auth_failures (ip, kind, at) VALUES (?, ?, ?)",
                 (ip, kind, stamp(at)))
+
+
+@process.register
+def _(event: Account.PasswordResetRequested, cur) -> None:
+    _record(cur, event.ip, RESET_REQUEST, event.timestamp)
+
+
+@process.register
+def _(event: UnknownUsername.PasswordResetRequested, cur) -> None:
+    _record(cur, event.ip, RESET_REQUEST, event.timestamp)
 
 
 VIEW = View("auth_failures", SCHEMA, ["auth_failures"], process)

@@ -2,7 +2,8 @@
 
 Message ids derive from the event that asked for them, so replaying the log never makes a second
 message, and `outbox_sent` survives a rebuild, so a rebuild never sends old mail again.
-Rows hold no secret: verification links are derived from the nonce at delivery time.
+Rows hold no secret: verification links are derived from the nonce at delivery time, password
+reset links from the request's time and the account's markers (times, not secrets).
 """
 
 import json
@@ -46,6 +47,21 @@ def _(event: Account.EmailAdded, cur) -> None:
 @process.register
 def _(event: Account.PasswordChanged, cur) -> None:
     _queue(cur, event, "password-changed", params={"ip": event.ip})
+
+
+@process.register
+def _(event: Account.PasswordResetRequested, cur) -> None:
+    last_login_at, password_changed_at = event.last_login_at, event.password_changed_at
+    _queue(cur, event, "password-reset" if event.verified else "password-reset-unverified",
+           recipient=event.email,
+           params={"email": event.email, "issued_at": stamp(event.timestamp),
+                   "markers": [stamp(last_login_at), stamp(password_changed_at)]})
+
+
+@process.register
+def _(event: Account.PasswordReset, cur) -> None:
+    _queue(cur, event, "password-reset-done",
+           params={"ip": event.ip, "tokens_revoked": event.tokens_revoked})
 
 
 @process.register

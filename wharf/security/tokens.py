@@ -1,4 +1,4 @@
-"""Opaque bearer secrets: session tokens and signed email-verification tokens.
+"""Opaque bearer secrets: session tokens, signed email-verification and password-reset tokens.
 
 Session tokens are 256-bit random values; only their SHA-256 is stored. Verification tokens are
 derived (HMAC-SHA256 with the server secret) from the account id and a random nonce recorded in
@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 from wharf.domain.errors import InvalidToken
@@ -49,6 +50,54 @@ class VerificationTokens:
     @staticmethod
     def _mac(key: bytes, body: bytes) -> bytes:
         return hmac.new(key, body, hashlib.sha256).digest()
+
+
+class ResetTokens:
+    """Password-reset links: HMAC-SHA256, under a key derived from the server secret, over the
+    account id, the request's time and the account's markers (last log-in, last password
+    change). Only the id and the time travel in the clear; nothing secret is stored anywhere,
+    and a link dies when a marker moves."""
+
+    def __init__(self, secret_key: bytes, previous: tuple[bytes, ...] = ()):
+        if not secret_key:
+            raise ValueError("a server secret key is required")
+        self._keys = [hashlib.sha256(b"wharf:password-reset:" + key).digest()
+                      for key in (secret_key, *previous)]
+
+    def issue(self, account_id: UUID, issued_at: datetime, markers) -> str:
+        body = account_id.bytes + _micros(issued_at).to_bytes(8, "big", signed=True)
+        return _b64(body + self._mac(self._keys[0], body, markers))
+
+    @staticmethod
+    def open(token: str) -> tuple[UUID, datetime] | None:
+        """The (account id, issue time) a token claims, not yet checked; None when malformed."""
+        raw = _unb64(token)
+        if len(raw) != 56:
+            return None
+        micros = int.from_bytes(raw[16:24], "big", signed=True)
+        try:
+            return UUID(bytes=raw[:16]), EPOCH + timedelta(microseconds=micros)
+        except OverflowError:
+            return None
+
+    def genuine(self, token: str, markers) -> bool:
+        raw = _unb64(token)
+        body, mac = raw[:24], raw[24:]
+        return len(raw) == 56 and any(
+            hmac.compare_digest(mac, self._mac(key, body, markers)) for key in self._keys)
+
+    @staticmethod
+    def _mac(key: bytes, body: bytes, markers) -> bytes:
+        state = b"".join(_micros(m).to_bytes(8, "big", signed=True) if m else b"\0" * 8
+                         for m in markers)
+        return hmac.new(key, body + state, hashlib.sha256).digest()
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
 
 
 def _b64(raw: bytes) -> str:

@@ -1,4 +1,5 @@
-"""The email-address forms of the settings page: add, make primary, remove (sudo window)."""
+"""The email-address forms of the settings page: add, make primary, remove (sudo window), and
+send a new verification link."""
 
 from wharf.domain.errors import Conflict, InvalidInput
 from wharf.http import schemas
@@ -33,3 +34,12 @@ class RemoveEmailPage(AccountAction):
 
     def act(self, req, data: dict) -> None:
         self.app.remove_email(origin_of(req), data["email"])
+
+
+class VerificationResendPage(AccountAction):
+    endpoints = {"POST": Endpoint(SESSION, "Send an unverified address a new verification link")}
+    schema = schemas.NewEmail
+    done = "verification-sent"
+
+    def act(self, req, data: dict) -> None:
+        self.app.resend_verification(origin_of(req), data["email"])

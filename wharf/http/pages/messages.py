@@ -6,6 +6,12 @@ DONE = {
     "registered": "Your account was created. We sent you an email with a link to verify your"
                   " address.",
     "email-verified": "Your email address is verified.",
+    "reset-requested": "If that is an account's username or address, we sent it an email:"
+                       " a link to choose a new password, or how to verify the address first.",
+    "password-reset": "Your password was reset and every session was ended. Log in with the"
+                      " new password (and your second factor).",
+    "verification-sent": "We sent a new verification link; the one sent before no longer"
+                         " works.",
     "logged-out": "You have logged out.",
     "recovery-code-used": "You logged in with a recovery code, so it no longer works.",
     "password-confirmed": "Password confirmed: you can make sensitive changes for the next 30"

@@ -33,6 +33,7 @@ REASONS = {
     # a revoked API token
     "user": "revoked by its owner", "self": "revoked with itself",
     "role_lost": "its owner lost a role", "leaked": "found in public",
+    "password_reset": "its owner reset a forgotten password",
 }
 CEREMONIES = {"register": "adding a key", "login": "logging in"}
 DETAILS = {  # a detail's key -> its name on the page, in the order shown
@@ -44,7 +45,8 @@ DETAILS = {  # a detail's key -> its name on the page, in the order shown
     "sessions_ended": "Other sessions ended", "ceremony": "While",
     "stored_sign_count": "Counter known", "presented_sign_count": "Counter presented",
     "version": "Version", "filename": "File", "packagetype": "Kind", "size": "Size (bytes)",
-    "sha256": "SHA-256",
+    "sha256": "SHA-256", "verified": "Address verified", "resent": "Sent again",
+    "tokens_revoked": "API tokens revoked", "known": "An account by that name",
 }
 VALUES = {  # how a detail's value reads, where not as it is
     "reason": lambda value: REASONS.get(value, str(value).replace("_", " ")),

@@ -72,6 +72,18 @@ class EmailVerificationResource(Resource):
         resp.status = falcon.HTTP_204
 
 
+class EmailVerificationResendResource(Resource):
+    endpoints = {
+        "POST": Endpoint(SESSION, "Send an unverified address a new verification link; the old"
+                         " link stops working (3 per 6 hours)", 202,
+                         errors=(400, 401, 404, 409, 429)),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, email: str) -> None:
+        self.app.resend_verification(origin_of(req), email)
+        resp.status = falcon.HTTP_202
+
+
 class PrimaryEmailResource(Resource):
     endpoints = {
         "POST": Endpoint(SESSION, "Make a verified address the primary one (sudo window)", 204,
