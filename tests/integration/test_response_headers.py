@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import fast_passwords
 from tests.integration.conftest import Api
 from tests.integration.test_hostile_input import valid_upload
-from tests.integration.test_uploads import owner, token, upload  # noqa: F401 - fixtures
+from tests.integration.test_uploads import owner, token, upload, wheel  # noqa: F401
 from wharf.bootstrap import bootstrap
 from wharf.http.routes import PAGES, ROUTES
 
@@ -38,9 +38,10 @@ def test_a_refusal_and_an_unknown_path_forbid_sniffing_and_framing_too(api):
 
 @pytest.fixture
 def served(api, token) -> tuple[str, str]:
-    """A file whose bytes are an HTML page with a script, uploaded as a wheel."""
-    filename = "sampleproject-1.0-py3-none-any.whl"
-    content = b"<html><script>alert(document.cookie)</script></html>"
+    """A real wheel whose bytes begin as an HTML page with a script (a zip reader looks from
+    the end, a browser sniffing from the start): an upload the checks must let through."""
+    filename, archive = wheel("sampleproject", "1.0")
+    content = b"<html><script>alert(document.cookie)</script></html>" + archive
     assert upload(api, token, filename, content).status_code == 200
     return f"/files/{hashlib.sha256(content).hexdigest()}/{filename}", filename
 

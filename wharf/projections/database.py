@@ -59,10 +59,18 @@ class Database:
     def close(self) -> None:
         pass
 
-    def execute_script(self, statements: list[str]) -> None:
-        with self.transaction(lock=True) as cur:
-            for statement in statements:
-                cur.execute(statement)
+    def execute_script(self, statements: list[str], attempts: int = 3) -> None:
+        """Run DDL in one transaction; again when PostgreSQL ended it as a deadlock (with an
+        autovacuum's ANALYZE of a table the script names: the script is idempotent)."""
+        for attempt in range(attempts):
+            try:
+                with self.transaction(lock=True) as cur:
+                    for statement in statements:
+                        cur.execute(statement)
+                return
+            except psycopg.errors.DeadlockDetected:
+                if attempt == attempts - 1:
+                    raise
 
 
 class Lease:
