@@ -39,3 +39,4 @@ CHROME_LINUX = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like
 ])
 def test_a_user_agent_gets_a_short_name(user_agent, name):
     assert device_name(user_agent) == name
+

@@ -19,6 +19,7 @@ def environment() -> Environment:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["when"] = words.when
+    env.filters["wait"] = words.wait
     env.filters["device"] = device_name
     env.globals["happened"] = words.happened
     env.globals["second_factor"] = words.second_factor

@@ -67,6 +67,15 @@ def when(moment: datetime | str | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
 
 
+def wait(seconds: int) -> str:
+    """A wait as a person reads it: "about 24 hours", "3 minutes", "40 seconds"."""
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= 2 * size:
+            count = round(seconds / size)
+            return f"about {count} {unit}s" if seconds % size else f"{count} {unit}s"
+    return f"{seconds} second" + ("" if seconds == 1 else "s")
+
+
 def happened(name: str) -> str:
     """What an entry's public name says happened, as a sentence's start: the catalogue's
     description without its note in brackets (the entry's own columns say it)."""
