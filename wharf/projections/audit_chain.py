@@ -19,13 +19,17 @@ SCHEMA = ["CREATE TABLE IF NOT EXISTS audit_chain ("
           " position BIGINT PRIMARY KEY, hash TEXT NOT NULL)"]
 
 
+def entry(notification) -> bytes:
+    """A stored event's bytes as the chain and the Merkle tree (log_tree.py) commit to them:
+    position, aggregate, version and topic, each length-prefixed, then the state."""
+    parts = (str(notification.id), str(notification.originator_id),
+             str(notification.originator_version), notification.topic)
+    return b"".join(len(part).to_bytes(4, "big") + part.encode() for part in parts) + bytes(
+        notification.state)
+
+
 def link(previous: str, notification) -> str:
-    digest = hashlib.sha256(bytes.fromhex(previous))
-    for part in (str(notification.id), str(notification.originator_id),
-                 str(notification.originator_version), notification.topic):
-        digest.update(len(part).to_bytes(4, "big") + part.encode())
-    digest.update(bytes(notification.state))
-    return digest.hexdigest()
+    return hashlib.sha256(bytes.fromhex(previous) + entry(notification)).hexdigest()
 
 
 def process(notification, cur) -> list[tuple]:
