@@ -66,10 +66,10 @@ class Wiring:
     def mail_transport(self):
         return transport_for(self.settings)
 
-    def signed_checkpoint(self) -> str:
-        """The log's checkpoint now, as a signed note."""
-        checkpoint = self.log_tree.checkpoint(self.settings.log_name)
-        return checkpoints.sign(checkpoint, self.log_keys)
+    def checkpoint(self, size: int | None = None) -> tuple[checkpoints.Checkpoint, str]:
+        """The log's checkpoint (now, or at an earlier size), and it as a signed note."""
+        checkpoint = self.log_tree.checkpoint(self.settings.log_name, size)
+        return checkpoint, checkpoints.sign(checkpoint, self.log_keys)
 
     def close(self) -> None:
         self.app.close()

@@ -25,6 +25,7 @@ from wharf.http.resources import (
     disclosures,
     health,
     history,
+    log,
     metrics,
     projects,
     security_keys,
@@ -80,6 +81,11 @@ ROUTES = [
     ("/api/admin/events", history.AdminHistory),
     ("/api/admin/events/export", history.AdminHistoryExport),
     ("/api/admin/replay", history.AdminReplay),
+    ("/api/log/checkpoint", log.CheckpointResource),
+    ("/api/log/key", log.KeyResource),
+    ("/api/log/proof/inclusion", log.InclusionResource),
+    ("/api/log/proof/consistency", log.ConsistencyResource),
+    ("/api/log/public", log.PublicFeedResource),
 ]
 
 PAGES = [

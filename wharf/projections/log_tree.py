@@ -12,6 +12,7 @@ later one extends them.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from wharf.domain.errors import InvalidInput
 from wharf.projections.audit_chain import entry
 from wharf.projections.database import Database
 from wharf.projections.projector import STORED, View
@@ -65,18 +66,14 @@ def _before(cur, position: int) -> tuple[int, list[tuple[int, bytes]]]:
 VIEW = View("log_tree", SCHEMA, ["log_tree"], process, takes=STORED, appends=COLUMNS)
 
 
-class OutOfRange(ValueError):
-    """A proof about leaves or sizes the tree does not have."""
-
-
 class LogTree:
     """Sizes, roots and proofs, read from the stored subtrees."""
 
     def __init__(self, db: Database):
         self._db = db
 
-    def checkpoint(self, origin: str) -> Checkpoint:
-        size = self.size()
+    def checkpoint(self, origin: str, size: int | None = None) -> Checkpoint:
+        size = self.size() if size is None else size
         return Checkpoint(origin, size, self.root(size))
 
     def size(self) -> int:
@@ -134,7 +131,7 @@ class LogTree:
     @staticmethod
     def _check(condition: bool, problem: str) -> None:
         if not condition:
-            raise OutOfRange(problem)
+            raise InvalidInput(problem)
 
 
 @dataclass(frozen=True)
