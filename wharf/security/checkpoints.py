@@ -86,7 +86,7 @@ class VerifierKey:
 
     @classmethod
     def parse(cls, text: str) -> "VerifierKey":
-        parts = text.strip().split("+")
+        parts = text.strip().split("+", 2)  # the base64 key may hold a "+" too
         try:
             name, hex_id, encoded = parts
             raw = base64.b64decode(encoded, validate=True)
