@@ -31,10 +31,10 @@ from wharf.settings import Settings
 from wharf.uploads.storage import FileStore, LocalFiles
 
 # Order matters: a view may read an earlier view's rows of the same event (outbox,
-# two_factor, audit_log).
+# two_factor, audit_log), or what it read for a later one (log_tree for audit_chain).
 VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, auth_failures.VIEW,
-         api_tokens.VIEW, files.VIEW, outbox.VIEW, audit_log.VIEW, audit_chain.VIEW,
-         log_tree.VIEW]
+         api_tokens.VIEW, files.VIEW, outbox.VIEW, audit_log.VIEW, log_tree.VIEW,
+         audit_chain.VIEW]
 
 
 def utc_now() -> datetime:

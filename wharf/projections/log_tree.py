@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from wharf.domain.errors import InvalidInput
-from wharf.projections.audit_chain import entry
+from wharf.projections.audit_chain import LAST_BEFORE, entry
 from wharf.projections.database import Database
 from wharf.projections.projector import STORED, View
 from wharf.security import merkle
@@ -33,12 +33,13 @@ COLUMNS = ("level", "idx", "hash", "position")
 
 # The tree before a position: its size (the last leaf before it, plus one) and its frontier,
 # the perfect subtrees of that size (level L is one where bit L of the size is set), in one
-# round trip.
+# round trip; and, riding along, the hash chain's last hash before it (audit_chain.process
+# takes it from the memo instead of asking again).
 _FRONTIER = (
     "WITH last AS (SELECT idx + 1 AS n FROM log_tree WHERE level = 0 AND position < ?"
     " ORDER BY position DESC LIMIT 1),"
     f" levels (level) AS (VALUES {', '.join(f'({n})' for n in range(LEVELS))})"
-    " SELECT last.n, t.level, t.hash FROM last"
+    f" SELECT last.n, t.level, t.hash, ({LAST_BEFORE}) AS chain FROM last"
     " LEFT JOIN levels ON (last.n >> levels.level) & 1 = 1"
     " LEFT JOIN log_tree t ON t.level = levels.level AND t.idx = (last.n >> levels.level) - 1"
     " ORDER BY t.level DESC")
@@ -55,7 +56,9 @@ def process(notification, cur) -> list[tuple]:
 
 
 def _before(cur, position: int) -> tuple[int, list[tuple[int, bytes]]]:
-    rows = cur.execute(_FRONTIER, (position,)).fetchall()
+    rows = cur.execute(_FRONTIER, (position, position)).fetchall()
+    if rows and rows[0]["chain"] is not None:
+        cur.memo[("audit_chain", position)] = rows[0]["chain"]
     if not rows:
         return 0, []
     if any(row["hash"] is None for row in rows):
@@ -66,57 +69,77 @@ def _before(cur, position: int) -> tuple[int, list[tuple[int, bytes]]]:
 VIEW = View("log_tree", SCHEMA, ["log_tree"], process, takes=STORED, appends=COLUMNS)
 
 
+@dataclass(frozen=True)
+class Proof:
+    """An inclusion proof (`first` is the leaf's index, `first_hash` its hash) or a
+    consistency proof (`first` the earlier size, `first_hash` its root), to `size`."""
+    first: int
+    size: int
+    first_hash: bytes
+    root: bytes
+    path: list[bytes]
+
+
 class LogTree:
-    """Sizes, roots and proofs, read from the stored subtrees."""
+    """Sizes, roots and proofs, read from the stored subtrees: a proof is two queries (the
+    size, then every subtree it needs), whatever the size of the log."""
 
     def __init__(self, db: Database):
         self._db = db
-
-    def checkpoint(self, origin: str, size: int | None = None) -> Checkpoint:
-        size = self.size() if size is None else size
-        return Checkpoint(origin, size, self.root(size))
 
     def size(self) -> int:
         row = self._db.query_one("SELECT MAX(idx) AS last FROM log_tree WHERE level = 0")
         return 0 if row is None or row["last"] is None else row["last"] + 1
 
+    def checkpoint(self, origin: str, size: int | None = None) -> Checkpoint:
+        size = self._size(size)
+        return Checkpoint(origin, size, self._read({}, [size])[1][size])
+
     def root(self, size: int) -> bytes:
-        self._check(size <= self.size(), f"the log has fewer than {size} entries")
-        keys = merkle.frontier_nodes(size)
-        found = self._hashes(keys)
-        return merkle.fold([found[key] for key in keys])
+        return self._read({}, [self._size(size)])[1][size]
 
-    def leaf(self, index: int) -> bytes:
-        return self._hashes([(0, index)])[(0, index)]
+    def inclusion(self, index: int, size: int | None = None) -> Proof:
+        size = self._size(size)
+        _check(0 <= index < size, f"there is no entry {index} in a tree of {size}")
+        paths, roots, leaves = self._read({index: merkle.inclusion_ranges(index, size)}, [size],
+                                          [index])
+        return Proof(index, size, leaves[index], roots[size], paths[index])
 
-    def inclusion(self, index: int, size: int) -> list[bytes]:
-        return self.inclusions([index], size)[index]
-
-    def inclusions(self, indexes: Iterable[int], size: int) -> dict[int, list[bytes]]:
+    def inclusions(self, indexes: list[int], size: int) -> dict[int, list[bytes]]:
         """Each leaf's inclusion path in the tree of `size` leaves, read in one query."""
-        self._check(size <= self.size(), f"the log has fewer than {size} entries")
-        ranges = {i: merkle.inclusion_ranges(i, size) for i in indexes}
-        for index in ranges:
-            self._check(0 <= index < size, f"there is no entry {index} in a tree of {size}")
-        return self._paths(ranges)
+        return self._read({i: merkle.inclusion_ranges(i, size) for i in indexes}, [])[0]
 
-    def consistency(self, first: int, second: int) -> list[bytes]:
-        self._check(1 <= first <= second <= self.size(),
-                    "sizes must satisfy 1 <= from <= to <= the log's size")
-        return self._paths({0: merkle.consistency_ranges(first, second)})[0]
+    def consistency(self, first: int, second: int | None = None) -> Proof:
+        second = self._size(second)
+        _check(1 <= first <= second, "sizes must satisfy 1 <= from <= to <= the log's size")
+        paths, roots, _ = self._read({0: merkle.consistency_ranges(first, second)},
+                                     [first, second])
+        return Proof(first, second, roots[first], roots[second], paths[0])
 
     def index_of(self, position: int) -> int | None:
         row = self._db.query_one("SELECT idx FROM log_tree WHERE level = 0 AND position = ?",
                                  (position,))
         return None if row is None else row["idx"]
 
-    def _paths(self, ranges: dict[int, list[tuple[int, int]]]) -> dict[int, list[bytes]]:
-        pieces = {r: merkle.subtrees(*r) for rs in ranges.values() for r in rs}
-        found = self._hashes({key for keys in pieces.values() for key in keys})
-        return {i: [merkle.fold([found[key] for key in pieces[r]]) for r in rs]
-                for i, rs in ranges.items()}
+    def _size(self, size: int | None) -> int:
+        now = self.size()
+        _check(size is None or size <= now, f"the log has fewer than {size} entries")
+        return now if size is None else size
 
-    def _hashes(self, keys) -> dict[tuple[int, int], bytes]:
+    def _read(self, ranges: dict[int, list[tuple[int, int]]], roots: list[int],
+              leaves: list[int] = ()) -> tuple[dict, dict, dict]:
+        """Paths of ranges, roots of sizes and leaves, from one query of their subtrees."""
+        pieces = {r: merkle.subtrees(*r) for rs in ranges.values() for r in rs}
+        pieces.update({(0, size): merkle.frontier_nodes(size) for size in roots})
+        found = self.hashes({key for keys in pieces.values() for key in keys}
+                            | {(0, leaf) for leaf in leaves})
+        hash_of = {r: merkle.fold([found[key] for key in keys]) for r, keys in pieces.items()}
+        return ({i: [hash_of[r] for r in rs] for i, rs in ranges.items()},
+                {size: hash_of[(0, size)] for size in roots},
+                {leaf: found[(0, leaf)] for leaf in leaves})
+
+    def hashes(self, keys) -> dict[tuple[int, int], bytes]:
+        """The stored subtrees (level, index) asked for."""
         keys = sorted(set(keys))
         found = {}
         for start in range(0, len(keys), 500):
@@ -128,10 +151,10 @@ class LogTree:
             found.update({(row["level"], row["idx"]): bytes(row["hash"]) for row in rows})
         return found
 
-    @staticmethod
-    def _check(condition: bool, problem: str) -> None:
-        if not condition:
-            raise InvalidInput(problem)
+
+def _check(condition: bool, problem: str) -> None:
+    if not condition:
+        raise InvalidInput(problem)
 
 
 @dataclass(frozen=True)
@@ -163,7 +186,7 @@ def verify(db: Database, recorder) -> Verdict:
                                f"entry {event.id} (leaf {checked}) was altered or moved:"
                                f" its bytes are not those the tree holds")
             checked, after = checked + 1, event.id
-        stored = tree._hashes(made)
+        stored = tree.hashes(made)
         wrong = sorted(key for key, hash_ in made.items() if stored.get(key) != hash_)
         if wrong:
             return Verdict(False, checked, merkle.root_of(frontier),

@@ -49,13 +49,11 @@ class InclusionResource(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         params = body.query(req, schemas.InclusionQuery)
-        tree, index = self.wiring.log_tree, params["index"]
-        size = tree.size() if params["size"] is None else params["size"]
-        path = tree.inclusion(index, size)
+        proof = self.wiring.log_tree.inclusion(params["index"], params["size"])
         resp.cache_control = _cached_if(params["size"] is not None)
         resp.media = schemas.dump(schemas.InclusionProof, {
-            "index": index, "size": size, "leaf_hash": b64(tree.leaf(index)),
-            "root_hash": b64(tree.root(size)), "hashes": [b64(h) for h in path]})
+            "index": proof.first, "size": proof.size, "leaf_hash": b64(proof.first_hash),
+            "root_hash": b64(proof.root), "hashes": [b64(h) for h in proof.path]})
 
 
 class ConsistencyResource(Resource):
@@ -65,13 +63,11 @@ class ConsistencyResource(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         params = body.query(req, schemas.ConsistencyQuery)
-        tree, first = self.wiring.log_tree, params["first"]
-        second = tree.size() if params["second"] is None else params["second"]
-        path = tree.consistency(first, second)
+        proof = self.wiring.log_tree.consistency(params["first"], params["second"])
         resp.cache_control = _cached_if(params["second"] is not None)
         resp.media = schemas.dump(schemas.ConsistencyProof, {
-            "first": first, "second": second, "first_root": b64(tree.root(first)),
-            "second_root": b64(tree.root(second)), "hashes": [b64(h) for h in path]})
+            "first": proof.first, "second": proof.size, "first_root": b64(proof.first_hash),
+            "second_root": b64(proof.root), "hashes": [b64(h) for h in proof.path]})
 
 
 class PublicFeedResource(Resource):
