@@ -18,10 +18,10 @@ def roles(api):
     alice = verified_user(api, "alice")
     api.register("bob")
     project(api, alice, "sampleproject")
-    for method, path, body in (
-            ("POST", "/api/projects/sampleproject/roles", {"username": "bob", "role": "Maintainer"}),
-            ("PATCH", "/api/projects/sampleproject/roles/bob", {"role": "Owner"}),
-            ("DELETE", "/api/projects/sampleproject/roles/bob", None)):
+    roles = "/api/projects/sampleproject/roles"
+    for method, path, body in (("POST", roles, {"username": "bob", "role": "Maintainer"}),
+                               ("PATCH", f"{roles}/bob", {"role": "Owner"}),
+                               ("DELETE", f"{roles}/bob", None)):
         assert api.call(method, path, alice, json=body).status_code in (201, 204)
     api.call("POST", "/api/account/emails", alice, json={"email": "alice@private.example"})
     assert mint(api, alice, description="secret-ish").status_code == 201

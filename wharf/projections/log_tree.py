@@ -9,7 +9,6 @@ of rows read by their key. The tree's size and root are signed into checkpoints
 later one extends them.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from wharf.domain.errors import InvalidInput
