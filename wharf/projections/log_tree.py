@@ -19,7 +19,7 @@ from wharf.security import merkle
 from wharf.security.checkpoints import Checkpoint
 
 BATCH = 1000
-LEVELS = 63
+LEVELS = 48  # a tree of up to 2**48 leaves: hundreds of years of any registry
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS log_tree ("
