@@ -89,3 +89,10 @@ def test_equal_sizes_are_consistent_only_with_equal_roots(grown):
     merkle.verify_consistency(0, 9, merkle.EMPTY_ROOT, roots[9], [])
     with pytest.raises(merkle.ProofFailed, match="forked"):
         merkle.verify_consistency(9, 9, roots[9], roots[8], [])
+
+
+def test_a_range_hashed_from_its_subtrees_with_shared_rests_is_the_fold_of_them(grown):
+    nodes, memo = grown["nodes"], {}
+    for start, end in [(0, 70), (64, 70), (32, 70), (0, 0), (8, 16), (0, 1), (48, 70)]:
+        assert merkle.range_hash(start, end, nodes, memo) == hash_of(nodes, start, end)
+    assert merkle.range_hash(0, 70, nodes, {}) == grown["roots"][70]

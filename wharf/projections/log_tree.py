@@ -132,7 +132,8 @@ class LogTree:
         pieces.update({(0, size): merkle.frontier_nodes(size) for size in roots})
         found = self.hashes({key for keys in pieces.values() for key in keys}
                             | {(0, leaf) for leaf in leaves})
-        hash_of = {r: merkle.fold([found[key] for key in keys]) for r, keys in pieces.items()}
+        memo = {}
+        hash_of = {r: merkle.range_hash(*r, found, memo) for r in pieces}
         return ({i: [hash_of[r] for r in rs] for i, rs in ranges.items()},
                 {size: hash_of[(0, size)] for size in roots},
                 {leaf: found[(0, leaf)] for leaf in leaves})

@@ -46,6 +46,22 @@ def fold(hashes: list[bytes]) -> bytes:
     return result
 
 
+def range_hash(start: int, end: int, found: dict[tuple[int, int], bytes],
+               memo: dict[tuple[int, int], bytes]) -> bytes:
+    """The hash of [start, end) from its perfect subtrees in `found`: the first, then the rest
+    folded, each rest once however many ranges end with it (a proof's ranges along the right
+    edge share theirs: log n folds, not log² n)."""
+    if (start, end) not in memo:
+        if start == end:
+            return EMPTY_ROOT
+        level = (end - start).bit_length() - 1
+        first = found[(level, start >> level)]
+        rest = start + (1 << level)
+        memo[(start, end)] = first if rest == end else node_hash(
+            first, range_hash(rest, end, found, memo))
+    return memo[(start, end)]
+
+
 def _split(width: int) -> int:
     """The largest power of two smaller than width (width > 1)."""
     return 1 << ((width - 1).bit_length() - 1)
