@@ -7,12 +7,17 @@ import json
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
+from dataclasses import replace
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 
+from tests.conftest import fast_passwords
+from tests.integration.conftest import Api
 from tests.integration.test_audit_chain import raw
 from tests.integration.test_log_tree import stored, swap
+from wharf.bootstrap import bootstrap, log_keys
 from wharf.http.app import create_app
 from wharf.security.checkpoints import SigningKey
 
@@ -22,14 +27,23 @@ class Quiet(WSGIRequestHandler):
         pass
 
 
-@pytest.fixture
-def served(api):
-    server = make_server("127.0.0.1", 0, create_app(api.wiring), handler_class=Quiet)
+@contextmanager
+def serving(wiring):
+    """The app over HTTP on a free loopback port, for as long as the `with` lasts."""
+    server = make_server("127.0.0.1", 0, create_app(wiring), handler_class=Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@pytest.fixture
+def served(api):
+    with serving(api.wiring) as url:
+        yield url
 
 
 def witness(url: str, state, *args) -> subprocess.CompletedProcess:
@@ -113,3 +127,31 @@ def test_a_log_out_of_reach_decides_nothing(tmp_path):
     caught = witness("http://127.0.0.1:9", tmp_path / "witness.json")
 
     assert caught.returncode == 2 and "nothing was checked" in caught.stderr
+
+
+def test_a_witness_follows_a_rotated_key_once_told(api, tmp_path, settings):
+    """The old secret, kept in WHARF_PREVIOUS_SECRET_KEYS, co-signs: a witness pinned to the
+    old key still passes, and moves to the new key when given it."""
+    state = tmp_path / "witness.json"
+    grow(api, "alice")
+    with serving(api.wiring) as before:
+        assert witness(before, state).returncode == 0
+    rotated = replace(settings, secret_key=b"the-new-secret-0123456789",
+                      previous_secret_keys=(settings.secret_key,))
+    wiring = bootstrap(rotated, api.wiring.clock, passwords=fast_passwords())
+    try:
+        grow(Api(wiring), "bob")
+        new_key = log_keys(rotated)[0].verifier_key
+        with serving(wiring) as after:
+            still = witness(after, state)
+            moved = witness(after, state, "--key", new_key)
+            old_only = witness(after, tmp_path / "other.json", "--key",
+                               log_keys(settings)[0].verifier_key)
+    finally:
+        wiring.close()
+
+    assert still.returncode == 0, still.stderr
+    assert f"the log now publishes the key {new_key}" in still.stdout
+    assert moved.returncode == 0 and "pinned the key given instead of" in moved.stdout
+    assert json.loads(state.read_text())["key"] == new_key
+    assert old_only.returncode == 0  # co-signed by the retired key meanwhile
