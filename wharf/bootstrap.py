@@ -19,6 +19,7 @@ from wharf.projections import (
     client_actions,
     core_metadata,
     files,
+    log_tree,
     outbox,
     projects,
     sessions,
@@ -27,15 +28,16 @@ from wharf.projections import (
 from wharf.projections.database import Database, PostgresDatabase, SQLiteDatabase
 from wharf.projections.projector import Projector
 from wharf.projections.replay import Replay
+from wharf.security import checkpoints
 from wharf.security.passwords import Passwords
 from wharf.settings import Settings
 from wharf.uploads.storage import FileStore
 
 # Order matters: a view may read an earlier view's rows of the same event (outbox,
-# two_factor, audit_log).
+# two_factor, audit_log), or what it read for a later one (log_tree for audit_chain).
 VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, auth_failures.VIEW,
          client_actions.VIEW, api_tokens.VIEW, files.VIEW, core_metadata.VIEW, outbox.VIEW,
-         audit_log.VIEW, audit_chain.VIEW]
+         audit_log.VIEW, log_tree.VIEW, audit_chain.VIEW]
 
 
 def utc_now() -> datetime:
@@ -57,6 +59,8 @@ class Wiring:
     api_tokens: api_tokens.ApiTokens
     files: files.Files
     audit_log: audit_log.AuditLog
+    log_tree: log_tree.LogTree
+    log_keys: list[checkpoints.SigningKey]  # the current key first; retired ones co-sign
     replay: Replay
     upload_authority: UploadAuthority
     file_store: FileStore
@@ -64,6 +68,11 @@ class Wiring:
 
     def mail_transport(self):
         return transport_for(self.settings)
+
+    def checkpoint(self, size: int | None = None) -> tuple[checkpoints.Checkpoint, str]:
+        """The log's checkpoint (now, or at an earlier size), and it as a signed note."""
+        checkpoint = self.log_tree.checkpoint(self.settings.log_name, size)
+        return checkpoint, checkpoints.sign(checkpoint, self.log_keys)
 
     def close(self) -> None:
         self.app.close()
@@ -123,12 +132,19 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                   projects=projects.Projects(db), outbox=outbox.Outbox(db),
                   two_factor=two_factor.TwoFactorMethods(db), api_tokens=app.api_tokens,
                   files=files.Files(db), audit_log=audit_log.AuditLog(db),
+                  log_tree=log_tree.LogTree(db), log_keys=log_keys(settings),
                   replay=Replay(app, settings.uploads_require_2fa),
                   upload_authority=UploadAuthority(app.api_tokens, app.token_keys,
                                                    settings.token_prefix,
                                                    settings.uploads_require_2fa),
                   file_store=file_store_for(settings),
                   renderer=Renderer(settings, app.verification_tokens, app.reset_tokens))
+
+
+def log_keys(settings: Settings) -> list[checkpoints.SigningKey]:
+    """The checkpoints' signing keys: derived from the server secret and each retired one."""
+    return [checkpoints.SigningKey.derived(settings.log_name, secret)
+            for secret in (settings.secret_key, *settings.previous_secret_keys) if secret]
 
 
 def initialise(settings: Settings) -> None:

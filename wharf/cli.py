@@ -1,6 +1,7 @@
 """The `wharf` command: init, serve, admin, projections, files, audit, replay."""
 
 import argparse
+import base64
 import json
 import logging
 import os
@@ -9,8 +10,9 @@ import signal
 import sys
 import threading
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from wharf import logs
+from wharf import logs, witness
 from wharf.bootstrap import VIEWS, bootstrap, initialise, utc_now
 from wharf.domain.errors import DomainError, InvalidInput
 from wharf.domain.moments import check_moment
@@ -18,7 +20,7 @@ from wharf.domain.origin import cli_origin
 from wharf.domain.releases import MIB
 from wharf.files import collect_garbage
 from wharf.mail import deliver_pending
-from wharf.projections import audit_chain
+from wharf.projections import audit_chain, log_tree
 from wharf.settings import ensure_secret_key, from_environ
 
 log = logging.getLogger("wharf.projections")
@@ -59,13 +61,21 @@ def main(argv: list[str] | None = None) -> int:
                                   " release stored that they cannot apply (recorded)")
     quarantine.add_argument("position", type=int, help="the event's position in the log")
     quarantine.add_argument("--reason", required=True, help="why, for the audit log")
-    audit = commands.add_parser("audit", help="the log's hash chain").add_subparsers(
-        dest="audit_command", required=True)
+    audit = commands.add_parser("audit", help="the log's hash chain and Merkle tree"
+                                ).add_subparsers(dest="audit_command", required=True)
     audit.add_parser("head", help="print the chain's head, to keep outside Wharf")
     audit.add_parser("verify", help="walk the chain; name the first altered, missing or moved"
                      " entry").add_argument("--head", type=_kept_head, metavar="'POSITION HASH'",
                                             help="`wharf audit head`'s output, kept outside"
                                             " Wharf; later entries may follow it")
+    audit.add_parser("checkpoint", help="print the log's signed checkpoint now")
+    witness = audit.add_parser("witness", help="check a Wharf's checkpoint against the one"
+                               " kept in FILE, keep the newer (exit 1 on a fork or rewrite)")
+    witness.add_argument("url", help="the Wharf, e.g. https://wharf.example")
+    witness.add_argument("--state", required=True, type=Path, metavar="FILE",
+                         help="the witness's own file")
+    witness.add_argument("--key", help="the verifier key to trust (default: the one pinned in"
+                         " FILE, or on first use the one the log publishes)")
     replay = commands.add_parser("replay", help="the state at a past moment, from the log alone"
                                  " (JSON): roles, 2FA, sessions, tokens, who could upload")
     replay.add_argument("--as-of", required=True, type=_moment,
@@ -75,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logs.configure()
 
+    if args.command == "audit" and args.audit_command == "witness":
+        return _witness(args)  # runs away from Wharf: no configuration, no store
     settings = from_environ()
     if args.command == "init":
         settings = ensure_secret_key(settings)
@@ -219,11 +231,37 @@ def _audit(wiring, args) -> int:
     if args.audit_command == "head":
         print(audit_chain.head(wiring.db))
         return 0
+    if args.audit_command == "checkpoint":
+        print(wiring.checkpoint()[1], end="")
+        return 0
     verdict = audit_chain.verify(wiring.db, wiring.app.recorder, args.head)
     if not verdict.ok:
         print(f"wharf: the log fails its hash chain: {verdict.problem}", file=sys.stderr)
         return 1
     print(f"wharf: {verdict.checked} entries hold together; head {verdict.head}")
+    return _verify_tree(wiring)
+
+
+def _verify_tree(wiring) -> int:
+    verdict = log_tree.verify(wiring.db, wiring.app.recorder)
+    if not verdict.ok:
+        print(f"wharf: the log fails its Merkle tree: {verdict.problem}", file=sys.stderr)
+        return 1
+    print(f"wharf: the Merkle tree of {verdict.checked} entries holds together; root"
+          f" {base64.b64encode(verdict.root).decode()}")
+    return 0
+
+
+def _witness(args) -> int:
+    try:
+        for line in witness.witness(args.url, args.state, args.key):
+            print(f"wharf: {line}")
+    except witness.Refused as error:
+        print(f"wharf: REFUSED: {error}", file=sys.stderr)
+        return 1
+    except witness.Unreachable as error:
+        print(f"wharf: nothing was checked: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from wharf.domain.quotas import Quotas, Rate
 
@@ -48,6 +49,12 @@ class Settings:
     @property
     def uses_postgres(self) -> bool:
         return self.database_url is not None
+
+    @property
+    def log_name(self) -> str:
+        """The log's origin line and key name in its checkpoints: the site's host, "/log"."""
+        site = urlsplit(self.origin)
+        return f"{site.netloc}{site.path.rstrip('/')}/log"
 
     @property
     def sqlite_path(self) -> Path:

@@ -124,6 +124,7 @@ def test_a_rewritten_log_is_caught_by_the_head_kept_outside(story, settings):
     raw(story, "UPDATE {table} SET state = ? WHERE {position} = ?",
         (b'{"username": "mallory"}', positions(story)[0]))
     rebuild_the_chain(story)
+    story.projector.reset("log_tree")  # and the Merkle tree (else `verify` names the entry)
     Api(story).register("dave")  # and the log goes on
 
     consistent = wharf(settings, "audit", "verify")

@@ -44,6 +44,9 @@ def test_the_public_surface_is_exactly_what_we_mean_to_be_public():
         ("/_/secrets/disclose-token", "POST"), ("/simple/", "GET"),
         ("/simple/{project}/", "GET"), ("/files/{sha256}/{filename}", "GET"),
         ("/files/{sha256}/{filename}.metadata", "GET"),
+        ("/api/log/checkpoint", "GET"), ("/api/log/key", "GET"),
+        ("/api/log/proof/inclusion", "GET"), ("/api/log/proof/consistency", "GET"),
+        ("/api/log/public", "GET"),
     }
 
 

@@ -13,11 +13,10 @@ from wharf.domain.errors import (
     InvalidInput,
     InvalidToken,
     NotFound,
-    RateLimited,
     ReauthenticationRequired,
     TicketRefused,
 )
-from wharf.domain.limits import PASSWORD, SECOND_FACTOR, FailureCounts, retry_after
+from wharf.domain.limits import PASSWORD, SECOND_FACTOR, FailureCounts
 from wharf.domain.origin import Origin
 from wharf.domain.password_reset import PasswordResets
 

@@ -31,6 +31,7 @@ from wharf.http.resources import (
     disclosures,
     health,
     history,
+    log,
     metrics,
     password_reset,
     projects,
@@ -91,6 +92,11 @@ ROUTES = [
     ("/api/admin/events", history.AdminHistory),
     ("/api/admin/events/export", history.AdminHistoryExport),
     ("/api/admin/replay", history.AdminReplay),
+    ("/api/log/checkpoint", log.CheckpointResource),
+    ("/api/log/key", log.KeyResource),
+    ("/api/log/proof/inclusion", log.InclusionResource),
+    ("/api/log/proof/consistency", log.ConsistencyResource),
+    ("/api/log/public", log.PublicFeedResource),
 ]
 
 PAGES = [

@@ -19,22 +19,31 @@ SCHEMA = ["CREATE TABLE IF NOT EXISTS audit_chain ("
           " position BIGINT PRIMARY KEY, hash TEXT NOT NULL)"]
 
 
+def entry(notification) -> bytes:
+    """A stored event's bytes as the chain and the Merkle tree (log_tree.py) commit to them:
+    position, aggregate, version and topic, each length-prefixed, then the state."""
+    parts = (str(notification.id), str(notification.originator_id),
+             str(notification.originator_version), notification.topic)
+    return b"".join(len(part).to_bytes(4, "big") + part.encode() for part in parts) + bytes(
+        notification.state)
+
+
 def link(previous: str, notification) -> str:
-    digest = hashlib.sha256(bytes.fromhex(previous))
-    for part in (str(notification.id), str(notification.originator_id),
-                 str(notification.originator_version), notification.topic):
-        digest.update(len(part).to_bytes(4, "big") + part.encode())
-    digest.update(bytes(notification.state))
-    return digest.hexdigest()
+    return hashlib.sha256(bytes.fromhex(previous) + entry(notification)).hexdigest()
+
+
+# The hash before a position. The log_tree view, applied just before, reads it in the query it
+# makes anyway and leaves it in the memo under ("audit_chain", position): a round trip less.
+LAST_BEFORE = "SELECT hash FROM audit_chain WHERE position < ? ORDER BY position DESC LIMIT 1"
 
 
 def process(notification, cur) -> list[tuple]:
     """The entry of one stored event. The hash before it was made earlier in this transaction
     (its row may not be written yet: rows go in a batch at a time) or is the last one stored."""
-    previous = cur.memo.get("audit_chain")
+    previous = cur.memo.get("audit_chain") or cur.memo.pop(("audit_chain", notification.id),
+                                                           None)
     if previous is None:
-        row = cur.execute("SELECT hash FROM audit_chain WHERE position < ?"
-                          " ORDER BY position DESC LIMIT 1", (notification.id,)).fetchone()
+        row = cur.execute(LAST_BEFORE, (notification.id,)).fetchone()
         previous = row["hash"] if row else GENESIS
     cur.memo["audit_chain"] = link(previous, notification)
     return [(notification.id, cur.memo["audit_chain"])]

@@ -65,6 +65,10 @@ NAMES = {
     "log:event:quarantine": "an operator quarantined an event the views could not apply",
 }
 
+# What anyone may read (GET /api/log/public): who holds a role on which project. Their entries
+# name only projects and usernames, both public on the index (PyPI shows them too).
+PUBLIC = ("project:create", "project:role:add", "project:role:change", "project:role:remove")
+
 INTERNAL = (
     Claim.Created, Claim.Taken, Claim.Released, UnknownUsername.Created,
     Account.PasswordRehashed, TwoFactor.Created, TwoFactor.TotpEnrolmentStarted,

@@ -100,6 +100,10 @@ class SQLiteCursor:
         self._cursor.execute(sql, params)
         return self
 
+    def append_all(self, batches: list[tuple[str, tuple[str, ...], list[tuple]]]) -> None:
+        for batch in batches:
+            self.append(*batch)
+
     def append(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         self._cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)})"
                                  f" VALUES ({', '.join('?' * len(columns))})", rows)
@@ -201,6 +205,21 @@ class PostgresCursor:
     def execute(self, sql: str, params=()) -> "PostgresCursor":
         self._cursor.execute(_to_pyformat(sql), params)
         return self
+
+    def append_all(self, batches: list[tuple[str, tuple[str, ...], list[tuple]]]) -> None:
+        """Rows for several tables: a command's few in one statement (one round trip, where a
+        COPY takes two per table), a catch-up's many by COPY."""
+        if sum(len(columns) * len(rows) for _, columns, rows in batches) > 2000:
+            for batch in batches:
+                self.append(*batch)
+            return
+        inserts = [f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                   + ", ".join([f"({', '.join(['%s'] * len(columns))})"] * len(rows))
+                   for table, columns, rows in batches]
+        *earlier, last = inserts  # PostgreSQL runs every data-modifying WITH, referenced or not
+        with_clause = ", ".join(f"a{n} AS ({sql})" for n, sql in enumerate(earlier))
+        self._cursor.execute((f"WITH {with_clause} " if earlier else "") + last,
+                             [value for _, _, rows in batches for row in rows for value in row])
 
     def append(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         """Many rows at once, by COPY: no statement per row."""

@@ -87,14 +87,15 @@ class _Appends:
             self._first = self._first or notification.id
 
     def flush(self, cur) -> None:
-        for (table, columns), rows in self._rows.items():
-            if rows:
-                try:
-                    cur.append(table, columns, rows)
-                except STORE_ERRORS:
-                    raise
-                except Exception as error:
-                    raise ApplyFailed(self._first or 0, table, error) from error
+        batches = [(table, columns, rows) for (table, columns), rows in self._rows.items() if rows]
+        if batches:
+            try:
+                cur.append_all(batches)  # a command's rows in one round trip
+            except STORE_ERRORS:
+                raise
+            except Exception as error:
+                raise ApplyFailed(self._first or 0, ", ".join(b[0] for b in batches),
+                                  error) from error
         self._rows.clear()
         self._first = None
 
