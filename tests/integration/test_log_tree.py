@@ -10,6 +10,7 @@ import pytest
 from tests.integration.test_api_tokens import project
 from tests.integration.test_audit_chain import events_table, raw
 from tests.integration.test_cli import wharf
+from tests.integration.test_two_factor import verified_user
 from tests.transparency import (
     open_note,
     pymerkle_tree,
@@ -31,7 +32,7 @@ def b64(text: str) -> bytes:
 
 @pytest.fixture
 def story(api):
-    alice = api.user("alice")
+    alice = verified_user(api, "alice")  # projects need a verified email
     project(api, alice, "sampleproject")
     for name in ("bob", "carol"):
         api.register(name)
