@@ -14,8 +14,9 @@ from wharf.projections import (
     api_tokens,
     audit_chain,
     audit_log,
-    auth_failures,
     files,
+    known_addresses,
+    login_failures,
     outbox,
     projects,
     sessions,
@@ -30,8 +31,10 @@ from wharf.uploads.storage import FileStore, LocalFiles
 
 # Order matters: a view may read an earlier view's rows of the same event (outbox,
 # two_factor, audit_log).
-VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, auth_failures.VIEW,
+VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, known_addresses.VIEW,
          api_tokens.VIEW, files.VIEW, outbox.VIEW, audit_log.VIEW, audit_chain.VIEW]
+# Operational tables: written by requests, not rebuilt from the log.
+OPERATIONAL = [login_failures.SCHEMA]
 
 
 def utc_now() -> datetime:
@@ -110,7 +113,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                 passwords or Passwords())
     projector = Projector(db, app.recorder, app.mapper, VIEWS)
     app.projector = projector
-    app.ip_failures = auth_failures.AuthFailures(db)
+    app.login_failures = login_failures.LoginFailures(db)
+    app.known_addresses = known_addresses.KnownAddresses(db)
     app.mutex = db.exclusive
     app.api_tokens = api_tokens.ApiTokens(db)
     return Wiring(settings=settings, clock=clock, db=db, app=app, projector=projector,
@@ -123,7 +127,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                                                    settings.token_prefix,
                                                    settings.uploads_require_2fa),
                   file_store=LocalFiles(settings.files_dir),
-                  renderer=Renderer(settings, app.verification_tokens))
+                  renderer=Renderer(settings, app.verification_tokens, app.unlock_tokens))
 
 
 def initialise(settings: Settings) -> None:
@@ -136,6 +140,8 @@ def initialise(settings: Settings) -> None:
     wiring = bootstrap(settings, create_tables=True)
     try:
         wiring.projector.create_tables()
+        for schema in OPERATIONAL:
+            wiring.db.execute_script(schema)
         wiring.projector.catch_up()
     finally:
         wiring.close()

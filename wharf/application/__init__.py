@@ -12,6 +12,7 @@ from wharf.domain.account import Account
 from wharf.domain.api_token import ApiToken
 from wharf.domain.project import Project
 from wharf.domain.two_factor import TwoFactor
+from wharf.domain.unknown_username import UnknownUsername
 
 __all__ = ["KeyRegistered", "MintedToken", "NewSession", "SecondStep", "TotpEnrolment",
            "Uploader", "Wharf"]
@@ -20,4 +21,5 @@ __all__ = ["KeyRegistered", "MintedToken", "NewSession", "SecondStep", "TotpEnro
 class Wharf(AccountCommands, SecurityKeyCommands, LoginCommands, SessionCommands,
             TwoFactorCommands, UploadCommands, ProjectCommands, TokenCommands):
     name = "Wharf"
-    snapshotting_intervals = {Account: 200, Project: 200, TwoFactor: 200, ApiToken: 200}  # noqa: RUF012
+    snapshotting_intervals = {Account: 200, Project: 200, TwoFactor: 200, ApiToken: 200,  # noqa: RUF012
+                              UnknownUsername: 200}
