@@ -68,6 +68,7 @@ EXPECTED = {
     ("GET", "/api/session"): SIGNED_IN,
     ("DELETE", "/api/session"): SIGNED_IN,
     ("POST", "/api/session/reauthenticate"): SIGNED_IN,
+    ("POST", "/api/session/unlock"): ANYONE,  # the emailed link is its own credential
     ("POST", "/api/session/totp"): ANYONE,
     ("POST", "/api/session/recovery-code"): ANYONE,
     ("POST", "/api/session/webauthn/begin"): ANYONE,
@@ -122,6 +123,8 @@ EXPECTED = {
     ("POST", "/login"): ANYONE,
     ("POST", "/login/totp"): ANYONE,
     ("POST", "/login/recovery-code"): ANYONE,
+    ("GET", "/account/unlock"): ANYONE,
+    ("POST", "/account/unlock"): ANYONE,
     ("POST", "/logout"): SIGNED_IN_PAGE,
     ("GET", "/account"): SIGNED_IN_PAGE,
     ("POST", "/account/reauthenticate"): SIGNED_IN_PAGE,

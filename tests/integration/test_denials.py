@@ -29,6 +29,7 @@ def test_the_public_surface_is_exactly_what_we_mean_to_be_public():
     assert PUBLIC_ENDPOINTS == {
         ("/api/health", "GET"), ("/api/ready", "GET"), ("/metrics", "GET"),
         ("/api/accounts", "POST"), ("/api/session", "POST"), ("/api/session/totp", "POST"),
+        ("/api/session/unlock", "POST"),
         ("/api/session/recovery-code", "POST"), ("/api/session/webauthn/begin", "POST"),
         ("/api/session/webauthn/complete", "POST"),
         ("/api/account/emails/verify", "POST"), ("/api/projects/{name}", "GET"),
@@ -80,6 +81,7 @@ def test_the_public_pages_are_exactly_what_we_mean_to_be_public():
         ("/account/verify-email", "GET"), ("/account/verify-email", "POST"),
         ("/login", "GET"), ("/login", "POST"), ("/login/totp", "POST"),
         ("/login/recovery-code", "POST"), ("/static/{name}", "GET"),
+        ("/account/unlock", "GET"), ("/account/unlock", "POST"),
     }
 
 

@@ -10,7 +10,13 @@ from wharf.http.pages.account import (
 )
 from wharf.http.pages.emails import AddEmailPage, PrimaryEmailPage, RemoveEmailPage
 from wharf.http.pages.history import AccountHistoryPage, ProjectHistoryPage
-from wharf.http.pages.login import LoginPage, LogoutPage, RecoveryCodeStepPage, TotpStepPage
+from wharf.http.pages.login import (
+    LoginPage,
+    LogoutPage,
+    RecoveryCodeStepPage,
+    TotpStepPage,
+    UnlockPage,
+)
 from wharf.http.pages.signup import EmailVerificationPage, SignupPage
 from wharf.http.pages.static import StaticFiles
 from wharf.http.pages.tokens import TokenMintPage, TokenRevokePage
@@ -42,6 +48,7 @@ ROUTES = [
     ("/api/accounts", account.AccountsResource),
     ("/api/session", session.SessionResource),
     ("/api/session/reauthenticate", session.ReauthenticationResource),
+    ("/api/session/unlock", session.UnlockResource),
     ("/api/session/totp", session.TotpLoginResource),
     ("/api/session/recovery-code", session.RecoveryCodeLoginResource),
     ("/api/session/webauthn/begin", security_keys.KeyLoginResource),
@@ -89,6 +96,7 @@ PAGES = [
     ("/login", LoginPage),
     ("/login/totp", TotpStepPage),
     ("/login/recovery-code", RecoveryCodeStepPage),
+    ("/account/unlock", UnlockPage),
     ("/logout", LogoutPage),
     ("/account", AccountPage),
     ("/account/reauthenticate", ReauthenticationPage),

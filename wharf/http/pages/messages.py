@@ -7,6 +7,9 @@ DONE = {
                   " address.",
     "email-verified": "Your email address is verified.",
     "logged-out": "You have logged out.",
+    "unlocked": "Your account is unlocked: log-ins from new addresses work again. If the failed"
+                " log-ins were not you, someone may know or be guessing your password: change"
+                " it.",
     "password-confirmed": "Password confirmed: you can make sensitive changes for the next 30"
                           " minutes.",
     "password-changed": "Your password was changed. Every other session was ended.",
