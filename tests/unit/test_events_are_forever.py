@@ -2,7 +2,8 @@
 
 Each tests/fixtures/events-*.json was recorded from a release: a story that triggers every event
 class it added (events-2026-11.json: the first release; ...-security-keys.json: security keys;
-...-tokens-uploads.json: API tokens and uploads).
+...-tokens-uploads.json: API tokens and uploads; ...-12-lockout.json: a lock by strangers, lifted
+with the emailed link and TOTP, and failures at a made-up name logged once a window).
 NOTE: never regenerate one; add a new fixture when new events land.
 """
 
