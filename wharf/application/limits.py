@@ -15,7 +15,7 @@ import statistics
 import time
 from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from wharf.application.base import Commands, LostRace
@@ -39,22 +39,42 @@ class Attempt:
     name_version: int = 0
 
 
+class Stopwatch:
+    """Time spent on an attempt since it began, less the time spent hashing its password."""
+
+    def __init__(self):
+        self._began, self._hashing = time.perf_counter(), 0.0
+
+    @contextmanager
+    def hashing(self) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._hashing += time.perf_counter() - start
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self._began - self._hashing
+
+
 class FailurePace:
-    """How long logging a failure at a real account takes here lately (the median of the last
-    few). A failure at a made-up name with nothing to log waits as long, so the time an answer
-    takes does not tell whether the name exists."""
+    """How long the rest of a wrong password at a real account takes here lately (loading,
+    checking, logging and counting: all but the hashing; the median of the last few). A failure
+    at a made-up name with nothing to log is padded to as long, so the time an answer takes does
+    not tell whether the name exists."""
 
     def __init__(self, remembered: int = 25, first_guess: float = 0.005):
         self._seconds = deque([first_guess], maxlen=remembered)
 
-    @contextmanager
-    def measured(self) -> Iterator[None]:
-        start = time.perf_counter()
-        yield
-        self._seconds.append(time.perf_counter() - start)
+    @property
+    def typical(self) -> float:
+        return statistics.median(self._seconds)
 
-    def pause(self) -> None:
-        time.sleep(statistics.median(self._seconds))
+    def record(self, watch: Stopwatch) -> None:
+        self._seconds.append(watch.elapsed())
+
+    def pad(self, watch: Stopwatch) -> None:
+        time.sleep(max(0.0, self.typical - watch.elapsed()))
 
 
 class LimitedCommands(Commands):
@@ -99,12 +119,11 @@ class LimitedCommands(Commands):
         if scope is not None:
             link = new_nonce() if scope == limits.NEW_ADDRESSES else None
             account.lock_against(origin, scope, link, origin.at + limits.UNLOCK_LINK_LIFETIME)
-        with nullcontext() if others else self.failure_pace.measured():
-            self._save(account, *others)
+        self._save(account, *others)
         self._count(origin, attempt)
 
     def _made_up_name_failed(self, origin: Origin, attempt: Attempt,
-                             logged: UnknownUsername | None) -> None:
+                             logged: UnknownUsername | None, watch: Stopwatch) -> None:
         """Count a failure at a made-up name; log it only when it opens a new window."""
         self._count(origin, attempt)
         if logged is None:
@@ -112,7 +131,7 @@ class LimitedCommands(Commands):
         elif logged.logs(origin.at):
             logged.log_failure(origin)
         else:
-            self.failure_pace.pause()
+            self.failure_pace.pad(watch)
             return
         try:
             self._save(logged)

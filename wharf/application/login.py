@@ -7,13 +7,14 @@ second factor open a session from anywhere and lift the lock. Every attempt pass
 first (wharf/application/limits.py); every failure at a real account is an event.
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NoReturn
 from uuid import UUID, uuid4
 
 from wharf.application.base import one_at_a_time_per_address, retrying
-from wharf.application.limits import Attempt, LimitedCommands
+from wharf.application.limits import Attempt, LimitedCommands, Stopwatch
 from wharf.domain.account import Account
 from wharf.domain.errors import (
     InvalidCredentials,
@@ -57,11 +58,12 @@ class LoginCommands(LimitedCommands):
     @one_at_a_time_per_address
     @retrying
     def log_in(self, origin: Origin, username: str, password: str) -> NewSession | SecondStep:
+        watch = Stopwatch()
         account = self._account_named(username)
         if account is None:
-            self._made_up_name(origin, username, password)
+            self._made_up_name(origin, username, password, watch)
         attempt = self._admit(origin, PASSWORD, account, in_all=True)
-        return self._password_step(origin, account, password, attempt)
+        return self._password_step(origin, account, password, attempt, watch=watch)
 
     @one_at_a_time_per_address
     @retrying
@@ -78,10 +80,15 @@ class LoginCommands(LimitedCommands):
         return self._password_step(origin, account, password, attempt, unlocking=True)
 
     def _password_step(self, origin: Origin, account: Account, password: str, attempt: Attempt,
-                       unlocking: bool = False) -> NewSession | SecondStep:
-        if not self.passwords.verify(account.password_hash, password):
+                       unlocking: bool = False,
+                       watch: Stopwatch | None = None) -> NewSession | SecondStep:
+        with watch.hashing() if watch else nullcontext():
+            valid = self.passwords.verify(account.password_hash, password)
+        if not valid:
             account.fail_login(origin, reason="password", recognised=attempt.recognised)
             self._save_failure(origin, account, attempt)
+            if watch:
+                self.failure_pace.record(watch)
             raise InvalidCredentials("invalid username or password")
         origin = origin.acting_as(account.id)
         if self.passwords.needs_rehash(account.password_hash):
@@ -97,13 +104,15 @@ class LoginCommands(LimitedCommands):
         self._save(account)
         return SecondStep(ticket, methods, expires_at)
 
-    def _made_up_name(self, origin: Origin, username: str, password: str) -> NoReturn:
+    def _made_up_name(self, origin: Origin, username: str, password: str,
+                      watch: Stopwatch) -> NoReturn:
         """The same steps as a wrong password at a real account, and the same answers."""
         name = self.pseudonyms.of(username.lower())
         logged = self._find(unknown_username_id(name))  # loaded as an account is
         attempt = self._admit(origin, PASSWORD, None, name, in_all=True)
-        self.passwords.verify(None, password)
-        self._made_up_name_failed(origin, attempt, logged)
+        with watch.hashing():
+            self.passwords.verify(None, password)
+        self._made_up_name_failed(origin, attempt, logged, watch)
         raise InvalidCredentials("invalid username or password")
 
     @one_at_a_time_per_address
