@@ -49,12 +49,13 @@ UNEXPECTED = "If this was not you, change your password now and contact the admi
 
 
 LOCKED = {
-    "new_addresses": "Your account was locked after 100 failed log-ins in a row from addresses it"
-                     " has never logged in from; the last came from {ip}. Someone may be"
-                     " guessing your password.\n\nLog-ins from addresses you have logged in"
-                     " from before still work. To unlock the account from anywhere, open\n\n"
+    "new_addresses": "Your account was locked to new addresses after 100 failed log-ins in a"
+                     " row; the last came from {ip}. Someone may be guessing your password."
+                     "\n\nLog-ins from addresses you have logged in from before still work."
+                     " To unlock the account from anywhere, open\n\n"
                      "  {origin}/account/unlock?token={token}\n\nand enter your password and"
-                     " your second factor, or send the token and your password to"
+                     " then your second factor (if you have set one up), or send the token and"
+                     " your password to"
                      " POST /api/session/unlock:\n\n  {token}\n\nThe link works once and"
                      " expires at {expires_at}. Without your password and second factor it"
                      " unlocks nothing.\n",
