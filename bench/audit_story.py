@@ -147,12 +147,14 @@ class LogBuilder:
         self.emit(member.account)
 
     def fail_unknown(self) -> None:
+        """A window of failures at a made-up name: one event, whatever their number."""
+        origin = self.origin(None, self.ip())
         if len(self.unknown) < 200:
-            name = UnknownUsername.create(self.origin(None, self.ip()), uuid.uuid4().hex)
+            name = UnknownUsername.first_failure(origin, uuid.uuid4().hex)
             self.unknown.append(name)
         else:
             name = self.rng.choice(self.unknown)
-        name.fail_login(self.origin(None, self.ip()))
+            name.log_failure(origin)
         self.emit(name)
 
     def create_project(self, member: Member) -> None:

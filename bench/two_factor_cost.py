@@ -4,7 +4,7 @@ In-process, on PostgreSQL (a throwaway schema), in one run:
   (a) pyotp.TOTP(secret).verify(code, valid_window=1): the bare check;
   (b) wharf.security.totp.find(secret, code, at): every step within +-10, to tell drift apart;
   (c) Wharf.log_in_with_totp: the whole second step (load, unseal, find, save, catch the views up);
-  (d) Wharf._check_limits(origin, account, "second_factor"), with failures on record.
+  (d) Wharf._admit(origin, "second_factor", account): the limits, with failures on record.
 (a) and (b) are timed with the right code and with a wrong one; (c) and (d) against (a)'s right
 code. Each (c) sample has its own ticket from an untimed password step and its own 30 s step:
 the injected time moves 30 s per sample, so no code is ever a replay.
@@ -121,7 +121,7 @@ def measure(app, clock: Clock, rounds: int) -> dict[str, list[float]]:
         account = app.repository.get(limited_id)
         origin = clock.origin(limited_id)
         for _ in range(PER_ROUND["d"]):
-            samples["d"].append(timed(app._check_limits, origin, account, SECOND_FACTOR))
+            samples["d"].append(timed(app._admit, origin, SECOND_FACTOR, account))
     return samples
 
 
@@ -136,7 +136,7 @@ def report(samples: dict[str, list[float]]) -> None:
         ("b right", "(b) totp.find, right code", "a right"),
         ("b wrong", "(b) totp.find, wrong code", "a wrong"),
         ("c", "(c) log_in_with_totp, PostgreSQL", "a right"),
-        ("d", "(d) _check_limits, second factor", "a right"),
+        ("d", "(d) _admit, second factor", "a right"),
     ]
     print(f"  {'':36} {'n':>5} {'p50':>10} {'p95':>10}   ratio to (a), p50 / p95")
     for key, label, base in lines:

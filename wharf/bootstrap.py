@@ -15,11 +15,12 @@ from wharf.projections import (
     api_tokens,
     audit_chain,
     audit_log,
-    auth_failures,
     client_actions,
     core_metadata,
     files,
+    known_addresses,
     log_tree,
+    login_failures,
     outbox,
     projects,
     sessions,
@@ -35,9 +36,11 @@ from wharf.uploads.storage import FileStore
 
 # Order matters: a view may read an earlier view's rows of the same event (outbox,
 # two_factor, audit_log), or what it read for a later one (log_tree for audit_chain).
-VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, auth_failures.VIEW,
+VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, known_addresses.VIEW,
          client_actions.VIEW, api_tokens.VIEW, files.VIEW, core_metadata.VIEW, outbox.VIEW,
          audit_log.VIEW, log_tree.VIEW, audit_chain.VIEW]
+# Operational tables: written by requests, not rebuilt from the log.
+OPERATIONAL = [login_failures.SCHEMA]
 
 
 def utc_now() -> datetime:
@@ -123,8 +126,9 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                 passwords or Passwords())
     projector = Projector(db, app.recorder, app.mapper, VIEWS)
     app.projector = projector
-    app.ip_failures = auth_failures.AuthFailures(db)
     app.client_actions = client_actions.ClientActions(db)
+    app.login_failures = login_failures.LoginFailures(db)
+    app.known_addresses = known_addresses.KnownAddresses(db)
     app.mutex = db.exclusive
     app.api_tokens = api_tokens.ApiTokens(db)
     return Wiring(settings=settings, clock=clock, db=db, app=app, projector=projector,
@@ -138,7 +142,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                                                    settings.token_prefix,
                                                    settings.uploads_require_2fa),
                   file_store=file_store_for(settings),
-                  renderer=Renderer(settings, app.verification_tokens, app.reset_tokens))
+                  renderer=Renderer(settings, app.verification_tokens, app.reset_tokens,
+                                    app.unlock_tokens))
 
 
 def log_keys(settings: Settings) -> list[checkpoints.SigningKey]:
@@ -157,6 +162,8 @@ def initialise(settings: Settings) -> None:
     wiring = bootstrap(settings, create_tables=True)
     try:
         wiring.projector.create_tables()
+        for schema in OPERATIONAL:
+            wiring.db.execute_script(schema)
         wiring.projector.catch_up()
     finally:
         wiring.close()

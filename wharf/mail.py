@@ -32,6 +32,7 @@ SUBJECTS = {
     "possible-clone": "A log-in with a possibly cloned security key was refused",
     "api-token-added": "A new API token was created",
     "api-token-leaked": "One of your API tokens was found in public and revoked",
+    "account-locked": "Your account was locked after too many failed log-ins",
 }
 TEMPLATES = {
     "email-added": "The address {email} was added to your account.\n",
@@ -57,12 +58,31 @@ TEMPLATES = {
 UNEXPECTED = "If this was not you, change your password now and contact the administrators.\n"
 
 
+LOCKED = {
+    "new_addresses": "Your account was locked to new addresses after 100 failed log-ins in a"
+                     " row; the last came from {ip}. Someone may be guessing your password."
+                     "\n\nLog-ins from addresses you have logged in from before still work."
+                     " To unlock the account from anywhere, open\n\n"
+                     "  {origin}/account/unlock?token={token}\n\nand enter your password and"
+                     " then your second factor (if you have set one up), or send the token and"
+                     " your password to"
+                     " POST /api/session/unlock:\n\n  {token}\n\nThe link works once and"
+                     " expires at {expires_at}. Without your password and second factor it"
+                     " unlocks nothing.\n",
+    "all_addresses": "Your account was locked from every address after 100 failed log-ins in a"
+                     " row from addresses it had logged in from before (or with its unlock"
+                     " link); the last came from {ip}. Ask the administrators to unlock it, and"
+                     " change your password once you are back in.\n",
+}
+
+
 class Renderer:
     def __init__(self, settings: Settings, tokens: VerificationTokens,
-                 reset_tokens: ResetTokens):
+                 reset_tokens: ResetTokens, unlock_tokens: VerificationTokens):
         self._settings = settings
         self._tokens = tokens
         self._reset_tokens = reset_tokens
+        self._unlock_tokens = unlock_tokens
 
     def render(self, message: dict) -> EmailMessage:
         params, name = message["params"], message["username"]
@@ -77,7 +97,6 @@ class Renderer:
         email["Message-ID"] = f"<{message['id']}@wharf>"
         email.set_content(body, cte="8bit")
         return email
-
 
     def _body(self, template: str, message: dict, params: dict) -> str:
         if template == "verify-email":
@@ -94,6 +113,12 @@ class Renderer:
                     f" session was ended"
                     + (f" and {revoked} API tokens were revoked" if revoked else "")
                     + ". Your second factor is still asked when you log in.\n" + UNEXPECTED)
+        if template == "account-locked":
+            token = (self._unlock_tokens.issue(UUID(message["account_id"]), params["nonce"])
+                     if params["nonce"] else None)
+            return LOCKED[params["scope"]].format(origin=self._settings.origin, token=token,
+                                                  ip=params["ip"],
+                                                  expires_at=params["expires_at"])
         if template == "recovery-code-used":
             left = params["remaining"]
             warning = ("You have NO recovery codes left: generate a new set now.\n" if left == 0

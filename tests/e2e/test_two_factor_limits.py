@@ -166,6 +166,6 @@ def test_two_simultaneous_failures_at_the_per_address_limit_let_only_one_through
                              lambda: log_in(on_b, "oto", WRONG_PASSWORD))
 
     assert sorted(r.status_code for r in answers) == [401, 429]
-    counted = database.execute("SELECT count(*) FROM auth_failures WHERE ip = %s",
-                               (address,)).fetchone()[0]
+    counted = database.execute("SELECT count(*) FROM login_failures WHERE subject = %s",
+                               (f"ip:{address}",)).fetchone()[0]
     assert counted == 10

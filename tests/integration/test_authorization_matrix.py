@@ -87,6 +87,7 @@ EXPECTED = {
     ("GET", "/api/session"): SIGNED_IN,
     ("DELETE", "/api/session"): SIGNED_IN,
     ("POST", "/api/session/reauthenticate"): SIGNED_IN,
+    ("POST", "/api/session/unlock"): ANYONE,  # the emailed link is its own credential
     ("POST", "/api/session/totp"): ANYONE,
     ("POST", "/api/password-reset"): ANYONE,
     ("POST", "/api/password-reset/complete"): ANYONE,
@@ -155,6 +156,8 @@ EXPECTED = {
     ("GET", "/account/password-reset"): ANYONE,
     ("POST", "/account/password-reset"): ANYONE,
     ("POST", "/login/recovery-code"): ANYONE,
+    ("GET", "/account/unlock"): ANYONE,
+    ("POST", "/account/unlock"): ANYONE,
     ("POST", "/logout"): SIGNED_IN_PAGE,
     ("GET", "/account"): SIGNED_IN_PAGE,
     ("POST", "/account/reauthenticate"): SIGNED_IN_PAGE,

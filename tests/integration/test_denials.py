@@ -37,6 +37,7 @@ def test_the_public_surface_is_exactly_what_we_mean_to_be_public():
     assert PUBLIC_ENDPOINTS == {
         ("/api/health", "GET"), ("/api/ready", "GET"), ("/metrics", "GET"),
         ("/api/accounts", "POST"), ("/api/session", "POST"), ("/api/session/totp", "POST"),
+        ("/api/session/unlock", "POST"),
         ("/api/session/recovery-code", "POST"), ("/api/session/webauthn/begin", "POST"),
         ("/api/session/webauthn/complete", "POST"),
         ("/api/account/emails/verify", "POST"), ("/api/projects/{name}", "GET"),
@@ -95,6 +96,7 @@ def test_the_public_pages_are_exactly_what_we_mean_to_be_public():
         ("/login/recovery-code", "POST"), ("/static/{name}", "GET"),
         ("/password-reset", "GET"), ("/password-reset", "POST"),
         ("/account/password-reset", "GET"), ("/account/password-reset", "POST"),
+        ("/account/unlock", "GET"), ("/account/unlock", "POST"),
     }
 
 

@@ -1,12 +1,19 @@
-"""Brute-force limits: per account and per client address, shared by every process, fail closed."""
+"""Brute-force limits: per account, per client address and in all, shared by every process,
+fail closed."""
 
 from datetime import timedelta
 from uuid import UUID
 
+import pytest
+
+from tests.conftest import fast_passwords
 from tests.integration.conftest import PASSWORD
 from tests.integration.test_two_factor import code, enrolled, password_step
+from wharf.bootstrap import bootstrap
+from wharf.domain.errors import RateLimited
 from wharf.domain.limits import MAX_CONSECUTIVE_FAILURES
-from wharf.domain.origin import cli_origin
+from wharf.domain.origin import Origin, cli_origin
+from wharf.projections.database import stamp
 
 
 def wrong_password(api, username: str = "alice", ip: str = "192.0.2.10"):
@@ -44,18 +51,21 @@ def test_ten_failures_from_one_address_stop_it_whatever_the_username(api, clock)
 
 
 def test_second_factor_failures_are_limited_per_account(api, clock):
-    _, secret, _ = enrolled(api, clock)
+    _, secret, _ = enrolled(api, clock)  # logged in from 192.0.2.10: her address
     for n in range(5):
         result = api.call("POST", "/api/session/totp", remote_addr=f"198.51.100.{n}",
                           json={"ticket": password_step(api)["ticket"], "code": "000000"})
         assert result.status_code == 401
 
-    limited = api.call("POST", "/api/session/totp",
+    limited = api.call("POST", "/api/session/totp", remote_addr="198.51.100.99",
+                       json={"ticket": password_step(api)["ticket"], "code": code(secret, clock)})
+    at_home = api.call("POST", "/api/session/totp",
                        json={"ticket": password_step(api)["ticket"], "code": code(secret, clock)})
 
     assert limited.status_code == 429 and 0 < int(limited.headers["Retry-After"]) <= 300
+    assert at_home.status_code == 201  # strangers' failures hold back strangers
     clock.advance(minutes=5)
-    assert api.call("POST", "/api/session/totp", json={
+    assert api.call("POST", "/api/session/totp", remote_addr="198.51.100.99", json={
         "ticket": password_step(api)["ticket"], "code": code(secret, clock)}).status_code == 201
 
 
@@ -145,28 +155,83 @@ def test_fifty_second_factor_failures_from_one_address_in_an_hour_hold_it_back(a
     assert elsewhere.status_code == 201
 
 
-def test_rate_limited_attempts_are_recorded_but_not_counted(api, clock):
+def test_refused_attempts_write_nothing_and_are_not_counted(api, clock):
     account_id = api.register("alice")
-    for _ in range(15):
+    for _ in range(10):
         wrong_password(api)
+    logged = api.wiring.app.recorder.max_notification_id()
+
+    refused = [wrong_password(api).status_code for _ in range(5)]
+
+    assert refused == [429] * 5
+    assert api.wiring.app.recorder.max_notification_id() == logged
     events = [e for e in api.wiring.app.events.get(UUID(account_id))
               if type(e).__name__ == "LoginFailed"]
-
-    assert [e.reason for e in events] == ["password"] * 10 + ["rate_limited"] * 5
-    assert api.wiring.app.repository.get(events[0].originator_id).consecutive_failures == 10
+    assert [e.reason for e in events] == ["password"] * 10
+    assert api.wiring.app.repository.get(UUID(account_id)).consecutive_failures == 10
 
 
 def test_when_the_counts_cannot_be_read_nobody_gets_in(api, clock):
     api.register("alice")
     with api.wiring.db.transaction() as cur:
-        cur.execute("DROP TABLE auth_failures")
+        cur.execute("DROP TABLE login_failures")
 
     refused = api.call("POST", "/api/session", json={"username": "alice", "password": PASSWORD})
+    wrong = wrong_password(api, "ghost")
 
-    assert refused.status_code == 503
+    assert refused.status_code == wrong.status_code == 503
     assert refused.headers["Retry-After"]
     with api.wiring.db.transaction() as cur:
         assert cur.execute("SELECT COUNT(*) AS n FROM sessions").fetchone()["n"] == 0
+
+
+def failures_in_all(api, at, how_many: int) -> None:
+    """`how_many` failed log-ins at `at`, anywhere, as the operational table counts them."""
+    with api.wiring.db.transaction() as cur:
+        for _ in range(how_many):
+            cur.execute("INSERT INTO login_failures (subject, kind, at, expires_at)"
+                        " VALUES ('*', 'password', ?, ?)",
+                        (stamp(at), stamp(at + timedelta(minutes=5))))
+
+
+def test_a_thousand_failed_log_ins_in_five_minutes_hold_back_every_stranger(api, clock):
+    api.register("alice")
+    api.register("bob")
+    api.call("POST", "/api/session", json={"username": "bob", "password": PASSWORD},
+             remote_addr="192.0.2.20")  # bob's address from now on
+    failures_in_all(api, clock.now - timedelta(minutes=1), 999)
+    assert wrong_password(api, "alice", ip="198.51.100.1").status_code == 401  # the 1000th
+
+    stranger = api.call("POST", "/api/session", json={"username": "bob", "password": PASSWORD},
+                        remote_addr="203.0.113.9")
+    made_up = wrong_password(api, "ghost", ip="203.0.113.10")
+    in_another_process = bootstrap(api.wiring.settings, clock, passwords=fast_passwords())
+    try:
+        with pytest.raises(RateLimited):
+            in_another_process.app.log_in(Origin(None, "203.0.113.11", "test", clock.now),
+                                          "bob", PASSWORD)
+    finally:
+        in_another_process.close()
+    at_home = api.call("POST", "/api/session", json={"username": "bob", "password": PASSWORD},
+                       remote_addr="192.0.2.20")
+
+    assert stranger.status_code == made_up.status_code == 429
+    assert stranger.headers["Retry-After"] == made_up.headers["Retry-After"] == "240"
+    assert at_home.status_code == 201
+    clock.advance(seconds=240)
+    assert api.call("POST", "/api/session", json={"username": "bob", "password": PASSWORD},
+                    remote_addr="203.0.113.9").status_code == 201
+
+
+def test_the_ceiling_counts_failed_log_ins_only(api, clock):
+    api.register("alice")
+    failures_in_all(api, clock.now - timedelta(minutes=1), 999)
+    api.log_in("alice")
+    api.call("POST", "/api/session/reauthenticate", api.log_in("alice"),
+             json={"password": "not it at all"})
+
+    assert api.call("POST", "/api/session", json={"username": "alice", "password": PASSWORD},
+                    remote_addr="203.0.113.9").status_code == 201
 
 
 def test_a_hundred_failures_in_a_row_lock_the_account_until_an_admin_unlocks_it(api, clock):

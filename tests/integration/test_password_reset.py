@@ -186,10 +186,10 @@ def test_twenty_requests_an_hour_per_client_address(api, clock):
 
 def test_when_the_counts_cannot_be_read_the_answer_is_503(api):
     class Broken:
-        def recent(self, *args):
+        def by_ip(self, *args):
             raise OSError("the store is down")
 
-    api.wiring.app.ip_failures = Broken()
+    api.wiring.app.client_actions = Broken()
 
     refused = ask(api, "alice")
 

@@ -5,7 +5,9 @@ class it added (events-2026-11.json: the first release; ...-security-keys.json: 
 ...-tokens-uploads.json: API tokens and uploads; ...-checked-uploads.json: a project's file
 size limit and a wheel's core metadata file; ...-lockdown.json: a TOTP step spent by an
 out-of-sync answer, a token scoped on its project, an address claimed away;
-...-12-password-reset.json: password resets and verification links sent again).
+...-12-password-reset.json: password resets and verification links sent again;
+...-12-lockout.json: a lock by strangers, lifted with the emailed link and TOTP, and failures
+at a made-up name logged once a window).
 NOTE: never regenerate one; add a new fixture when new events land.
 """
 

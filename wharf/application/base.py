@@ -20,17 +20,9 @@ from eventsourcing.application import (
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import Environment
 
-from wharf.domain import limits
 from wharf.domain.account import Account
 from wharf.domain.claim import Claim, claim_id
-from wharf.domain.errors import (
-    Conflict,
-    LimiterUnavailable,
-    NotFound,
-    RateLimited,
-    Unrecordable,
-)
-from wharf.domain.limits import PASSWORD, FailureCounts
+from wharf.domain.errors import Conflict, NotFound, Unrecordable
 from wharf.domain.origin import Origin
 from wharf.domain.two_factor import TwoFactor, two_factor_id
 from wharf.projections.projector import Projector
@@ -43,7 +35,6 @@ from wharf.security.webauthn import RelyingParty
 from wharf.settings import Settings
 
 ATTEMPTS = 5
-TOO_MANY = "too many failed attempts; try again later"
 
 
 class LostRace(Exception):
@@ -98,7 +89,6 @@ class Commands(Application):
         self.relying_party = RelyingParty(settings.origin, settings.site_name,
                                           settings.webauthn_user_verification)
         self.projector: Projector | None = None  # set by bootstrap; saving needs it
-        self.ip_failures = None  # the auth_failures view's queries, set by bootstrap
         self.client_actions = None  # the client_actions view's queries, set by bootstrap
         self.mutex = None  # the store's named cross-process mutex, set by bootstrap
         self.api_tokens = None  # the api_tokens view's queries, set by bootstrap
@@ -180,18 +170,3 @@ class Commands(Application):
     def _account_named(self, username: str) -> Account | None:
         holder = self._holder("username", username.lower())
         return self.repository.get(holder) if holder else None
-
-    def _check_limits(self, origin: Origin, subject: FailureCounts, kind: str) -> None:
-        """Refuse (429) when the client address or the log-in name is over its limits."""
-        windows = limits.PASSWORD_PER_IP if kind == PASSWORD else limits.SECOND_FACTOR_PER_IP
-        try:
-            recent = self.ip_failures.recent(origin.ip, kind, origin.at - limits.LONGEST_WINDOW)
-        except Exception as error:  # the store could not say: fail closed
-            raise LimiterUnavailable("cannot check attempt limits right now; try again") from error
-        wait = max(limits.retry_after(recent, origin.at, windows) or 0,
-                   subject.retry_after(kind, origin.at) or 0)
-        if wait:
-            subject.fail_login(origin, reason="rate_limited")
-            self._save(subject)
-            raise RateLimited(TOO_MANY, retry_after=wait)
-

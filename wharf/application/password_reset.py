@@ -3,7 +3,7 @@
 Asking answers alike whether or not the name or address exists, and costs the same: one claim
 read, one aggregate loaded, one event saved (an UnknownUsername stands in for a missing
 account, as it does for log-ins). The limits (5 a day per account or made-up name, 20 an hour
-per client address) are read from the log and the auth_failures view; when they cannot be read
+per client address) are read from the log and the client_actions view; when they cannot be read
 the answer is no (503). Over a name's limit nothing is sent but the answer stays the same;
 over the address's limit the answer is 429, which says nothing about any account.
 """
@@ -17,12 +17,9 @@ from wharf.domain.errors import InvalidToken, LimiterUnavailable, RateLimited
 from wharf.domain.limits import HOUR, retry_after
 from wharf.domain.names import normalise_email
 from wharf.domain.origin import Origin
-from wharf.domain.password_reset import (
-    DEAD_LINK,
-    RESET_REQUEST,
-    RESETS_PER_IP,
-    TOO_MANY_RESETS,
-)
+from wharf.domain.password_reset import DEAD_LINK, RESETS_PER_IP, TOO_MANY_RESETS
+from wharf.domain.unknown_username import UnknownUsername, unknown_username_id
+from wharf.projections.client_actions import RESET_REQUESTED
 from wharf.security import passwords as password_policy
 from wharf.security.tokens import ResetTokens
 
@@ -40,7 +37,7 @@ class PasswordResetCommands(Commands):
         key = normalise_email(username_or_email)[1] if by_email else username_or_email.lower()
         holder = self._holder("email" if by_email else "username", key)
         account = self._find(holder) if holder else None
-        subject = account or self._unknown_username(origin, key)
+        subject = account or self._unknown_name(origin, key)
         try:
             if account is None:
                 subject.request_password_reset(origin)
@@ -79,9 +76,14 @@ class PasswordResetCommands(Commands):
             claims += self._release_description(origin, token)
         return tokens, claims
 
+    def _unknown_name(self, origin: Origin, key: str) -> UnknownUsername:
+        """Who stands in for a name or address no account holds (as for log-ins)."""
+        digest = self.pseudonyms.of(key)
+        return self._find(unknown_username_id(digest)) or UnknownUsername.create(origin, digest)
+
     def _check_reset_address_limit(self, origin: Origin) -> None:
         try:
-            recent = self.ip_failures.recent(origin.ip, RESET_REQUEST, origin.at - HOUR)
+            recent = self.client_actions.by_ip(RESET_REQUESTED, origin.ip, origin.at - HOUR)
         except Exception as error:  # the store could not say: fail closed
             raise LimiterUnavailable("cannot check request limits right now; try again") \
                 from error

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-from wharf.application.base import retrying
+from wharf.application.base import one_at_a_time_per_address, retrying
 from wharf.application.login import LoginCommands, NewSession
 from wharf.application.two_factor import TwoFactorCommands
 from wharf.domain.claim import claim_id
@@ -91,15 +91,16 @@ class SecurityKeyCommands(LoginCommands, TwoFactorCommands):
 
     @retrying
     def begin_security_key_login(self, origin: Origin, ticket: str) -> dict:
-        account, ticket_id, origin = self._second_step(origin, ticket)
+        account, ticket_id, origin, _ = self._second_step(origin, ticket)
         two_factor = self._keys_of(account.id)
         return self._begin(origin, two_factor, _login(ticket_id),
                            self.relying_party.authentication(two_factor.credential_ids))
 
+    @one_at_a_time_per_address
     @retrying
     def log_in_with_security_key(self, origin: Origin, ticket: str,
                                  credential: dict) -> NewSession:
-        account, ticket_id, origin = self._second_step(origin, ticket)
+        account, ticket_id, origin, attempt = self._second_step(origin, ticket)
         two_factor = self._keys_of(account.id)
         ceremony = _login(ticket_id)
         challenge = two_factor.challenge_for(origin, ceremony)
@@ -108,10 +109,11 @@ class SecurityKeyCommands(LoginCommands, TwoFactorCommands):
             assertion = self.relying_party.verify_assertion(challenge, stored, credential)
         except WebAuthnError as refused:
             two_factor.refuse_security_key(origin, ceremony, "invalid_security_key")
-            self._fail(origin, account, "invalid_security_key", str(refused), two_factor)
+            self._fail(origin, account, attempt, "invalid_security_key", str(refused),
+                       two_factor)
         reason = two_factor.use_security_key(origin, ceremony, assertion)
         if reason is not None:
-            self._fail(origin, account, reason, REFUSALS[reason], two_factor)
+            self._fail(origin, account, attempt, reason, REFUSALS[reason], two_factor)
         label = two_factor.keys[str(key_id(assertion.credential_id))]["label"]
         return self._open_session(origin, account, two_factor, WEBAUTHN, ticket_id, label)
 

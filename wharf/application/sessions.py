@@ -2,7 +2,8 @@
 
 from uuid import UUID
 
-from wharf.application.base import Commands, one_at_a_time_per_address, retrying
+from wharf.application.base import one_at_a_time_per_address, retrying
+from wharf.application.limits import LimitedCommands
 from wharf.domain.account import Account
 from wharf.domain.errors import WrongPassword
 from wharf.domain.limits import PASSWORD
@@ -10,7 +11,7 @@ from wharf.domain.origin import Origin
 from wharf.security import passwords as password_policy
 
 
-class SessionCommands(Commands):
+class SessionCommands(LimitedCommands):
 
     @retrying
     def end_session(self, origin: Origin, session_id: UUID, reason: str = "logout") -> None:
@@ -36,9 +37,9 @@ class SessionCommands(Commands):
     def _confirmed(self, origin: Origin, session_id: UUID, password: str) -> Account:
         """The caller's account, once the password is confirmed; a wrong one is a failure."""
         account = self._account(origin.actor_id)
-        self._check_limits(origin, account, PASSWORD)
+        attempt = self._admit(origin, PASSWORD, account)
         if not self.passwords.verify(account.password_hash, password):
-            account.fail_reauthentication(origin, session_id)
-            self._save(account)
+            account.fail_reauthentication(origin, session_id, attempt.recognised)
+            self._save_failure(origin, account, attempt)
             raise WrongPassword("the password is not correct")
         return account

@@ -16,7 +16,8 @@ from wharf.domain.errors import (
     ReauthenticationRequired,
     TicketRefused,
 )
-from wharf.domain.limits import PASSWORD, SECOND_FACTOR, FailureCounts
+from wharf.domain.limits import PASSWORD, SECOND_FACTOR
+from wharf.domain.lockout import Lockout
 from wharf.domain.origin import Origin
 from wharf.domain.password_reset import PasswordResets
 
@@ -30,7 +31,7 @@ FAILURE_KINDS = {
 }  # "rate_limited" is recorded but never counted
 
 
-class Account(PasswordResets, FailureCounts, WharfAggregate):
+class Account(PasswordResets, Lockout, WharfAggregate):
     TOPIC = "wharf:account"
 
     # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.
@@ -121,17 +122,18 @@ class Account(PasswordResets, FailureCounts, WharfAggregate):
             }
             if self.ticket_id is not None:
                 account.tickets.pop(str(self.ticket_id), None)
-            account.consecutive_failures = 0
+            account.end_runs_of_failures()
             account.last_login_at = self.timestamp  # a reset link issued before now dies
 
     class LoginFailed(WharfAggregate.Event):
         TOPIC = "wharf:account:login-failed"
         reason: str
+        recognised: bool = False  # from a known address, or with the emailed unlock link
 
         def apply(self, account: "Account") -> None:
             kind = FAILURE_KINDS.get(self.reason)
             if kind is not None:
-                account.count_failure(kind, self.timestamp)
+                account.count_failure(kind, self.timestamp, self.recognised)
 
     class LoginTicketIssued(WharfAggregate.Event):
         TOPIC = "wharf:account:login-ticket-issued"
@@ -139,18 +141,36 @@ class Account(PasswordResets, FailureCounts, WharfAggregate):
         ticket_hash: str
         expires_at: datetime
         methods: list[str]
+        unlocks: bool = False  # issued to the holder of the emailed unlock link
 
         def apply(self, account: "Account") -> None:
             account.tickets = {tid: t for tid, t in account.tickets.items()
                                if t["expires_at"] > self.timestamp}
             account.tickets[str(self.ticket_id)] = {"hash": self.ticket_hash,
-                                                    "expires_at": self.expires_at}
+                                                    "expires_at": self.expires_at,
+                                                    "unlocks": self.unlocks}
 
     class Unlocked(WharfAggregate.Event):
-        TOPIC = "wharf:account:unlocked"
+        TOPIC = "wharf:account:unlocked"  # by an administrator
 
         def apply(self, account: "Account") -> None:
-            account.consecutive_failures = 0
+            account.lift_lock()
+
+    class Locked(WharfAggregate.Event):
+        TOPIC = "wharf:account:locked"
+        scope: str  # new_addresses | all_addresses
+        nonce: str | None  # the emailed unlock link derives from it; None: no link
+        expires_at: datetime
+
+        def apply(self, account: "Account") -> None:
+            account.lock = {"scope": self.scope, "nonce": self.nonce,
+                            "expires_at": self.expires_at}
+
+    class UnlockedByHolder(WharfAggregate.Event):
+        TOPIC = "wharf:account:unlocked-by-holder"  # link, password and second factor
+
+        def apply(self, account: "Account") -> None:
+            account.lift_lock()
 
     class Reauthenticated(WharfAggregate.Event):
         TOPIC = "wharf:account:reauthenticated"
@@ -165,9 +185,10 @@ class Account(PasswordResets, FailureCounts, WharfAggregate):
     class ReauthenticationFailed(WharfAggregate.Event):
         TOPIC = "wharf:account:reauthentication-failed"
         session_id: UUID
+        recognised: bool = False
 
         def apply(self, account: "Account") -> None:
-            account.count_failure(PASSWORD, self.timestamp)
+            account.count_failure(PASSWORD, self.timestamp, self.recognised)
 
     class SessionEnded(WharfAggregate.Event):
         TOPIC = "wharf:account:session-ended"
@@ -191,7 +212,8 @@ class Account(PasswordResets, FailureCounts, WharfAggregate):
 
     class PasswordReset(PasswordChanged):
         """A password changed with an emailed link: every session ended, password failures
-        forgotten; the second factor is still asked at the next log-in."""
+        forgotten (a lock stays: only its own link or an administrator lifts it); the second
+        factor is still asked at the next log-in."""
         TOPIC = "wharf:account:password-reset"
         issued_at: datetime  # of the link used
         tokens_revoked: int = 0
@@ -199,7 +221,7 @@ class Account(PasswordResets, FailureCounts, WharfAggregate):
         def apply(self, account: "Account") -> None:
             super().apply(account)
             account.failures[PASSWORD] = []
-            account.consecutive_failures = 0
+            account.end_runs_of_failures()
 
     class PasswordRehashed(WharfAggregate.Event):
         TOPIC = "wharf:account:password-rehashed"
@@ -284,25 +306,39 @@ class Account(PasswordResets, FailureCounts, WharfAggregate):
                      expires_at=expires_at, two_factor_method=two_factor_method,
                      ticket_id=ticket_id, two_factor_label=two_factor_label)
 
-    def fail_login(self, origin: Origin, reason: str) -> None:
-        self._record(self.LoginFailed, origin, reason=reason)
+    def fail_login(self, origin: Origin, reason: str, recognised: bool = False) -> None:
+        self._record(self.LoginFailed, origin, reason=reason, recognised=recognised)
 
     def issue_ticket(self, origin: Origin, ticket_id: UUID, ticket_hash: str,
-                     expires_at: datetime, methods: list[str]) -> None:
+                     expires_at: datetime, methods: list[str], unlocks: bool = False) -> None:
         self._record(self.LoginTicketIssued, origin, ticket_id=ticket_id,
-                     ticket_hash=ticket_hash, expires_at=expires_at, methods=methods)
+                     ticket_hash=ticket_hash, expires_at=expires_at, methods=methods,
+                     unlocks=unlocks)
 
-    def check_ticket(self, origin: Origin, ticket_id: UUID, ticket_hash: str) -> None:
+    def check_ticket(self, origin: Origin, ticket_id: UUID, ticket_hash: str) -> dict:
         ticket = self.tickets.get(str(ticket_id))
         if ticket is None or not hmac.compare_digest(ticket["hash"], ticket_hash):
             raise TicketRefused("this log-in ticket is invalid or has been used; log in again")
         if ticket["expires_at"] <= origin.at:
             raise TicketRefused("this log-in ticket has expired; log in again")
-
+        return ticket
 
     def unlock(self, origin: Origin) -> None:
-        if self.consecutive_failures:
+        if self.consecutive_failures or self.consecutive_recognised_failures or self.lock:
             self._record(self.Unlocked, origin)
+
+    def lock_against(self, origin: Origin, scope: str, nonce: str | None,
+                     expires_at: datetime) -> None:
+        """Record the lock a run of failures called for (`lock_due`); NEW_ADDRESSES emails a
+        link derived from `nonce`."""
+        self._record(self.Locked, origin, scope=scope, nonce=nonce, expires_at=expires_at)
+
+    def unlock_by_holder(self, origin: Origin) -> bool:
+        """Lift the lock (the holder came with its link); False when there was none to lift."""
+        if self.lock is None:
+            return False
+        self._record(self.UnlockedByHolder, origin)
+        return True
 
     def recently_reauthenticated(self, origin: Origin, within: timedelta) -> bool:
         session = self.sessions.get(str(origin.session_id)) if origin.session_id else None
@@ -320,8 +356,10 @@ class Account(PasswordResets, FailureCounts, WharfAggregate):
         self._active_session(origin, session_id)
         self._record(self.Reauthenticated, origin, session_id=session_id, sudo_until=sudo_until)
 
-    def fail_reauthentication(self, origin: Origin, session_id: UUID) -> None:
-        self._record(self.ReauthenticationFailed, origin, session_id=session_id)
+    def fail_reauthentication(self, origin: Origin, session_id: UUID,
+                              recognised: bool = False) -> None:
+        self._record(self.ReauthenticationFailed, origin, session_id=session_id,
+                     recognised=recognised)
 
     def end_session(self, origin: Origin, session_id: UUID, reason: str) -> None:
         self._active_session(origin, session_id)

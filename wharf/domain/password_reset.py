@@ -17,7 +17,6 @@ from wharf.domain.origin import Origin
 RESET_LINK_LIFETIME = timedelta(hours=6)
 RESETS_PER_NAME = ((5, DAY),)   # per account, and per made-up name alike
 RESETS_PER_IP = ((20, HOUR),)
-RESET_REQUEST = "password_reset_request"  # its kind among the per-address counts
 TOO_MANY_RESETS = "too many password reset requests; try again later"
 DEAD_LINK = ("this password reset link is invalid, has been used, or stopped working because "
              "the account logged in or changed its password since; ask for a new one")

@@ -15,7 +15,13 @@ from wharf.http.pages.emails import (
     VerificationResendPage,
 )
 from wharf.http.pages.history import AccountHistoryPage, ProjectHistoryPage
-from wharf.http.pages.login import LoginPage, LogoutPage, RecoveryCodeStepPage, TotpStepPage
+from wharf.http.pages.login import (
+    LoginPage,
+    LogoutPage,
+    RecoveryCodeStepPage,
+    TotpStepPage,
+    UnlockPage,
+)
 from wharf.http.pages.password_reset import ForgottenPasswordPage, PasswordResetPage
 from wharf.http.pages.signup import EmailVerificationPage, SignupPage
 from wharf.http.pages.static import StaticFiles
@@ -52,6 +58,7 @@ ROUTES = [
     ("/api/session/reauthenticate", session.ReauthenticationResource),
     ("/api/password-reset", password_reset.PasswordResetResource),
     ("/api/password-reset/complete", password_reset.PasswordResetCompletionResource),
+    ("/api/session/unlock", session.UnlockResource),
     ("/api/session/totp", session.TotpLoginResource),
     ("/api/session/recovery-code", session.RecoveryCodeLoginResource),
     ("/api/session/webauthn/begin", security_keys.KeyLoginResource),
@@ -108,6 +115,7 @@ PAGES = [
     ("/account/password-reset", PasswordResetPage),
     ("/login/totp", TotpStepPage),
     ("/login/recovery-code", RecoveryCodeStepPage),
+    ("/account/unlock", UnlockPage),
     ("/logout", LogoutPage),
     ("/account", AccountPage),
     ("/account/reauthenticate", ReauthenticationPage),

@@ -53,6 +53,11 @@ class PasswordOnly(Schema):
     password = required_text(PASSWORD)
 
 
+class UnlockCredentials(Schema):
+    token = required_text(200)  # from the emailed unlock link
+    password = required_text(PASSWORD)
+
+
 class PasswordChange(Schema):
     current_password = required_text(PASSWORD)
     new_password = required_text(PASSWORD)

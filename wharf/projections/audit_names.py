@@ -36,6 +36,8 @@ NAMES = {
     "account:login:failure": "a log-in failed (with the reason)",
     "account:login:two_factor_required": "the password was right; a second factor was asked",
     "account:unlock": "an administrator let a locked account try again",
+    "account:lock": "100 failed log-ins in a row locked the account (to new addresses, or to all)",
+    "account:unlock:link": "the holder lifted the lock: emailed link, password and second factor",
     "account:reauthenticate:success": "the password was confirmed for a sensitive change",
     "account:reauthenticate:failure": "a password confirmation failed",
     "account:session:end": "a session ended (log-out, revoked, or ended by a change)",
@@ -122,6 +124,8 @@ for event_class, describe in {
     Account.LoginTicketIssued: _account("account:login:two_factor_required",
                                         methods=_field("methods")),
     Account.Unlocked: _account("account:unlock"),
+    Account.Locked: _account("account:lock", scope=_field("scope")),
+    Account.UnlockedByHolder: _account("account:unlock:link"),
     Account.Reauthenticated: _account("account:reauthenticate:success"),
     Account.ReauthenticationFailed: _account("account:reauthenticate:failure"),
     Account.SessionEnded: _account("account:session:end",
@@ -161,6 +165,16 @@ def _(event: Account.EmailRemoved, cur) -> list[Entry]:
 @entries.register
 def _(event: UnknownUsername.LoginFailed, cur) -> list[Entry]:
     return [Entry("account:login:failure", details={"reason": event.reason})]
+
+
+def _made_up_name_failures(event, cur) -> list[Entry]:
+    """One entry for every failure at a made-up name until `logged_until` (counted, not logged)."""
+    return [Entry("account:login:failure", details={
+        "reason": "unknown_username", "stands_for_failures_until": stamp(event.logged_until)})]
+
+
+entries.register(UnknownUsername.FirstFailureLogged, _made_up_name_failures)
+entries.register(UnknownUsername.FailuresLogged, _made_up_name_failures)
 
 
 def _two_factor(name: str, method: str | None = None, **details):

@@ -1,5 +1,5 @@
 """Recent actions that cost someone else something, by client address and by account: email
-addresses added, projects created. Their limits (wharf.domain.quotas) count these rows, which
+addresses added, projects created, password resets asked for. Their limits (wharf.domain.quotas) count these rows, which
 every process shares; rows older than the longest window go as new ones of their kind arrive.
 """
 
@@ -9,10 +9,12 @@ from functools import singledispatch
 from wharf.domain import quotas
 from wharf.domain.account import Account
 from wharf.domain.project import Project
+from wharf.domain.unknown_username import UnknownUsername
 from wharf.projections.database import Database, stamp, unstamp
 from wharf.projections.projector import View
 
 EMAIL_ADDED, PROJECT_CREATED = "email_added", "project_created"
+RESET_REQUESTED = "reset_requested"
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS client_actions ("
     " action TEXT NOT NULL, ip TEXT NOT NULL, account_id TEXT, at TEXT NOT NULL)",
@@ -37,6 +39,12 @@ def _(event: Account.EmailAdded, cur) -> None:
 @process.register
 def _(event: Project.Created, cur) -> None:
     _record(cur, PROJECT_CREATED, event.ip, event.owner_id, event.timestamp)
+
+
+@process.register(Account.PasswordResetRequested)
+@process.register(UnknownUsername.PasswordResetRequested)
+def _(event, cur) -> None:
+    _record(cur, RESET_REQUESTED, event.ip, event.originator_id, event.timestamp)
 
 
 def _record(cur, action: str, ip: str, account_id, at: datetime) -> None:

@@ -2,8 +2,9 @@
 
 Message ids derive from the event that asked for them, so replaying the log never makes a second
 message, and `outbox_sent` survives a rebuild, so a rebuild never sends old mail again.
-Rows hold no secret: verification links are derived from the nonce at delivery time, password
-reset links from the request's time and the account's markers (times, not secrets).
+Rows hold no secret: verification and unlock links are derived from the nonce at delivery
+time, password reset links from the request's time and the account's markers (times, not
+secrets).
 """
 
 import json
@@ -42,6 +43,13 @@ def _(event: Account.EmailVerificationSent, cur) -> None:
 def _(event: Account.EmailAdded, cur) -> None:
     if not event.primary:
         _queue(cur, event, "email-added", params={"email": event.email})
+
+
+@process.register
+def _(event: Account.Locked, cur) -> None:
+    _queue(cur, event, "account-locked",
+           params={"scope": event.scope, "nonce": event.nonce, "ip": event.ip,
+                   "expires_at": stamp(event.expires_at)})
 
 
 @process.register

@@ -1,8 +1,9 @@
-"""Opaque bearer secrets: session tokens, signed email-verification and password-reset tokens.
+"""Opaque bearer secrets: session tokens and signed emailed links (email verification, unlock,
+password reset).
 
-Session tokens are 256-bit random values; only their SHA-256 is stored. Verification tokens are
-derived (HMAC-SHA256 with the server secret) from the account id and a random nonce recorded in
-the event, so no usable link is ever stored.
+Session tokens are 256-bit random values; only their SHA-256 is stored. Emailed tokens are
+derived (HMAC-SHA256 with the server secret, a key per purpose) from the account id and a random
+nonce recorded in the event, so no usable link is ever stored.
 """
 
 import base64
@@ -28,10 +29,12 @@ def new_nonce() -> str:
 
 
 class VerificationTokens:
-    def __init__(self, secret_key: bytes, previous: tuple[bytes, ...] = ()):
+    def __init__(self, secret_key: bytes, previous: tuple[bytes, ...] = (),
+                 purpose: bytes = b"email-verification"):
         if not secret_key:
             raise ValueError("a server secret key is required")
-        self._keys = [hashlib.sha256(b"wharf:email-verification:" + key).digest()
+        # One key per purpose: a token made for one never opens another's door.
+        self._keys = [hashlib.sha256(b"wharf:" + purpose + b":" + key).digest()
                       for key in (secret_key, *previous)]
 
     def issue(self, account_id: UUID, nonce: str) -> str:
@@ -44,7 +47,7 @@ class VerificationTokens:
         body, mac = raw[:32], raw[32:]
         if len(raw) != 64 or not any(hmac.compare_digest(mac, self._mac(key, body))
                                      for key in self._keys):
-            raise InvalidToken("this verification link is invalid")
+            raise InvalidToken("this link is invalid")
         return UUID(bytes=body[:16]), body[16:].hex()
 
     @staticmethod

@@ -1,9 +1,10 @@
 """Logging in by form: the password, then (with two factors) the second step; logging out."""
 
 import falcon
+from marshmallow import ValidationError
 
 from wharf.application import NewSession, SecondStep
-from wharf.domain.errors import InvalidCredentials, SecondFactorFailed
+from wharf.domain.errors import InvalidCredentials, InvalidToken, SecondFactorFailed
 from wharf.domain.two_factor import RECOVERY_CODE, TOTP
 from wharf.http import schemas
 from wharf.http.auth import clear_session_cookie, origin_of, set_session_cookie
@@ -33,7 +34,13 @@ class LoginSteps(Page):
 
     def logged_in(self, resp: falcon.Response, new: NewSession) -> None:
         set_session_cookie(self.settings, resp, new.token)
-        see_other(resp, self.landing)
+        see_other(resp, done("/account", "unlocked") if new.unlocked else self.landing)
+
+    def password_step_done(self, req, resp, result: NewSession | SecondStep) -> None:
+        if isinstance(result, SecondStep):
+            self.second_step(req, resp, result.ticket, result.methods)
+        else:
+            self.logged_in(resp, result)
 
 
 class LoginPage(LoginSteps):
@@ -55,10 +62,38 @@ class LoginPage(LoginSteps):
             self.render(req, resp, "login/form.html", status=failure.status, failure=failure,
                         username=form.get("username", ""), status_message=None)
             return
-        if isinstance(result, SecondStep):
-            self.second_step(req, resp, result.ticket, result.methods)
-        else:
-            self.logged_in(resp, result)
+        self.password_step_done(req, resp, result)
+
+
+class UnlockPage(LoginSteps):
+    """The emailed unlock link's page: the password here, then the second-step page."""
+
+    endpoints = {
+        "GET": Endpoint(PUBLIC, "The emailed unlock link's page: a password form"),
+        "POST": Endpoint(PUBLIC, "Log in with the unlock link and the password; the second "
+                                 "step lifts the lock"),
+    }
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        no_store(resp)  # the page holds the token
+        self.render(req, resp, "login/unlock.html", token=req.get_param("token") or "")
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        form = self.form(req)
+        try:
+            data = validated(schemas.UnlockCredentials, form)
+            result = self.app.log_in_with_unlock_link(origin_of(req), data["token"],
+                                                      data["password"])
+        except FAILURES as error:
+            failure = failure_of(error, {InvalidCredentials: "password"})
+            no_store(resp)
+            bad_link = isinstance(error, InvalidToken) or (
+                isinstance(error, ValidationError) and "token" in error.messages)
+            token = "" if bad_link else form.get("token", "")
+            self.render(req, resp, "login/unlock.html", status=failure.status, failure=failure,
+                        token=token)
+            return
+        self.password_step_done(req, resp, result)
 
 
 class SecondStepPage(LoginSteps):

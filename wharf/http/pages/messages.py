@@ -14,6 +14,9 @@ DONE = {
                          " works.",
     "logged-out": "You have logged out.",
     "recovery-code-used": "You logged in with a recovery code, so it no longer works.",
+    "unlocked": "Your account is unlocked: log-ins from new addresses work again. If the failed"
+                " log-ins were not you, someone may know or be guessing your password: change"
+                " it.",
     "password-confirmed": "Password confirmed: you can make sensitive changes for the next 30"
                           " minutes.",
     "password-changed": "Your password was changed. Every other session was ended.",

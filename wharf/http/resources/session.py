@@ -23,6 +23,18 @@ def start_session(settings, req: falcon.Request, resp: falcon.Response, new: New
         "recovery_codes_left": new.recovery_codes_left})
 
 
+def answer_password_step(settings, req: falcon.Request, resp: falcon.Response,
+                         result: NewSession | SecondStep) -> None:
+    """201 and the session, or 202 and the ticket for the second step."""
+    if isinstance(result, SecondStep):
+        resp.status = falcon.HTTP_202
+        resp.media = schemas.dump(schemas.SecondStepDue, {
+            "ticket": result.ticket, "methods": result.methods,
+            "expires_at": stamp(result.expires_at)})
+    else:
+        start_session(settings, req, resp, result)
+
+
 class SessionResource(Resource):
     endpoints = {
         "POST": Endpoint(PUBLIC, "Log in with username and password (202: a second step is due)",
@@ -35,13 +47,7 @@ class SessionResource(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         data = self.load(req, schemas.Credentials)
         result = self.app.log_in(origin_of(req), data["username"], data["password"])
-        if isinstance(result, SecondStep):
-            resp.status = falcon.HTTP_202
-            resp.media = schemas.dump(schemas.SecondStepDue, {
-                "ticket": result.ticket, "methods": result.methods,
-                "expires_at": stamp(result.expires_at)})
-        else:
-            start_session(self.wiring.settings, req, resp, result)
+        answer_password_step(self.wiring.settings, req, resp, result)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         session = req.context.session
@@ -54,6 +60,21 @@ class SessionResource(Resource):
         self.app.end_session(origin_of(req), req.context.session.session_id, reason="logout")
         clear_session_cookie(resp)
         resp.status = falcon.HTTP_204
+
+
+class UnlockResource(Resource):
+    endpoints = {
+        "POST": Endpoint(PUBLIC, "Log in with the emailed unlock link and the password, from "
+                         "any address; the second step (202) or the session lifts the lock", 201,
+                         schemas.UnlockCredentials, schemas.SessionCreated, LOGIN_ERRORS,
+                         alternative=(202, schemas.SecondStepDue)),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        data = self.load(req, schemas.UnlockCredentials)
+        result = self.app.log_in_with_unlock_link(origin_of(req), data["token"],
+                                                  data["password"])
+        answer_password_step(self.wiring.settings, req, resp, result)
 
 
 class ReauthenticationResource(Resource):
