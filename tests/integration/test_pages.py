@@ -6,6 +6,7 @@ import pytest
 
 from tests.integration.browser import Browser, alert, hidden, totp_now
 from tests.integration.test_two_factor import enrolled
+from wharf.http.pages.words import wait as wait_in_words
 
 
 @pytest.fixture
@@ -121,7 +122,7 @@ def test_too_many_failed_log_ins_show_how_long_to_wait(browser):
 
     assert result.status_code == 429
     wait = int(result.headers["Retry-After"])
-    assert f"Please wait {wait} seconds" in alert(result.text)
+    assert f"Please wait {wait_in_words(wait)} before trying again" in alert(result.text)
 
 
 def second_step(browser, api, clock) -> tuple[str, list[str], str]:
