@@ -39,6 +39,8 @@ import falcon.testing
 import psycopg
 from argon2 import PasswordHasher
 
+from audit_log import POSTGRES_URL, drop_schemas, p, rate
+
 from wharf.bootstrap import VIEWS, bootstrap, initialise, utc_now
 from wharf.domain.origin import Origin
 from wharf.http.app import create_app
@@ -47,8 +49,6 @@ from wharf.projections.projector import Projector
 from wharf.security.passwords import Passwords
 from wharf.settings import Settings
 
-POSTGRES_URL = os.environ.get("WHARF_BENCH_DATABASE_URL",
-                              "postgresql://postgres@127.0.0.1:5432/test")
 SMALL = 10_000
 ROUNDS, WARM_UP = 400, 40
 WRITE_ROUNDS, COMMANDS_PER_ROUND = 200, 3
@@ -102,8 +102,6 @@ def fill(store: Store, events: int, tmp: str) -> None:
     store.client = falcon.testing.TestClient(create_app(wiring))
 
 
-def rate(events: int, seconds: float) -> str:
-    return f"{events / seconds:,.0f}/s ({seconds:.1f} s)"
 
 
 def inclusion(store: Store, rng: random.Random) -> None:
@@ -146,8 +144,6 @@ def measure_proofs(stores: list[Store]) -> None:
             store.figures[f"{label}, p50 / p95 ms"] = f"{p(values, 50):.3f} / {p(values, 95):.3f}"
 
 
-def p(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 def measure_writes(tmp: str, calibrating: bool = False) -> dict:
@@ -276,10 +272,6 @@ def main() -> None:
           f" after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}.")
 
 
-def drop_schemas(schemas: list[str]) -> None:
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        for schema in schemas:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 if __name__ == "__main__":
