@@ -305,12 +305,16 @@ def test_a_token_revoked_on_one_server_is_refused_by_the_other_at_once(two_serve
 
 
 def test_two_uploads_of_one_file_name_racing_on_two_servers_keep_one_file(two_servers, alice,
-                                                                           database):
+                                                                           database, tmp_path):
     a, b = two_servers
     alice.create_project(a, "racing-files")
     token = alice.mint(a, "racing files")["token"]
-    rounds = [(f"racing_files-0.{n}-py3-none-any.whl", os.urandom(1 << 20), os.urandom(1 << 20))
-              for n in range(RACE_ROUNDS)]  # a megabyte each: both stream, then one records
+    rounds = []
+    for n in range(RACE_ROUNDS):  # two real wheels of one name, about a megabyte each (their
+        #                           modules hold random text): both stream, then one records
+        wheels = [build(tmp_path / f"{n}-{side}", "racing-files", f"0.{n}",
+                        os.urandom(1 << 19).hex()).wheel for side in (0, 1)]
+        rounds.append((wheels[0].name, wheels[0].read_bytes(), wheels[1].read_bytes()))
 
     def calls(side: int) -> list[Call]:
         return [Call("/legacy/", upload_form("racing-files", f"0.{n}", contents[side]), token,

@@ -7,9 +7,11 @@ from uuid import uuid4
 import psycopg
 import pytest
 
+from tests.integration.test_two_factor import verified_user
 from tests.older_release import write_as_an_older_release
 from wharf.domain.account import Account
 from wharf.domain.origin import cli_origin
+from wharf.projections.client_actions import ClientActions
 
 
 def test_liveness_needs_no_store_and_readiness_reports_the_lag(api):
@@ -73,3 +75,19 @@ def test_a_lease_whose_connection_dies_is_no_longer_held(settings, wiring):
     successor = wiring.db.lease("wharf:test")
     assert successor is not None
     successor.release()
+
+
+def test_a_limit_the_store_cannot_read_is_the_store_s_outage_503(api):
+    class Unreachable(ClientActions):
+        def by_ip(self, *args):
+            raise psycopg.OperationalError("connection refused")
+
+        by_account = by_ip
+
+    session = verified_user(api, "alice")
+    api.wiring.app.client_actions = Unreachable(api.wiring.db)
+
+    refused = api.call("POST", "/api/projects", session, json={"name": "sampleproject"})
+
+    assert refused.status_code == 503 and refused.json["code"] == "store_unavailable"
+    assert refused.headers["Retry-After"] == "5"

@@ -54,6 +54,8 @@ class Problem(falcon.HTTPError):
 
 
 def _domain_error(req, resp, error: errors.DomainError, params) -> None:
+    if isinstance(error, errors.Unavailable) and isinstance(error.__cause__, STORE_UNAVAILABLE):
+        _store_unavailable(req, resp, error.__cause__, params)  # a limit unread: the store's
     status = next(s for kind, s in STATUS if isinstance(error, kind))
     headers = None
     if isinstance(error, errors.RateLimited):
