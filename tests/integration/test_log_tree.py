@@ -143,17 +143,22 @@ def test_a_rebuilt_tree_equals_the_live_one_and_repairs_a_bad_node(api, story, s
 @pytest.mark.parametrize("tamper", ["edit", "delete", "swap"])
 def test_a_log_changed_behind_wharf_no_longer_matches_its_tree(api, story, tamper):
     first, second = [e.id for e in stored(api.wiring)][3:5]
-    if tamper == "edit":
-        raw(api.wiring, "UPDATE {table} SET state = ? WHERE {position} = ?",
-            (b'{"username": "mallory"}', first))
-    elif tamper == "delete":
-        raw(api.wiring, "DELETE FROM {table} WHERE {position} = ?", (first,))
-    else:
-        swap(api.wiring, first, second)
+    tamper_with(api.wiring, tamper, first, second)
 
     verdict = log_tree.verify(api.wiring.db, api.wiring.app.recorder)
 
     assert not verdict.ok and f"entry {first}" in verdict.problem
+
+
+def tamper_with(wiring, how: str, first: int, second: int) -> None:
+    """What someone who can write the database does behind Wharf: edit, delete or swap."""
+    if how == "edit":
+        raw(wiring, "UPDATE {table} SET state = ? WHERE {position} = ?",
+            (b'{"username": "mallory"}', first))
+    elif how == "delete":
+        raw(wiring, "DELETE FROM {table} WHERE {position} = ?", (first,))
+    else:
+        swap(wiring, first, second)
 
 
 def swap(wiring, first: int, second: int) -> None:

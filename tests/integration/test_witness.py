@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import fast_passwords
 from tests.integration.conftest import Api
 from tests.integration.test_audit_chain import raw
-from tests.integration.test_log_tree import stored, swap
+from tests.integration.test_log_tree import stored, tamper_with
 from wharf.bootstrap import bootstrap, log_keys
 from wharf.http.app import create_app
 from wharf.security.checkpoints import SigningKey
@@ -83,13 +83,7 @@ def test_a_row_changed_in_the_event_table_is_caught_by_the_witness(api, served, 
     assert witness(served, state).returncode == 0
     kept = state.read_text()
     first, second = [e.id for e in stored(api.wiring)][2:4]
-    if tamper == "edit":
-        raw(api.wiring, "UPDATE {table} SET state = ? WHERE {position} = ?",
-            (b'{"username": "mallory"}', first))
-    elif tamper == "delete":
-        raw(api.wiring, "DELETE FROM {table} WHERE {position} = ?", (first,))
-    else:
-        swap(api.wiring, first, second)
+    tamper_with(api.wiring, tamper, first, second)
     assert api.wiring.projector.rebuild("log_tree")  # grown again from the changed log
     grow(api, "carol", "dave")
 
