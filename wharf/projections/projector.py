@@ -108,10 +108,6 @@ class Projector:
         self._mapper = mapper
         self._views = {view.name: view for view in views}
 
-    @property
-    def views(self) -> dict[str, View]:
-        return self._views
-
     def create_tables(self) -> None:
         statements = list(TRACKING_SCHEMA)
         for view in self._views.values():
