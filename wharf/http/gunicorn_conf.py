@@ -9,8 +9,11 @@ greenlet, not the worker; `/api/health` and log-ins stay answered while hundreds
   connection's first byte (or of the previous answer, on a kept-alive connection), and an idle
   kept-alive connection is closed after as long (gunicorn's gevent worker, `keepalive`);
 - its body must arrive within BODY_GRACE seconds plus one second per BODY_MIN_RATE bytes of
-  its Content-Length; then the connection's reading side is shut, so the application reads the
-  end of the body early and answers 408 (`wharf/http/body.py`);
+  its Content-Length; then, if the body is not in yet, the connection's reading side is shut,
+  so the application reads the end of the body early and answers 408 (`wharf/http/body.py`),
+  and the connection is closed after that answer: a request sent behind it on the same
+  connection could never be read. A request whose body is in (a GET, say) is never cut,
+  however long it waits for the store;
 - a worker holds at most `worker_connections` connections; past that, new ones wait in the
   kernel's listen queue.
 """
@@ -39,7 +42,7 @@ def pre_request(worker, req) -> None:
 
     length = getattr(getattr(req.body, "reader", None), "length", None) or 0  # chunked: 0
     req.wharf_body_deadline = gevent.spawn_later(BODY_GRACE + length / BODY_MIN_RATE,
-                                                 _stop_reading, req.unreader.sock)
+                                                 _stop_reading, req)
 
 
 def post_request(worker, req, environ, resp) -> None:
@@ -48,9 +51,14 @@ def post_request(worker, req, environ, resp) -> None:
         deadline.kill(block=False)
 
 
-def _stop_reading(sock) -> None:
-    """What the client has not sent yet reads as the end of the stream; answers still go out.
-    Shut through a duplicate descriptor: gevent's own shutdown() would raise in the reader."""
+def _stop_reading(req) -> None:
+    """What the client has not sent of the body yet reads as its end; the answer still goes
+    out, on a connection then closed. Shut through a duplicate descriptor: gevent's own
+    shutdown() would raise in the reader."""
+    if getattr(getattr(req.body, "reader", None), "length", None) == 0:
+        return  # the whole body is in: nothing to cut, and the connection may serve another
+    req.must_close = True
+    sock = req.unreader.sock
     try:
         with socket.fromfd(sock.fileno(), sock.family, sock.type) as same:
             same.shutdown(socket.SHUT_RD)
