@@ -1,0 +1,5 @@
+import sys
+
+from wharf.cli import main
+
+sys.exit(main())
