@@ -7,6 +7,8 @@ import hashlib
 
 import pytest
 
+from tests.conftest import fast_passwords
+from tests.integration.conftest import Api
 from tests.integration.test_api_tokens import project
 from tests.integration.test_audit_chain import events_table, raw
 from tests.integration.test_cli import wharf
@@ -18,7 +20,8 @@ from tests.transparency import (
     rfc9162_consistent,
     rfc_consistency,
 )
-from wharf.projections import log_tree
+from wharf.bootstrap import bootstrap
+from wharf.projections import audit_chain, log_tree
 from wharf.projections.audit_chain import entry
 
 
@@ -201,3 +204,20 @@ def test_a_chain_rebuilt_over_an_edited_log_still_fails_the_tree(api, story, set
 
     assert verified.returncode == 1
     assert "fails its Merkle tree: entry" in verified.stderr and "was altered" in verified.stderr
+
+
+def test_two_writers_on_one_store_grow_one_tree_and_one_chain(api, settings, clock):
+    """Each process carries the tree's frontier and the chain's last hash from its own last
+    command to its next; a command of another process in between must make it read them again."""
+    other = Api(bootstrap(settings, clock, passwords=fast_passwords()))
+    try:
+        for writer in (api, api, other, api, other, other, api):
+            writer.register(f"user{len(stored(api.wiring))}")
+    finally:
+        other.wiring.close()
+
+    events = stored(api.wiring)
+    reference = pymerkle_tree([entry(event) for event in events])
+    assert api.wiring.log_tree.root(len(events)) == reference.get_root(len(events))
+    assert log_tree.verify(api.wiring.db, api.wiring.app.recorder).ok
+    assert audit_chain.verify(api.wiring.db, api.wiring.app.recorder, None).ok

@@ -50,7 +50,7 @@ def process(notification, cur) -> list[tuple]:
 
 
 VIEW = View("audit_chain", SCHEMA, ["audit_chain"], process, takes=STORED,
-            appends=("position", "hash"))
+            appends=("position", "hash"), tail="audit_chain")
 
 
 @dataclass(frozen=True)

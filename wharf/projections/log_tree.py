@@ -65,7 +65,8 @@ def _before(cur, position: int) -> tuple[int, list[tuple[int, bytes]]]:
     return rows[0]["n"], [(row["level"], bytes(row["hash"])) for row in rows]
 
 
-VIEW = View("log_tree", SCHEMA, ["log_tree"], process, takes=STORED, appends=COLUMNS)
+VIEW = View("log_tree", SCHEMA, ["log_tree"], process, takes=STORED, appends=COLUMNS,
+            tail="log_tree")
 
 
 @dataclass(frozen=True)

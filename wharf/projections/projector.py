@@ -49,6 +49,10 @@ class View:
     # rows to add, and the projector writes a whole batch of them at once (COPY on PostgreSQL).
     appends: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()  # the only events it makes rows of; empty: any event
+    # The memo key under which the view keeps its state after the last event it applied (a
+    # chain's last hash, a tree's frontier): carried from one command to the next in this
+    # process while no other writer came between, so that a write need not read it again.
+    tail: str | None = None
 
     def apply(self, notification, event, cur):
         if self.takes == STORED:
@@ -107,6 +111,8 @@ class Projector:
         self._recorder = recorder
         self._mapper = mapper
         self._views = {view.name: view for view in views}
+        self._tail_keys = [view.tail for view in views if view.tail]
+        self._tail: tuple[int, dict] = (-1, {})  # (position, the views' tails after it)
 
     def create_tables(self) -> None:
         statements = list(TRACKING_SCHEMA)
@@ -137,6 +143,9 @@ class Projector:
         """
         with self._db.transaction(lock=True) as cur:
             positions = self._positions(cur)
+            tail_at, tails = self._tail
+            if apply and set(positions.values()) == {tail_at}:
+                cur.memo.update(tails)  # nobody wrote since this process's last command
             ids = cur.insert_events(self._recorder.events_table_name, stored)
             notifications = [
                 Notification(id=n, originator_id=s.originator_id, topic=s.topic, state=s.state,
@@ -145,6 +154,9 @@ class Projector:
             if apply:
                 self._catch_up_to(cur, positions, ids[0] - 1)
                 self._apply_own(cur, notifications)
+        if apply:  # committed: the views' tails now stand after this command's last event
+            self._tail = (ids[-1], {key: cur.memo[key] for key in self._tail_keys
+                                    if key in cur.memo})
         return [Recording(event, notification)
                 for event, notification in zip(events, notifications, strict=True)]
 
