@@ -10,14 +10,15 @@ import pytest
 
 from tests.e2e.client import Api
 from tests.e2e.slow_clients import BODY_LENGTH, SlowClients
+from wharf.http.body_deadline import BODY_GRACE, BODY_MIN_RATE
 
 pytestmark = pytest.mark.e2e
 
 ANSWER_WITHIN = 1.0  # seconds
-# The bounds wharf/http/gunicorn_conf.py sets (not imported here: importing it points this
-# process's Prometheus client at a directory of its own), plus slack for a busy machine.
+# The bounds `wharf serve` sets, plus slack for a busy machine. gunicorn_conf is not imported
+# here: importing it points this process's Prometheus client at a directory of its own.
 HEAD_LIMIT = 5.0  # `keepalive`: a request's head, and an idle kept-alive connection
-BODY_LIMIT = 10.0 + BODY_LENGTH / (64 * 1024)  # BODY_GRACE + length / BODY_MIN_RATE
+BODY_LIMIT = BODY_GRACE + BODY_LENGTH / BODY_MIN_RATE
 SLACK = 3.0
 
 

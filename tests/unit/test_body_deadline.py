@@ -1,4 +1,4 @@
-"""The body deadline of `wharf serve` (wharf/http/gunicorn_conf.py), on requests parsed by
+"""The body deadline of `wharf serve` (wharf/http/body_deadline.py), on requests parsed by
 gunicorn's own parser from a real socket: it cuts only a body still on its way, and a cut
 connection is closed after its answer, never reused for a request it can no longer read."""
 
@@ -7,7 +7,7 @@ import socket
 from gunicorn.config import Config
 from gunicorn.http.parser import RequestParser
 
-from wharf.http import gunicorn_conf
+from wharf.http import body_deadline
 
 
 def _parsed(client: socket.socket, server: socket.socket, raw: bytes) -> RequestParser:
@@ -20,7 +20,7 @@ def test_a_request_whose_body_is_in_keeps_its_connection_when_it_outlives_the_de
     with client, server:
         parser = _parsed(client, server, b"GET /api/account HTTP/1.1\r\nHost: x\r\n\r\n")
         first = next(parser)
-        gunicorn_conf._stop_reading(first)  # it waited long, for the store say
+        body_deadline.stop_reading(first)  # it waited long, for the store say
         assert not first.should_close()
         client.sendall(b'POST /api/register HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}')
         second = next(parser)
@@ -34,6 +34,6 @@ def test_a_body_still_on_its_way_is_cut_and_its_connection_closed_after_the_answ
                                          b"Content-Length: 10\r\n\r\n{}")
         request = next(parser)
         assert not request.should_close()
-        gunicorn_conf._stop_reading(request)
+        body_deadline.stop_reading(request)
         assert request.body.read() == b"{}"  # the part that came; the rest reads as the end
         assert request.should_close()

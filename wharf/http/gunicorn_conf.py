@@ -8,21 +8,17 @@ greenlet, not the worker; `/api/health` and log-ins stay answered while hundreds
 - a request's line and headers must arrive in full within `keepalive` seconds of the
   connection's first byte (or of the previous answer, on a kept-alive connection), and an idle
   kept-alive connection is closed after as long (gunicorn's gevent worker, `keepalive`);
-- its body must arrive within BODY_GRACE seconds plus one second per BODY_MIN_RATE bytes of
-  its Content-Length; then, if the body is not in yet, the connection's reading side is shut,
-  so the application reads the end of the body early and answers 408 (`wharf/http/body.py`),
-  and the connection is closed after that answer: a request sent behind it on the same
-  connection could never be read. A request whose body is in (a GET, say) is never cut,
-  however long it waits for the store;
+- its body must arrive within a deadline that grows with its Content-Length, or the
+  connection is cut (`wharf/http/body_deadline.py`);
 - a worker holds at most `worker_connections` connections; past that, new ones wait in the
   kernel's listen queue.
 """
 
 import os
 import shutil
-import socket
 import tempfile
 
+from wharf.http import body_deadline
 from wharf.logs import LOGGING
 
 logconfig_dict = LOGGING
@@ -30,40 +26,17 @@ graceful_timeout = 30  # SIGTERM: stop accepting, let requests in flight finish,
 worker_class = "gevent"
 worker_connections = 1000
 keepalive = 5  # seconds
-BODY_GRACE = 10.0  # seconds
-BODY_MIN_RATE = 64 * 1024  # bytes a second: a 100 MB upload may take 27 minutes
 
 # Set before any worker imports prometheus_client: it picks its storage at import.
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="wharf-metrics-")
 
 
 def pre_request(worker, req) -> None:
-    import gevent  # only in the workers, which gevent has patched by now
-
-    length = getattr(getattr(req.body, "reader", None), "length", None) or 0  # chunked: 0
-    req.wharf_body_deadline = gevent.spawn_later(BODY_GRACE + length / BODY_MIN_RATE,
-                                                 _stop_reading, req)
+    body_deadline.start(req)
 
 
 def post_request(worker, req, environ, resp) -> None:
-    deadline = getattr(req, "wharf_body_deadline", None)
-    if deadline is not None:
-        deadline.kill(block=False)
-
-
-def _stop_reading(req) -> None:
-    """What the client has not sent of the body yet reads as its end; the answer still goes
-    out, on a connection then closed. Shut through a duplicate descriptor: gevent's own
-    shutdown() would raise in the reader."""
-    if getattr(getattr(req.body, "reader", None), "length", None) == 0:
-        return  # the whole body is in: nothing to cut, and the connection may serve another
-    req.must_close = True
-    sock = req.unreader.sock
-    try:
-        with socket.fromfd(sock.fileno(), sock.family, sock.type) as same:
-            same.shutdown(socket.SHUT_RD)
-    except OSError:
-        pass  # closed already
+    body_deadline.cancel(req)
 
 
 def worker_exit(server, worker) -> None:
