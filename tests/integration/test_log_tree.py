@@ -221,3 +221,29 @@ def test_two_writers_on_one_store_grow_one_tree_and_one_chain(api, settings, clo
     assert api.wiring.log_tree.root(len(events)) == reference.get_root(len(events))
     assert log_tree.verify(api.wiring.db, api.wiring.app.recorder).ok
     assert audit_chain.verify(api.wiring.db, api.wiring.app.recorder, None).ok
+
+
+@pytest.mark.parametrize("how", ["delete", "edit"])
+def test_a_rebuild_by_another_process_makes_a_writer_read_the_tree_and_chain_again(
+        api, settings, clock, how):
+    """The log changed behind Wharf and another process (`wharf projections rebuild`, say)
+    rebuilt the views over it: this process's next write must grow what was rebuilt, never
+    the frontier and last hash it kept from before."""
+    for name in ("alice", "bob", "carol"):
+        api.register(name)
+    first, second = [event.id for event in stored(api.wiring)][2:4]
+    tamper_with(api.wiring, how, first, second)
+    other = bootstrap(settings, clock, passwords=fast_passwords())
+    try:
+        for name in ("log_tree", "audit_chain"):
+            assert other.projector.rebuild(name)
+    finally:
+        other.close()
+
+    api.register("dave")
+
+    events = stored(api.wiring)
+    assert api.wiring.log_tree.root(len(events)) == pymerkle_tree(
+        [entry(event) for event in events]).get_root(len(events))
+    assert log_tree.verify(api.wiring.db, api.wiring.app.recorder).ok
+    assert audit_chain.verify(api.wiring.db, api.wiring.app.recorder, None).ok

@@ -20,7 +20,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 from wharf.domain.errors import Unrecordable, ViewsStuck
 from wharf.projections import quarantine
 from wharf.projections.database import STORE_ERRORS, Database
-from wharf.projections.rebuild import rebuild
+from wharf.projections.rebuild import NEXT_GENERATION, rebuild
 
 log = logging.getLogger("wharf.projections")
 
@@ -29,6 +29,10 @@ BATCH = 500
 TRACKING_SCHEMA = [
     "CREATE TABLE IF NOT EXISTS projection_tracking ("
     " name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+    # Counts the rebuilds and resets of any view, by any process: a tail kept in memory
+    # (View.tail) is good only while this has not moved.
+    "CREATE TABLE IF NOT EXISTS projection_generation ("
+    " id SMALLINT PRIMARY KEY CHECK (id = 1), generation BIGINT NOT NULL)",
 ]
 
 
@@ -51,7 +55,8 @@ class View:
     topics: tuple[str, ...] = ()  # the only events it makes rows of; empty: any event
     # The memo key under which the view keeps its state after the last event it applied (a
     # chain's last hash, a tree's frontier): carried from one command to the next in this
-    # process while no other writer came between, so that a write need not read it again.
+    # process while no other writer came between and no view was rebuilt or reset, so that a
+    # write need not read it again.
     tail: str | None = None
 
     def apply(self, notification, event, cur):
@@ -112,7 +117,8 @@ class Projector:
         self._mapper = mapper
         self._views = {view.name: view for view in views}
         self._tail_keys = [view.tail for view in views if view.tail]
-        self._tail: tuple[int, dict] = (-1, {})  # (position, the views' tails after it)
+        # (position, generation, the views' tails after that position)
+        self._tail: tuple[int, int, dict] = (-1, -1, {})
 
     def create_tables(self) -> None:
         statements = list(TRACKING_SCHEMA)
@@ -123,6 +129,8 @@ class Projector:
             for name in self._views:
                 cur.execute("INSERT INTO projection_tracking (name, position) VALUES (?, 0)"
                             " ON CONFLICT (name) DO NOTHING", (name,))
+            cur.execute("INSERT INTO projection_generation (id, generation) VALUES (1, 0)"
+                        " ON CONFLICT (id) DO NOTHING")
 
     def position(self) -> int:
         row = self._db.query_one("SELECT MIN(position) AS p FROM projection_tracking")
@@ -142,10 +150,10 @@ class Projector:
         behind the event it names); the views then take them up with the rest of the log.
         """
         with self._db.transaction(lock=True) as cur:
-            positions = self._positions(cur)
-            tail_at, tails = self._tail
-            if apply and set(positions.values()) == {tail_at}:
-                cur.memo.update(tails)  # nobody wrote since this process's last command
+            positions, generation = self._positions_and_generation(cur)
+            tail_at, tail_generation, tails = self._tail
+            if apply and set(positions.values()) == {tail_at} and generation == tail_generation:
+                cur.memo.update(tails)  # no write, rebuild or reset since this process's last
             ids = cur.insert_events(self._recorder.events_table_name, stored)
             notifications = [
                 Notification(id=n, originator_id=s.originator_id, topic=s.topic, state=s.state,
@@ -155,8 +163,8 @@ class Projector:
                 self._catch_up_to(cur, positions, ids[0] - 1)
                 self._apply_own(cur, notifications)
         if apply:  # committed: the views' tails now stand after this command's last event
-            self._tail = (ids[-1], {key: cur.memo[key] for key in self._tail_keys
-                                    if key in cur.memo})
+            self._tail = (ids[-1], generation, {key: cur.memo[key] for key in self._tail_keys
+                                                if key in cur.memo})
         return [Recording(event, notification)
                 for event, notification in zip(events, notifications, strict=True)]
 
@@ -203,14 +211,15 @@ class Projector:
 
     def _catch_up_in_transaction(self, until: int | None, skip: frozenset[int]) -> int:
         with self._db.transaction(lock=True) as cur:
-            positions = self._positions(cur)
+            positions, _ = self._positions_and_generation(cur)
             if until is not None and min(positions.values(), default=0) >= until:
                 return 0
             return self._catch_up(cur, positions, skip=skip)
 
-    def _positions(self, cur) -> dict[str, int]:
-        rows = cur.execute("SELECT name, position FROM projection_tracking").fetchall()
-        return {row["name"]: row["position"] for row in rows}
+    def _positions_and_generation(self, cur) -> tuple[dict[str, int], int]:
+        rows = cur.execute("SELECT name, position, (SELECT generation FROM projection_generation)"
+                           " AS generation FROM projection_tracking").fetchall()
+        return {row["name"]: row["position"] for row in rows}, rows[0]["generation"]
 
     def _catch_up(self, cur, positions: dict[str, int], until: int | None = None,
                   skip: frozenset[int] = frozenset()) -> int:
@@ -273,3 +282,4 @@ class Projector:
             for table in view.tables:
                 cur.execute(f"DELETE FROM {table}")
             cur.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?", (name,))
+            cur.execute(NEXT_GENERATION)

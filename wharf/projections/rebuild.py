@@ -10,6 +10,9 @@ from typing import Callable
 
 from wharf.projections.database import Database
 
+# Any process's tail of a view kept in memory (projector.View.tail) is stale after this.
+NEXT_GENERATION = "UPDATE projection_generation SET generation = generation + 1"
+
 
 @dataclass(frozen=True)
 class Difference:
@@ -37,6 +40,7 @@ def rebuild(db: Database, view, replay: Callable, progress: Callable[[int, int],
         position = replay(view, cur, progress, pairs[0][1] if view.appends else None)
         cur.execute("UPDATE projection_tracking SET position = ? WHERE name = ?",
                     (position, view.name))
+        cur.execute(NEXT_GENERATION)
         differences = {}
         for (live, rebuilt), table in zip(pairs, view.tables, strict=True):
             difference = _difference(cur, live, rebuilt)
