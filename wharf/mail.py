@@ -33,6 +33,10 @@ SUBJECTS = {
     "api-token-added": "A new API token was created",
     "api-token-leaked": "One of your API tokens was found in public and revoked",
     "account-locked": "Your account was locked after too many failed log-ins",
+    "release-yanked": "A release of a project of yours was yanked",
+    "release-unyanked": "A release of a project of yours was un-yanked",
+    "release-removed": "A release of a project of yours was removed",
+    "file-removed": "A file of a project of yours was removed",
 }
 TEMPLATES = {
     "email-added": "The address {email} was added to your account.\n",
@@ -55,6 +59,20 @@ TEMPLATES = {
                       " signature counter went backwards, which suggests someone copied it."
                       " Remove that key from your account and register a new one.\n",
 }
+# To every collaborator of the project, whoever acted.
+TAKEDOWNS = {
+    "release-yanked": "Release {version} of {project} was yanked from {ip}: installers now skip"
+                      " it unless it is pinned. The reason given: {reason}\n",
+    "release-unyanked": "Release {version} of {project} was un-yanked from {ip}: installers"
+                        " choose it again. The reason given: {reason}\n",
+    "release-removed": "Release {version} of {project} and its files were removed from {ip},"
+                       " for good; their file names can never be used again. The reason"
+                       " given: {reason}\n",
+    "file-removed": "The file {filename} of release {version} of {project} was removed from"
+                    " {ip}, for good; its name can never be used again. The reason given:"
+                    " {reason}\n",
+}
+TAKEDOWN_UNEXPECTED = "If no Owner of {project} meant this, tell the administrators now.\n"
 UNEXPECTED = "If this was not you, change your password now and contact the administrators.\n"
 
 
@@ -125,6 +143,8 @@ class Renderer:
                        else f"You have {left} recovery codes left.\n")
             return (f"A recovery code was used to log in to your account from {params['ip']}.\n"
                     + warning + UNEXPECTED)
+        if template in TAKEDOWNS:
+            return (TAKEDOWNS[template] + TAKEDOWN_UNEXPECTED).format(**params)
         return TEMPLATES[template].format(**params) + UNEXPECTED
 
 

@@ -131,6 +131,11 @@ EXPECTED = {
     ("POST", "/api/projects/{name}/roles"): ONLY_OWNER_SUDO,
     ("PATCH", "/api/projects/{name}/roles/{username}"): ONLY_OWNER_SUDO,
     ("DELETE", "/api/projects/{name}/roles/{username}"): ONLY_OWNER_SUDO,
+    ("GET", "/api/projects/{name}/releases"): ANYONE,
+    ("POST", "/api/projects/{name}/releases/{version}/yank"): ONLY_OWNER_SUDO,
+    ("POST", "/api/projects/{name}/releases/{version}/unyank"): ONLY_OWNER_SUDO,
+    ("POST", "/api/projects/{name}/releases/{version}/remove"): ONLY_OWNER_SUDO,
+    ("POST", "/api/projects/{name}/files/{filename}/remove"): ONLY_OWNER_SUDO,
     ("GET", "/api/projects/{name}/events"): OWNERS,
     ("GET", "/api/projects/{name}/events/export"): OWNERS,
     ("GET", "/api/admin/events"): ADMINS,
@@ -175,6 +180,8 @@ EXPECTED = {
     ("POST", "/account/tokens/revoke"): ALICES_SUDO_PAGE,
     ("GET", "/account/history"): SIGNED_IN_PAGE,
     ("GET", "/projects/{name}/history"): page(("owner", "admin")),
+    ("GET", "/projects/{name}/releases"): page(("owner",)),
+    ("POST", "/projects/{name}/releases/{action}"): page(("owner",), sudo=True),  # a yank
     ("GET", "/static/{name}"): ANYONE,
 }
 
@@ -192,6 +199,14 @@ BODIES = {
     ("POST", "/api/account/webauthn/complete"): {"label": "matrix", "credential": {}},
     ("POST", "/api/projects/{name}/roles"): {"username": "bob", "role": "Maintainer"},
     ("PATCH", "/api/projects/{name}/roles/{username}"): {"role": "Maintainer"},
+    # No such release or file ("x"): the Owner, let through, takes nothing down.
+    ("POST", "/api/projects/{name}/releases/{version}/yank"): {"reason": "matrix"},
+    ("POST", "/api/projects/{name}/releases/{version}/unyank"): {"reason": "matrix"},
+    ("POST", "/api/projects/{name}/releases/{version}/remove"): {"confirm": "x",
+                                                                 "reason": "matrix"},
+    ("POST", "/api/projects/{name}/files/{filename}/remove"): {"confirm": "x",
+                                                               "reason": "matrix"},
+    ("POST", "/projects/{name}/releases/{action}"): {"version": "x", "reason": "matrix"},
     ("POST", "/account/emails/primary"): {"email": "{email}"},
     ("POST", "/account/emails/remove"): {"email": "{email}"},
     ("POST", "/account/emails/verification"): {"email": "{email}"},
@@ -242,6 +257,7 @@ def cast(api, clock) -> tuple[dict, dict]:
     people["alice"].tokens.update(minted[kind]["id"] for kind in TOKENS if kind != "tok_revoked")
     people["bob"].tokens.add(bobs)
     values = {"email": "alice@example.com", "name": "sampleproject", "project": "sampleproject",
+              "action": "yank",
               "username": "alice", "token_id": minted["tok_all"]["id"], "key_id": keys["alice"],
               # nosudo's own session: ending it leaves the Owner's, who comes next
               "session_id": callers["nosudo"].session_id}
@@ -300,7 +316,7 @@ def refused_for_sudo(result) -> bool:
     """A 403 because the password must be confirmed: the API's code, or the page that offers
     the confirm-password form instead of what was asked."""
     if result.headers.get("Content-Type", "").startswith("text/html"):
-        return 'action="/account/reauthenticate"' in result.text
+        return re.search(r'action="/[\w/.-]*reauthenticate"', result.text) is not None
     return (result.json or {}).get("code") == "reauthentication_required"
 
 

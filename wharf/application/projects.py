@@ -1,4 +1,5 @@
-"""Project commands: creation and the Owner / Maintainer roles (losing one revokes tokens)."""
+"""Project commands: creation, the Owner / Maintainer roles (losing one revokes tokens), and
+taking releases and files down (yank, un-yank, remove)."""
 
 from uuid import UUID, uuid4
 
@@ -10,7 +11,8 @@ from wharf.domain import quotas
 from wharf.domain.errors import LimiterUnavailable, NotFound, ProjectNameTaken
 from wharf.domain.names import project_key
 from wharf.domain.origin import Origin
-from wharf.domain.project import Project
+from wharf.domain.project import MANAGE_ROLES, Project
+from wharf.domain.takedowns import TAKE_DOWN
 from wharf.projections.client_actions import PROJECT_CREATED
 
 
@@ -42,6 +44,33 @@ class ProjectCommands(TokenCommands):
         # NOTE: a token minted meanwhile wrote this project's version too (TokenScoped), so
         # one of the two saves lost and was retried: the mint was refused, or is revoked here.
 
+    @retrying
+    def yank_release(self, origin: Origin, project_name: str, version: str, reason: str) -> None:
+        project = self._owned(origin, project_name)
+        project.yank_release(origin, version, reason)
+        self._save(project)
+
+    @retrying
+    def unyank_release(self, origin: Origin, project_name: str, version: str,
+                       reason: str) -> None:
+        project = self._owned(origin, project_name)
+        project.unyank_release(origin, version, reason)
+        self._save(project)
+
+    @retrying
+    def remove_release(self, origin: Origin, project_name: str, version: str, confirm: str,
+                       reason: str) -> None:
+        project = self._owned(origin, project_name)
+        project.remove_release(origin, version, confirm, reason)
+        self._save(project)
+
+    @retrying
+    def remove_file(self, origin: Origin, project_name: str, filename: str, confirm: str,
+                    reason: str) -> None:
+        project = self._owned(origin, project_name)
+        project.remove_file(origin, filename, confirm, reason)
+        self._save(project)
+
     def _new_project(self, origin: Origin, name: str) -> tuple[Project, Claim]:
         """A new project, by API or by a first upload: its creator has a verified primary
         email and has not created too many lately (nor has their client address)."""
@@ -67,12 +96,17 @@ class ProjectCommands(TokenCommands):
                                           "projects created from your address")
 
     def _managed(self, origin: Origin, project_name: str, username: str) -> tuple[Project, Account]:
-        """The project and the member whose role changes: Owners only, checked first, then
-        the sudo window (a stolen session must not hand the project over), as on PyPI."""
+        """The project and the member whose role changes (Owners only, sudo window)."""
+        project = self._owned(origin, project_name, MANAGE_ROLES)
+        return project, self._member(username)
+
+    def _owned(self, origin: Origin, project_name: str, doing: str = TAKE_DOWN) -> Project:
+        """A project its Owner acts on: Owners only, checked first, then the sudo window (a
+        stolen session must not hand the project over nor take it down), as on PyPI."""
         holder = self._holder("project", project_key(project_name))
         if holder is None:
             raise NotFound("no such project")
         project = self.repository.get(holder)
-        project.check_manager(origin)
+        project.check_owner(origin, doing)
         self._account(origin.actor_id).check_sudo(origin)
-        return project, self._member(username)
+        return project

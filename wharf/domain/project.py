@@ -1,4 +1,5 @@
-"""The Project aggregate: a name, who holds which role on it, and (releases.py) its files."""
+"""The Project aggregate: a name, who holds which role on it, (releases.py) its files and
+(takedowns.py) their yanks and removals."""
 
 from uuid import UUID
 
@@ -6,13 +7,15 @@ from wharf.domain.base import WharfAggregate
 from wharf.domain.errors import Conflict, Forbidden, InvalidInput, LastOwner, NotFound
 from wharf.domain.origin import Origin
 from wharf.domain.releases import Releases
+from wharf.domain.takedowns import Takedowns
 
 OWNER = "Owner"
 MAINTAINER = "Maintainer"
+MANAGE_ROLES = "manage its roles"  # what only an Owner may
 ROLES = (OWNER, MAINTAINER)
 
 
-class Project(Releases, WharfAggregate):
+class Project(Takedowns, Releases, WharfAggregate):
     TOPIC = "wharf:project"
 
     # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.
@@ -75,7 +78,7 @@ class Project(Releases, WharfAggregate):
                          owner_username=owner_username)
 
     def grant_role(self, origin: Origin, account_id: UUID, username: str, role: str) -> None:
-        self.check_manager(origin)
+        self.check_owner(origin, MANAGE_ROLES)
         _check_role(role)
         if str(account_id) in self.roles:
             raise Conflict(f"{username} already has a role on this project")
@@ -83,7 +86,7 @@ class Project(Releases, WharfAggregate):
                      role=role)
 
     def change_role(self, origin: Origin, account_id: UUID, username: str, role: str) -> None:
-        self.check_manager(origin)
+        self.check_owner(origin, MANAGE_ROLES)
         _check_role(role)
         current = self._role_of(account_id, username)
         if current == role:
@@ -94,7 +97,7 @@ class Project(Releases, WharfAggregate):
                      role=role)
 
     def remove_role(self, origin: Origin, account_id: UUID, username: str) -> None:
-        self.check_manager(origin)
+        self.check_owner(origin, MANAGE_ROLES)
         if self._role_of(account_id, username) == OWNER:
             self._check_not_last_owner()
         self._record(self.RoleRemoved, origin, account_id=account_id, username=username)
@@ -111,10 +114,10 @@ class Project(Releases, WharfAggregate):
         event existed; the api_tokens view knows the older ones)."""
         return self.__dict__.setdefault("_scoped_tokens", {})  # older snapshots lack it
 
-    def check_manager(self, origin: Origin) -> None:
-        """Only Owners manage roles; checked before anything else is looked up."""
+    def check_owner(self, origin: Origin, doing: str) -> None:
+        """Only Owners act on a project as a whole; checked before anything is looked up."""
         if self.roles.get(str(origin.actor_id)) != OWNER:
-            raise Forbidden("only an Owner of this project can manage its roles")
+            raise Forbidden(f"only an Owner of this project can {doing}")
 
     def _role_of(self, account_id: UUID, username: str) -> str:
         try:

@@ -107,7 +107,10 @@ class Releases:
 
     def release_of(self, version: str) -> str | None:
         """The release `version` belongs to, as it was first spelt; None if it is new."""
-        wanted = canonicalize_version(version)
+        try:
+            wanted = canonicalize_version(version)
+        except ValueError:  # a part too long for an int: no release can be named so
+            return None
         return next((known for known in self.releases
                      if canonicalize_version(known) == wanted), None)
 

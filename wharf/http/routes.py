@@ -23,6 +23,7 @@ from wharf.http.pages.login import (
     UnlockPage,
 )
 from wharf.http.pages.password_reset import ForgottenPasswordPage, PasswordResetPage
+from wharf.http.pages.releases import ReleaseActionPage, ReleasesPage
 from wharf.http.pages.signup import EmailVerificationPage, SignupPage
 from wharf.http.pages.static import StaticFiles
 from wharf.http.pages.tokens import TokenMintPage, TokenRevokePage
@@ -41,6 +42,7 @@ from wharf.http.resources import (
     metrics,
     password_reset,
     projects,
+    releases,
     security_keys,
     session,
     simple,
@@ -94,6 +96,11 @@ ROUTES = [
     ("/api/projects/{name}", projects.ProjectResource),
     ("/api/projects/{name}/roles", projects.RolesResource),
     ("/api/projects/{name}/roles/{username}", projects.RoleResource),
+    ("/api/projects/{name}/releases", releases.ReleasesResource),
+    ("/api/projects/{name}/releases/{version}/yank", releases.YankResource),
+    ("/api/projects/{name}/releases/{version}/unyank", releases.UnyankResource),
+    ("/api/projects/{name}/releases/{version}/remove", releases.ReleaseRemovalResource),
+    ("/api/projects/{name}/files/{filename}/remove", releases.FileRemovalResource),
     ("/api/projects/{name}/events", history.ProjectHistory),
     ("/api/projects/{name}/events/export", history.ProjectHistoryExport),
     ("/api/admin/events", history.AdminHistory),
@@ -133,5 +140,7 @@ PAGES = [
     ("/account/tokens/revoke", TokenRevokePage),
     ("/account/history", AccountHistoryPage),
     ("/projects/{name}/history", ProjectHistoryPage),
+    ("/projects/{name}/releases", ReleasesPage),
+    ("/projects/{name}/releases/{action}", ReleaseActionPage),
     ("/static/{name}", StaticFiles),
 ]

@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from wharf.domain.errors import InvalidInput
 from wharf.domain.moments import check_moment
 from wharf.domain.project import ROLES
+from wharf.domain.takedowns import REASON
 
 STORABLE = validate.Regexp(r"^[^\x00\ud800-\udfff]*$",
                            error="must not contain the NUL character or unpaired surrogates")
@@ -96,6 +97,26 @@ class NewRole(Schema):
 
 class RoleUpdate(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class Reason(Schema):
+    reason = required_text(REASON)
+
+
+class Removal(Reason):
+    confirm = required_text(200)  # the version or file name, typed again
+
+
+class Release(Schema):
+    version = fields.String()
+    yanked = fields.Boolean()
+    yanked_reason = fields.String(allow_none=True)
+    files = fields.List(fields.String())
+
+
+class ReleaseList(Schema):
+    project = fields.String()
+    releases = fields.List(fields.Nested(Release))
 
 
 class AccountEmail(Schema):

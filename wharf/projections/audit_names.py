@@ -63,7 +63,11 @@ NAMES = {
     "project:api_token:removed": "an API token scoped to the project was revoked",
     "project:release:add": "a release was created by its first file",
     "project:upload_limit:change": "an administrator changed the largest file the project takes",
+    "project:release:yank": "an Owner yanked a release (installers skip it unless pinned)",
+    "project:release:unyank": "an Owner un-yanked a release",
+    "project:release:remove": "an Owner removed a release and its files for good",
     "file:add": "a file was uploaded",
+    "file:remove": "an Owner removed a file for good (its name stays taken)",
     "log:event:quarantine": "an operator quarantined an event the views could not apply",
 }
 
@@ -289,6 +293,19 @@ def _(event: Project.FileAdded, cur) -> list[Entry]:
                   details={"version": event.version, "filename": event.filename,
                            "packagetype": event.packagetype, "size": event.size,
                            "sha256": event.sha256}, token_id=event.token_id)]
+
+
+def _takedown(name: str, *fields: str):
+    def describe(event, cur) -> list[Entry]:
+        details = {field: getattr(event, field) for field in ("version", *fields, "reason")}
+        return [Entry(name, event.actor_id, event.originator_id, details=details)]
+    return describe
+
+
+entries.register(Project.ReleaseYanked, _takedown("project:release:yank"))
+entries.register(Project.ReleaseUnyanked, _takedown("project:release:unyank"))
+entries.register(Project.ReleaseRemoved, _takedown("project:release:remove", "filenames"))
+entries.register(Project.FileRemoved, _takedown("file:remove", "filename"))
 
 
 @entries.register

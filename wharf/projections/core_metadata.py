@@ -27,5 +27,17 @@ def _(event: Project.FileAdded, cur) -> None:
                     (event.filename, event.metadata_sha256))
 
 
+@process.register
+def _(event: Project.FileRemoved, cur) -> None:
+    cur.execute("DELETE FROM file_metadata WHERE filename = ?", (event.filename,))
+
+
+@process.register
+def _(event: Project.ReleaseRemoved, cur) -> None:
+    for filename in event.filenames:
+        cur.execute("DELETE FROM file_metadata WHERE filename = ?", (filename,))
+
+
 VIEW = View("core_metadata", SCHEMA, ["file_metadata"], process,
-            topics=(Project.FileAdded.TOPIC,))
+            topics=(Project.FileAdded.TOPIC, Project.FileRemoved.TOPIC,
+                    Project.ReleaseRemoved.TOPIC))

@@ -1,4 +1,5 @@
-"""Released files by project: what the simple index lists and the file downloads serve."""
+"""Released files by project: what the simple index lists and the file downloads serve, with
+the releases yanked (PEP 592); a removed file or release leaves them."""
 
 from functools import singledispatch
 
@@ -14,6 +15,12 @@ SCHEMA = [
     " token_id TEXT)",
     "CREATE INDEX IF NOT EXISTS release_files_project ON release_files (project_id)",
     "CREATE INDEX IF NOT EXISTS release_files_sha256 ON release_files (sha256)",
+    "CREATE TABLE IF NOT EXISTS release_yanks ("
+    " project_id TEXT NOT NULL, version TEXT NOT NULL, reason TEXT NOT NULL,"
+    " PRIMARY KEY (project_id, version))",
+    # How often a project's listing changed other than by a new file: part of its fingerprint.
+    "CREATE TABLE IF NOT EXISTS listing_changes ("
+    " project_id TEXT PRIMARY KEY, changes BIGINT NOT NULL)",
 ]
 
 
@@ -32,7 +39,41 @@ def _(event: Project.FileAdded, cur) -> None:
                  stamp(event.timestamp), str(event.token_id) if event.token_id else None))
 
 
-VIEW = View("files", SCHEMA, ["release_files"], process)
+@process.register
+def _(event: Project.ReleaseYanked, cur) -> None:
+    cur.execute("INSERT INTO release_yanks (project_id, version, reason) VALUES (?, ?, ?)",
+                (str(event.originator_id), event.version, event.reason))
+    _changed(cur, event)
+
+
+@process.register
+def _(event: Project.ReleaseUnyanked, cur) -> None:
+    cur.execute("DELETE FROM release_yanks WHERE project_id = ? AND version = ?",
+                (str(event.originator_id), event.version))
+    _changed(cur, event)
+
+
+@process.register
+def _(event: Project.ReleaseRemoved, cur) -> None:
+    for table in ("release_files", "release_yanks"):
+        cur.execute(f"DELETE FROM {table} WHERE project_id = ? AND version = ?",
+                    (str(event.originator_id), event.version))
+    _changed(cur, event)
+
+
+@process.register
+def _(event: Project.FileRemoved, cur) -> None:
+    cur.execute("DELETE FROM release_files WHERE filename = ?", (event.filename,))
+    _changed(cur, event)
+
+
+def _changed(cur, event) -> None:
+    cur.execute("INSERT INTO listing_changes (project_id, changes) VALUES (?, 1)"
+                " ON CONFLICT (project_id) DO UPDATE SET changes = listing_changes.changes + 1",
+                (str(event.originator_id),))
+
+
+VIEW = View("files", SCHEMA, ["release_files", "release_yanks", "listing_changes"], process)
 
 
 class Files:
@@ -46,26 +87,29 @@ class Files:
 
     def of_project(self, normalized_name: str) -> list[dict]:
         """The project's files, with the SHA-256 of a wheel's core metadata file (the
-        core_metadata view's) when there is one."""
+        core_metadata view's) when there is one, and the reason its release was yanked."""
         return self._db.query(
             "SELECT f.filename, f.version, f.size, f.sha256, f.requires_python, f.uploaded_at,"
-            " m.sha256 AS metadata_sha256"
+            " m.sha256 AS metadata_sha256, y.reason AS yanked_reason"
             " FROM release_files f JOIN projects p ON p.id = f.project_id"
             " LEFT JOIN file_metadata m ON m.filename = f.filename"
+            " LEFT JOIN release_yanks y ON y.project_id = f.project_id AND y.version = f.version"
             " WHERE p.normalized_name = ? ORDER BY f.uploaded_at, f.filename",
             (normalized_name,))
 
     def fingerprint(self, normalized_name: str) -> tuple | None:
         """What changes whenever the project's listing does, computed by the store alone; None
-        when it has no files. NOTE: release_files only grows (rows are never changed or
-        removed); a change that alters or removes rows (yanks, deletions) must show here too."""
+        when it has no files. NOTE: a new file adds a row; any other change of the listing
+        (yanks, removals) must count in listing_changes."""
         row = self._db.query_one(
             "SELECT count(*) AS files, max(f.uploaded_at) AS newest,"
-            " count(m.filename) AS metadata"
+            " count(m.filename) AS metadata, max(c.changes) AS changes"
             " FROM release_files f JOIN projects p ON p.id = f.project_id"
             " LEFT JOIN file_metadata m ON m.filename = f.filename"
+            " LEFT JOIN listing_changes c ON c.project_id = p.id"
             " WHERE p.normalized_name = ?", (normalized_name,))
-        return (row["files"], row["newest"], row["metadata"]) if row and row["files"] else None
+        return ((row["files"], row["newest"], row["metadata"], row["changes"])
+                if row and row["files"] else None)
 
     def by_filename(self, filename: str) -> dict | None:
         return self._db.query_one(

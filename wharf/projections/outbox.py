@@ -13,6 +13,7 @@ from uuid import NAMESPACE_OID, uuid5
 
 from wharf.domain.account import Account
 from wharf.domain.api_token import LEAKED, ApiToken
+from wharf.domain.project import Project
 from wharf.domain.security_keys import WEBAUTHN
 from wharf.domain.two_factor import TOTP, TwoFactor
 from wharf.projections.database import Database, stamp
@@ -125,14 +126,37 @@ def _(event: ApiToken.Revoked, cur) -> None:
            account_id=token["account_id"])
 
 
+def _to_collaborators(template: str):
+    """A message about a release or file taken down, to each collaborator the event names."""
+    def queue(event, cur) -> None:
+        project = cur.execute("SELECT name FROM projects WHERE id = ?",
+                              (str(event.originator_id),)).fetchone()
+        params = {"project": project["name"], "version": event.version,
+                  "filename": getattr(event, "filename", None), "reason": event.reason,
+                  "ip": event.ip}
+        for account_id in event.collaborators:
+            _queue(cur, event, template, params=params, account_id=account_id,
+                   recipient_key=account_id)
+    return queue
+
+
+process.register(Project.ReleaseYanked, _to_collaborators("release-yanked"))
+process.register(Project.ReleaseUnyanked, _to_collaborators("release-unyanked"))
+process.register(Project.ReleaseRemoved, _to_collaborators("release-removed"))
+process.register(Project.FileRemoved, _to_collaborators("file-removed"))
+
+
 def _to_owner(cur, event, template: str, **params) -> None:
     """A message about a TwoFactor aggregate's change, to the account that owns it."""
     _queue(cur, event, template, params=params, account_id=account_of(cur, event.originator_id))
 
 
 def _queue(cur, event, template: str, *, params: dict, recipient: str | None = None,
-           account_id=None) -> None:
-    message_id = uuid5(NAMESPACE_OID, f"{event.originator_id}/{event.originator_version}")
+           account_id=None, recipient_key: str = "") -> None:
+    """One message an event calls for; an event that writes to several people gives each a
+    `recipient_key` of their own (an id made without one is kept as it always was)."""
+    message_id = uuid5(NAMESPACE_OID, f"{event.originator_id}/{event.originator_version}"
+                       + (f"/{recipient_key}" if recipient_key else ""))
     cur.execute("INSERT INTO outbox (id, account_id, recipient, template, params, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                 (str(message_id), str(account_id or event.originator_id), recipient, template,

@@ -3,8 +3,9 @@
 Pages are rendered from plain data, in the order the caller gives. A project is
 `{"name": str}`; a file is `{"filename": str, "url": str, "sha256": str, "size": int}` plus,
 when known, `"requires_python": str`, `"upload_time"` (a datetime or ISO 8601 text; UTC when
-naive) and `"metadata_sha256"`: its core metadata file is served at its URL + `.metadata`
-(PEP 658, under PEP 714's names and the older ones clients still read).
+naive), `"metadata_sha256"`: its core metadata file is served at its URL + `.metadata`
+(PEP 658, under PEP 714's names and the older ones clients still read), and `"yanked_reason"`:
+its release was yanked, for that reason (PEP 592).
 """
 
 import re
@@ -64,6 +65,8 @@ def _file_json(file: Mapping) -> dict:
     if file.get("metadata_sha256"):
         entry["core-metadata"] = entry["dist-info-metadata"] = {
             "sha256": file["metadata_sha256"]}
+    if file.get("yanked_reason") is not None:
+        entry["yanked"] = file["yanked_reason"] or True  # PEP 691: the reason, or true
     return entry
 
 
@@ -74,6 +77,8 @@ def _file_attributes(file: Mapping) -> dict:
     if file.get("metadata_sha256"):
         digest = f"sha256={file['metadata_sha256']}"
         attributes["data-core-metadata"] = attributes["data-dist-info-metadata"] = digest
+    if file.get("yanked_reason") is not None:
+        attributes["data-yanked"] = file["yanked_reason"]
     return attributes
 
 

@@ -30,6 +30,14 @@ DONE = {
     "security-key-added": "Your security key was added.",
     "security-key-renamed": "Your security key was renamed.",
     "security-key-removed": "Your security key was removed. Every other session was ended.",
+    "password-confirmed-here": "Password confirmed: for the next 30 minutes you can yank and"
+                               " remove releases.",
+    "release-yanked": "The release was yanked: installers skip it unless it is pinned. Every"
+                      " collaborator was emailed.",
+    "release-unyanked": "The release was un-yanked. Every collaborator was emailed.",
+    "release-removed": "The release and its files were removed. Every collaborator was"
+                       " emailed.",
+    "file-removed": "The file was removed. Every collaborator was emailed.",
 }
 
 

@@ -1,0 +1,87 @@
+"""A project's releases: listed to anyone (as the simple index is), yanked, un-yanked and
+removed by its Owners (sudo window), each with a reason."""
+
+import falcon
+
+from wharf.http import schemas
+from wharf.http.auth import origin_of
+from wharf.http.endpoint import PUBLIC, SESSION, Endpoint
+from wharf.http.resources import Resource
+from wharf.http.resources.projects import find_project, path_project_key
+
+TAKE_DOWN_ERRORS = (400, 401, 403, 404, 409)
+
+
+class ReleasesResource(Resource):
+    endpoints = {
+        "GET": Endpoint(PUBLIC, "A project's releases and their files, with yanks (public, as"
+                        " the simple index is)", 200, None, schemas.ReleaseList, (404,)),
+    }
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
+        project = find_project(self.wiring, name)
+        releases: dict[str, dict] = {}
+        for row in self.wiring.files.of_project(project["normalized_name"]):
+            release = releases.setdefault(row["version"], {
+                "version": row["version"], "yanked": row["yanked_reason"] is not None,
+                "yanked_reason": row["yanked_reason"], "files": []})
+            release["files"].append(row["filename"])
+        resp.media = schemas.dump(schemas.ReleaseList, {"project": project["name"],
+                                                        "releases": list(releases.values())})
+
+
+class YankResource(Resource):
+    endpoints = {
+        "POST": Endpoint(SESSION, "Yank a release (PEP 592): installers skip it unless pinned"
+                         " (Owners only, sudo window)", 204, schemas.Reason, None,
+                         TAKE_DOWN_ERRORS),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, name: str,
+                version: str) -> None:
+        reason = self.load(req, schemas.Reason)["reason"]
+        self.app.yank_release(origin_of(req), path_project_key(name), version, reason)
+        resp.status = falcon.HTTP_204
+
+
+class UnyankResource(Resource):
+    endpoints = {
+        "POST": Endpoint(SESSION, "Un-yank a release (Owners only, sudo window)", 204,
+                         schemas.Reason, None, TAKE_DOWN_ERRORS),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, name: str,
+                version: str) -> None:
+        reason = self.load(req, schemas.Reason)["reason"]
+        self.app.unyank_release(origin_of(req), path_project_key(name), version, reason)
+        resp.status = falcon.HTTP_204
+
+
+class ReleaseRemovalResource(Resource):
+    endpoints = {
+        "POST": Endpoint(SESSION, "Remove a release and its files for good; their names stay"
+                         " taken (Owners only, sudo window; `confirm` is the version)", 204,
+                         schemas.Removal, None, TAKE_DOWN_ERRORS),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, name: str,
+                version: str) -> None:
+        data = self.load(req, schemas.Removal)
+        self.app.remove_release(origin_of(req), path_project_key(name), version,
+                                data["confirm"], data["reason"])
+        resp.status = falcon.HTTP_204
+
+
+class FileRemovalResource(Resource):
+    endpoints = {
+        "POST": Endpoint(SESSION, "Remove one file for good; its name stays taken (Owners only,"
+                         " sudo window; `confirm` is the file name)", 204, schemas.Removal,
+                         None, TAKE_DOWN_ERRORS),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, name: str,
+                filename: str) -> None:
+        data = self.load(req, schemas.Removal)
+        self.app.remove_file(origin_of(req), path_project_key(name), filename,
+                             data["confirm"], data["reason"])
+        resp.status = falcon.HTTP_204
