@@ -37,9 +37,15 @@ SUBJECTS = {
     "release-unyanked": "A release of a project of yours was un-yanked",
     "release-removed": "A release of a project of yours was removed",
     "file-removed": "A file of a project of yours was removed",
+    "primary-email-changed": "Your account's primary email address was changed",
+    "role-granted": "A role on a project was given",
+    "role-changed": "A role on a project was changed",
+    "role-removed": "A role on a project was removed",
 }
 TEMPLATES = {
     "email-added": "The address {email} was added to your account.\n",
+    "primary-email-changed": "The primary email address of your account is now {email} (changed"
+                             " from {ip}); this address no longer receives its messages.\n",
     "password-changed": "Your password was changed from {ip}. Every other session was ended.\n",
     "password-reset-unverified": "Someone asked to reset the password of your account with the"
                                  " address {email}. That address is not verified, so no reset"
@@ -59,8 +65,8 @@ TEMPLATES = {
                       " signature counter went backwards, which suggests someone copied it."
                       " Remove that key from your account and register a new one.\n",
 }
-# To every collaborator of the project, whoever acted.
-TAKEDOWNS = {
+# To the project's people (collaborators; for roles, the person and the Owners), whoever acted.
+PROJECT_NOTICES = {
     "release-yanked": "Release {version} of {project} was yanked from {ip}: installers now skip"
                       " it unless it is pinned. The reason given: {reason}\n",
     "release-unyanked": "Release {version} of {project} was un-yanked from {ip}: installers"
@@ -71,8 +77,11 @@ TAKEDOWNS = {
     "file-removed": "The file {filename} of release {version} of {project} was removed from"
                     " {ip}, for good; its name can never be used again. The reason given:"
                     " {reason}\n",
+    "role-granted": "{username} was made {role} of {project} (from {ip}).\n",
+    "role-changed": "{username} is now {role} of {project} (changed from {ip}).\n",
+    "role-removed": "{username} no longer has a role on {project} (removed from {ip}).\n",
 }
-TAKEDOWN_UNEXPECTED = "If no Owner of {project} meant this, tell the administrators now.\n"
+PROJECT_UNEXPECTED = "If no Owner of {project} meant this, tell the administrators now.\n"
 UNEXPECTED = "If this was not you, change your password now and contact the administrators.\n"
 
 
@@ -143,8 +152,8 @@ class Renderer:
                        else f"You have {left} recovery codes left.\n")
             return (f"A recovery code was used to log in to your account from {params['ip']}.\n"
                     + warning + UNEXPECTED)
-        if template in TAKEDOWNS:
-            return (TAKEDOWNS[template] + TAKEDOWN_UNEXPECTED).format(**params)
+        if template in PROJECT_NOTICES:
+            return (PROJECT_NOTICES[template] + PROJECT_UNEXPECTED).format(**params)
         return TEMPLATES[template].format(**params) + UNEXPECTED
 
 

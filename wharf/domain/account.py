@@ -58,6 +58,9 @@ class Account(PasswordResets, Lockout, WharfAggregate):
         email: str
         email_key: str
         primary: bool
+        # The account's verified addresses then, each told of the new one (older events: none;
+        # their message went to the primary address).
+        told: tuple[str, ...] = ()
 
         def apply(self, account: "Account") -> None:
             account.emails[self.email_key] = {
@@ -91,6 +94,7 @@ class Account(PasswordResets, Lockout, WharfAggregate):
     class PrimaryEmailChanged(WharfAggregate.Event):
         TOPIC = "wharf:account:primary-email-changed"
         email_key: str
+        previous: str | None = None  # the address that was primary, told of the change
 
         def apply(self, account: "Account") -> None:
             for key, entry in account.emails.items():
@@ -251,7 +255,8 @@ class Account(PasswordResets, Lockout, WharfAggregate):
         if len(self.emails) >= MAX_EMAILS:
             raise InvalidInput(f"an account can have at most {MAX_EMAILS} email addresses")
         self._record(self.EmailAdded, origin, email=email, email_key=email_key,
-                     primary=not self.emails)
+                     primary=not self.emails,
+                     told=tuple(e["email"] for e in self.emails.values() if e["verified"]))
         self._record(self.EmailVerificationSent, origin, email=email, email_key=email_key,
                      nonce=nonce,
                      expires_at=expires_at)
@@ -270,7 +275,9 @@ class Account(PasswordResets, Lockout, WharfAggregate):
         if not entry["verified"]:
             raise Conflict("only a verified email address can become the primary one")
         if not entry["primary"]:
-            self._record(self.PrimaryEmailChanged, origin, email_key=email_key)
+            previous = next((e["email"] for e in self.emails.values() if e["primary"]), None)
+            self._record(self.PrimaryEmailChanged, origin, email_key=email_key,
+                         previous=previous)
 
     def check_verification_sends(self, at: datetime, rate: quotas.Rate) -> None:
         rate.check(self.verification_sends, at, "verification emails from this account")

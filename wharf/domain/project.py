@@ -37,6 +37,7 @@ class Project(Takedowns, Releases, WharfAggregate):
         account_id: UUID
         username: str
         role: str
+        owners: tuple[str, ...] = ()  # the Owners then, emailed with the person (older: none)
 
         def apply(self, project: "Project") -> None:
             project.roles[str(self.account_id)] = self.role
@@ -46,6 +47,7 @@ class Project(Takedowns, Releases, WharfAggregate):
         account_id: UUID
         username: str
         role: str
+        owners: tuple[str, ...] = ()
 
         def apply(self, project: "Project") -> None:
             project.roles[str(self.account_id)] = self.role
@@ -54,6 +56,7 @@ class Project(Takedowns, Releases, WharfAggregate):
         TOPIC = "wharf:project:role-removed"
         account_id: UUID
         username: str
+        owners: tuple[str, ...] = ()
 
         def apply(self, project: "Project") -> None:
             del project.roles[str(self.account_id)]
@@ -83,7 +86,7 @@ class Project(Takedowns, Releases, WharfAggregate):
         if str(account_id) in self.roles:
             raise Conflict(f"{username} already has a role on this project")
         self._record(self.RoleGranted, origin, account_id=account_id, username=username,
-                     role=role)
+                     role=role, owners=self._owners())
 
     def change_role(self, origin: Origin, account_id: UUID, username: str, role: str) -> None:
         self.check_owner(origin, MANAGE_ROLES)
@@ -94,13 +97,14 @@ class Project(Takedowns, Releases, WharfAggregate):
         if current == OWNER:
             self._check_not_last_owner()
         self._record(self.RoleChanged, origin, account_id=account_id, username=username,
-                     role=role)
+                     role=role, owners=self._owners())
 
     def remove_role(self, origin: Origin, account_id: UUID, username: str) -> None:
         self.check_owner(origin, MANAGE_ROLES)
         if self._role_of(account_id, username) == OWNER:
             self._check_not_last_owner()
-        self._record(self.RoleRemoved, origin, account_id=account_id, username=username)
+        self._record(self.RoleRemoved, origin, account_id=account_id, username=username,
+                     owners=self._owners())
 
     def scope_token(self, origin: Origin, token_id: UUID) -> None:
         if not self.can_upload(origin.actor_id):
@@ -124,6 +128,9 @@ class Project(Takedowns, Releases, WharfAggregate):
             return self.roles[str(account_id)]
         except KeyError:
             raise NotFound(f"{username} has no role on this project") from None
+
+    def _owners(self) -> tuple[str, ...]:
+        return tuple(sorted(a for a, role in self.roles.items() if role == OWNER))
 
     def _check_not_last_owner(self) -> None:
         if list(self.roles.values()).count(OWNER) == 1:

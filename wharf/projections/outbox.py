@@ -42,8 +42,23 @@ def _(event: Account.EmailVerificationSent, cur) -> None:
 
 @process.register
 def _(event: Account.EmailAdded, cur) -> None:
-    if not event.primary:
+    if event.primary:
+        return
+    if not event.told:  # an older event: its message went to the primary address
         _queue(cur, event, "email-added", params={"email": event.email})
+    for address in event.told:  # every verified address the account had
+        _queue(cur, event, "email-added", params={"email": event.email, "ip": event.ip},
+               recipient=address, recipient_key=address)
+
+
+@process.register
+def _(event: Account.PrimaryEmailChanged, cur) -> None:
+    if event.previous:  # older events named none, and their change was not emailed
+        email = cur.execute("SELECT email FROM account_emails WHERE account_id = ?"
+                            " AND email_key = ?", (str(event.originator_id),
+                                                   event.email_key)).fetchone()
+        _queue(cur, event, "primary-email-changed", recipient=event.previous,
+               params={"email": email["email"] if email else event.email_key, "ip": event.ip})
 
 
 @process.register
@@ -124,6 +139,24 @@ def _(event: ApiToken.Revoked, cur) -> None:
     _queue(cur, event, "api-token-leaked", params={"description": token["description"],
                                                    "url": event.url},
            account_id=token["account_id"])
+
+
+def _to_owners_and_member(template: str):
+    """A role given, changed or removed: to the person and to every Owner of the project."""
+    def queue(event, cur) -> None:
+        project = cur.execute("SELECT name FROM projects WHERE id = ?",
+                              (str(event.originator_id),)).fetchone()
+        params = {"project": project["name"], "username": event.username,
+                  "role": getattr(event, "role", None), "ip": event.ip}
+        for account_id in dict.fromkeys([str(event.account_id), *event.owners]):
+            _queue(cur, event, template, params=params, account_id=account_id,
+                   recipient_key=account_id)
+    return lambda event, cur: queue(event, cur) if event.owners else None  # older: none
+
+
+process.register(Project.RoleGranted, _to_owners_and_member("role-granted"))
+process.register(Project.RoleChanged, _to_owners_and_member("role-changed"))
+process.register(Project.RoleRemoved, _to_owners_and_member("role-removed"))
 
 
 def _to_collaborators(template: str):
