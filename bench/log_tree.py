@@ -32,7 +32,8 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from datetime import timedelta
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import falcon.testing
@@ -43,6 +44,7 @@ from audit_log import POSTGRES_URL, drop_schemas, p, rate
 
 from wharf.bootstrap import VIEWS, bootstrap, initialise, utc_now
 from wharf.domain.origin import Origin
+from wharf.domain.quotas import Quotas, Rate
 from wharf.http.app import create_app
 from wharf.projections import log_tree
 from wharf.projections.projector import Projector
@@ -68,8 +70,11 @@ class Store:
 
 
 def settings_of(schema: str, tmp: str) -> Settings:
+    """A store of its own; project quotas that the writes' hundreds of projects never meet."""
+    many = Rate(10**6, timedelta(hours=1))
     return Settings(data_dir=Path(tmp) / schema, database_url=POSTGRES_URL,
-                    secret_key=b"bench-secret-key-0123456789", database_schema=schema)
+                    secret_key=b"bench-secret-key-0123456789", database_schema=schema,
+                    quotas=Quotas(projects_per_account=many, projects_per_ip=many))
 
 
 def origin(actor=None) -> Origin:
@@ -162,11 +167,13 @@ def measure_writes(tmp: str, calibrating: bool = False) -> dict:
         owner = wiring.app.register(origin(), "owner", PASSWORD, "o@example.com")
         verify_email(wiring, owner)  # projects need a verified primary email
         wiring.app.register(origin(), "member", PASSWORD, "m@example.com")
-        token = wiring.app.log_in(origin(), "owner", PASSWORD).token
+        session = wiring.app.log_in(origin(), "owner", PASSWORD)
+        token = session.token
+        wiring.app.reauthenticate(origin(owner), session.session_id, PASSWORD)  # roles need it
         client = falcon.testing.TestClient(create_app(wiring),
                                            headers={"Authorization": f"Bearer {token}"})
         sides[name] = {"schema": schema, "wiring": wiring, "owner": owner, "client": client,
-                       "command": [], "request": []}
+                       "session_id": session.session_id, "command": [], "request": []}
     try:
         for n in range(WRITE_ROUNDS + 5):
             if n == 5:  # after the warm-up, statistics as autovacuum would have gathered them
@@ -177,7 +184,8 @@ def measure_writes(tmp: str, calibrating: bool = False) -> dict:
                                for s in range(COMMANDS_PER_ROUND)]:
                 for name in order:
                     side = sides[name]
-                    write = (command(side["wiring"].app, side["owner"], n, step)
+                    write = (command(side["wiring"].app, side["owner"], side["session_id"], n,
+                                     step)
                              if kind == "command" else request(side["client"], n, step))
                     ms = timed(write)
                     if n >= 5:  # warm-up rounds
@@ -206,8 +214,8 @@ def slowdown(with_tree: list[float], without: list[float]) -> dict:
             "paired": statistics.median(paired) - 1}
 
 
-def command(app, owner, n: int, step: int):
-    acting, project = origin(owner), f"project-{n}"
+def command(app, owner, session_id, n: int, step: int):
+    acting, project = replace(origin(owner), session_id=session_id), f"project-{n}"
     return [lambda: app.create_project(acting, project),
             lambda: app.grant_role(acting, project, "member", "Maintainer"),
             lambda: app.remove_role(acting, project, "member")][step]
