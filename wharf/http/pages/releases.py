@@ -78,12 +78,13 @@ class ReleasesPage(OwnersReleases):
 class ReleaseActionPage(OwnersReleases):
     endpoints = {"POST": Endpoint(SESSION, "Yank, un-yank or remove a release or a file, or"
                                   " confirm the password first (Owners only)")}
+    form_page = "/account"  # a path of no project: its GET goes where every form starts
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, name: str,
                 action: str) -> None:
+        form = self.form(req)  # its origin and CSRF token first, whatever it asks
         if action not in ACTIONS:
             raise NotFound("no such action")
-        form = self.form(req)
         project = self.owned(req, name)
         schema, message = ACTIONS[action]
         try:
