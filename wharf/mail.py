@@ -37,6 +37,8 @@ SUBJECTS = {
     "release-unyanked": "A release of a project of yours was un-yanked",
     "release-removed": "A release of a project of yours was removed",
     "file-removed": "A file of a project of yours was removed",
+    "publisher-added": "A trusted publisher was added to a project of yours",
+    "publisher-removed": "A trusted publisher was removed from a project of yours",
 }
 TEMPLATES = {
     "email-added": "The address {email} was added to your account.\n",
@@ -71,6 +73,13 @@ TAKEDOWNS = {
     "file-removed": "The file {filename} of release {version} of {project} was removed from"
                     " {ip}, for good; its name can never be used again. The reason given:"
                     " {reason}\n",
+}
+# To every Owner of the project, whoever acted.
+PUBLISHERS = {
+    "publisher-added": "The trusted publisher {publisher} was added to {project} from {ip}: its"
+                       " runs can now upload to {project} with no other credential.\n",
+    "publisher-removed": "The trusted publisher {publisher} was removed from {project} from"
+                         " {ip}: its runs can no longer upload to {project}.\n",
 }
 TAKEDOWN_UNEXPECTED = "If no Owner of {project} meant this, tell the administrators now.\n"
 UNEXPECTED = "If this was not you, change your password now and contact the administrators.\n"
@@ -145,6 +154,8 @@ class Renderer:
                     + warning + UNEXPECTED)
         if template in TAKEDOWNS:
             return (TAKEDOWNS[template] + TAKEDOWN_UNEXPECTED).format(**params)
+        if template in PUBLISHERS:
+            return (PUBLISHERS[template] + TAKEDOWN_UNEXPECTED).format(**params)
         return TEMPLATES[template].format(**params) + UNEXPECTED
 
 
