@@ -110,8 +110,9 @@ def serve(port: int, certfile: str, keyfile: str, request_token: str, claims: di
                 self._answer(404, {"message": "not found"})
 
         def _token(self, audience: str) -> None:
-            presented = self.headers.get("Authorization", "")
-            if not hmac.compare_digest(presented.encode(), f"bearer {request_token}".encode()):
+            scheme, _, presented = self.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(presented.encode(),
+                                                                     request_token.encode()):
                 return self._answer(401, {"message": "bad request token"})
             now = datetime.now().astimezone()
             self._answer(200, {"value": issuer.sign(github_claims(issuer.url, audience, now,
