@@ -121,7 +121,7 @@ def test_uv_publishes_with_trusted_publishing_and_pip_installs_it(tls_web, mail,
     events = tls_web.call("GET", f"/api/projects/{NAME}/events", owner.session).json()["events"]
     names = [e["name"] for e in events]
     assert names.count("file:add") == 2 and "project:oidc:token-burned" in names
-    runs = [e["details"]["publisher"]["run"] for e in events if e["name"] == "file:add"]
+    runs = [e["details"] for e in events if e["name"] == "file:add"]
     assert all((r["repository"], r["sha"], r["run_id"]) == (RUN["repository"], RUN["sha"],
                                                            RUN["run_id"]) for r in runs)
     venv = FreshVenv(tmp_path / "venv").ready()

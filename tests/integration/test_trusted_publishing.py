@@ -14,6 +14,7 @@ from tests.integration.test_uploads import upload, wheel
 from tests.oidc_issuer import Issuer, github_claims
 from wharf.bootstrap import bootstrap, initialise
 from wharf.domain.publishers import GITHUB
+from wharf.security import api_tokens
 
 ISSUER = "https://issuer.example"
 PUBLISHERS = "/api/projects/sampleproject/publishers"
@@ -83,7 +84,7 @@ def test_a_run_of_the_publisher_uploads_and_its_run_is_recorded(api, clock, issu
     assert uploaded.status_code == 200, uploaded.text
     events = api.call("GET", "/api/projects/sampleproject/events", owner).json["events"]
     added = next(e for e in events if e["name"] == "file:add")
-    run = added["details"]["publisher"]["run"]
+    run = added["details"]
     assert (run["repository"], run["sha"], run["run_id"]) == (
         "octo-org/sampleproject", "a" * 40, "4242")
     assert run["workflow_ref"].endswith("release.yml@refs/tags/v1.0")
@@ -92,8 +93,6 @@ def test_a_run_of_the_publisher_uploads_and_its_run_is_recorded(api, clock, issu
 
 
 def test_the_minted_token_carries_the_publisher_caveat_after_the_others(api, issuer, owner):
-    from wharf.security import api_tokens
-
     parsed = api_tokens.parse(minted(api, issuer), "pypi")
     publisher_id = api.call("GET", PUBLISHERS, owner).json["publishers"][0]["id"]
 

@@ -99,7 +99,8 @@ class UploadAuthority:
 
     def _publisher_decision(self, parsed, project_key: str | None, now: datetime) -> Uploader:
         """A trusted publisher's token: known, not burnt, signed, every caveat holding (its
-        project among them); whether its publisher is still the project's, the command says."""
+        project among them), its publisher still the project's (the command checks that
+        again, against a removal in flight)."""
         row = self._publishers.token(parsed.token_id)
         if row is None:
             raise TokenRefused("Invalid API Token: the token is not known")
@@ -109,6 +110,9 @@ class UploadAuthority:
         project_id = UUID(row["project_id"]) if project_key == row["normalized_name"] else None
         api_tokens.check_caveats(parsed.caveats, now=now, user_id=None, project_key=project_key,
                                  project_id=project_id, publisher_id=row["publisher_id"])
+        if not row["publisher_present"]:
+            raise UploadForbidden(f"The trusted publisher of this token was removed from project"
+                                  f" '{row['normalized_name']}'.")
         return Uploader(parsed.token_id, None, False,
                         {"publisher_id": row["publisher_id"], "run": row["run"]})
 

@@ -298,8 +298,13 @@ def _(event: Project.FileAdded, cur) -> list[Entry]:
                   details={"version": event.version, "filename": event.filename,
                            "packagetype": event.packagetype, "size": event.size,
                            "sha256": event.sha256,
-                           **({"publisher": event.publisher} if event.publisher else {})},
+                           **_run(event.publisher)},
                   token_id=event.token_id)]
+
+
+def _run(publisher: dict | None) -> dict:
+    """A trusted publisher's upload: the publisher, and the run's claims (repository, ...)."""
+    return {"publisher_id": publisher["publisher_id"], **publisher["run"]} if publisher else {}
 
 
 def _takedown(name: str, *fields: str):
