@@ -24,12 +24,14 @@ from wharf.projections import (
     outbox,
     projects,
     sessions,
+    trusted_publishing,
     two_factor,
 )
 from wharf.projections.database import Database, PostgresDatabase, SQLiteDatabase
 from wharf.projections.projector import Projector
 from wharf.projections.replay import Replay
 from wharf.security import checkpoints
+from wharf.security.oidc import IdentityTokens, fetch_json
 from wharf.security.passwords import Passwords
 from wharf.settings import Settings
 from wharf.uploads.storage import FileStore
@@ -37,8 +39,8 @@ from wharf.uploads.storage import FileStore
 # Order matters: a view may read an earlier view's rows of the same event (outbox,
 # two_factor, audit_log), or what it read for a later one (log_tree for audit_chain).
 VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, known_addresses.VIEW,
-         client_actions.VIEW, api_tokens.VIEW, files.VIEW, core_metadata.VIEW, outbox.VIEW,
-         audit_log.VIEW, log_tree.VIEW, audit_chain.VIEW]
+         client_actions.VIEW, api_tokens.VIEW, trusted_publishing.VIEW, files.VIEW,
+         core_metadata.VIEW, outbox.VIEW, audit_log.VIEW, log_tree.VIEW, audit_chain.VIEW]
 # Operational tables: written by requests, not rebuilt from the log.
 OPERATIONAL = [login_failures.SCHEMA]
 
@@ -66,6 +68,8 @@ class Wiring:
     log_keys: list[checkpoints.SigningKey]  # the current key first; retired ones co-sign
     replay: Replay
     upload_authority: UploadAuthority
+    trusted_publishing: trusted_publishing.TrustedPublishing
+    identity_tokens: IdentityTokens
     file_store: FileStore
     renderer: Renderer
 
@@ -117,10 +121,11 @@ def views_database(settings: Settings, check_connections: bool = False) -> Datab
 
 def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
               passwords: Passwords | None = None, create_tables: bool = False,
-              check_connections: bool = False) -> Wiring:
+              check_connections: bool = False,
+              oidc_fetch: Callable[[str], dict] = fetch_json) -> Wiring:
     """`check_connections`: test each pooled connection before use (a round trip each), for
     a process that must recover the moment the store is back rather than fail once per stale
-    connection: the projection process."""
+    connection: the projection process. `oidc_fetch`: how an issuer's documents are read."""
     db = views_database(settings, check_connections)
     app = Wharf(event_store_env(settings, create_tables=create_tables), settings,
                 passwords or Passwords())
@@ -131,6 +136,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
     app.known_addresses = known_addresses.KnownAddresses(db)
     app.mutex = db.exclusive
     app.api_tokens = api_tokens.ApiTokens(db)
+    app.trusted_publishing = trusted_publishing.TrustedPublishing(db)
     return Wiring(settings=settings, clock=clock, db=db, app=app, projector=projector,
                   accounts=accounts.Accounts(db), sessions=sessions.Sessions(db),
                   projects=projects.Projects(db), outbox=outbox.Outbox(db),
@@ -138,9 +144,12 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                   files=files.Files(db), audit_log=audit_log.AuditLog(db),
                   log_tree=log_tree.LogTree(db), log_keys=log_keys(settings),
                   replay=Replay(app, settings.uploads_require_2fa),
-                  upload_authority=UploadAuthority(app.api_tokens, app.token_keys,
-                                                   settings.token_prefix,
+                  upload_authority=UploadAuthority(app.api_tokens, app.trusted_publishing,
+                                                   app.token_keys, settings.token_prefix,
                                                    settings.uploads_require_2fa),
+                  trusted_publishing=app.trusted_publishing,
+                  identity_tokens=IdentityTokens(settings.oidc_issuers, settings.oidc_audience,
+                                                 oidc_fetch),
                   file_store=file_store_for(settings),
                   renderer=Renderer(settings, app.verification_tokens, app.reset_tokens,
                                     app.unlock_tokens))

@@ -41,6 +41,8 @@ SUBJECTS = {
     "role-granted": "A role on a project was given",
     "role-changed": "A role on a project was changed",
     "role-removed": "A role on a project was removed",
+    "publisher-added": "A trusted publisher was added to a project of yours",
+    "publisher-removed": "A trusted publisher was removed from a project of yours",
 }
 TEMPLATES = {
     "email-added": "The address {email} was added to your account.\n",
@@ -81,6 +83,13 @@ PROJECT_NOTICES = {
     "role-changed": "{username} is now {role} of {project} (changed from {ip}).\n",
     "role-removed": "{username} no longer has a role on {project} (removed from {ip}).\n",
 }
+# To every Owner of the project, whoever acted.
+PROJECT_NOTICES.update({
+    "publisher-added": "The trusted publisher {publisher} was added to {project} from {ip}: its"
+                       " runs can now upload to {project} with no other credential.\n",
+    "publisher-removed": "The trusted publisher {publisher} was removed from {project} from"
+                         " {ip}: its runs can no longer upload to {project}.\n",
+})
 PROJECT_UNEXPECTED = "If no Owner of {project} meant this, tell the administrators now.\n"
 UNEXPECTED = "If this was not you, change your password now and contact the administrators.\n"
 

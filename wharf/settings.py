@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from wharf.domain.publishers import GITHUB
 from wharf.domain.quotas import Quotas, Rate
 
 
@@ -45,6 +46,8 @@ class Settings:
     s3_secret_access_key: str | None = field(default=None, repr=False)
     files_gc_grace: timedelta = timedelta(hours=24)  # an unreferenced object's age before gc
     quotas: Quotas = Quotas()  # verification emails and new projects
+    oidc_issuers: tuple[str, ...] = (GITHUB,)  # trusted publishing's identity issuers
+    oidc_audience: str = "wharf"  # what an identity token must be meant for
 
     @property
     def uses_postgres(self) -> bool:
@@ -112,6 +115,8 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         s3_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY") or None,
         files_gc_grace=timedelta(hours=float(env.get("WHARF_FILES_GC_GRACE_HOURS", 24))),
         quotas=_quotas(env),
+        oidc_issuers=(GITHUB, *_issuers(env.get("WHARF_OIDC_ISSUERS", ""))),
+        oidc_audience=env.get("WHARF_OIDC_AUDIENCE", "wharf"),
     )
     key = env.get("WHARF_SECRET_KEY")
     return _with_secret(settings, key.encode() if key else None)
@@ -137,6 +142,20 @@ def _reporter_keys(path: str | None) -> dict[str, str]:
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
         raise ValueError("WHARF_TOKEN_REPORTER_KEYS must name a JSON object of key id -> PEM")
     return keys
+
+
+def _issuers(value: str) -> tuple[str, ...]:
+    """More trusted OIDC issuers, comma-separated: each an https URL with a host and no
+    query, fragment, credentials or trailing slash, as its tokens' `iss` spells it."""
+    issuers = tuple(item.strip() for item in value.split(",")) if value.strip() else ()
+    for issuer in issuers:
+        parts = urlsplit(issuer)
+        if (parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment
+                or "@" in parts.netloc or issuer.endswith("/") or not issuer.isprintable()
+                or issuer == GITHUB or issuers.count(issuer) > 1):
+            raise ValueError(f"WHARF_OIDC_ISSUERS: {issuer!r} is not an https issuer URL"
+                             f" (without a trailing slash, listed once, GitHub's already is)")
+    return issuers
 
 
 def _choice(env: dict[str, str], name: str, allowed: tuple[str, ...]) -> str:

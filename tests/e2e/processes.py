@@ -84,6 +84,7 @@ class Process:
 class Server:
     process: Process
     url: str
+    verify: str | bool = True  # what requests trusts to reach it: a test CA's file over TLS
 
 
 def _signal_group(group: int, signum: int) -> None:
@@ -125,7 +126,7 @@ class Deployment:
                               timeout=60)
 
     def start_server(self, workers: int, *, host: str | None = None,
-                     cli: bool = False) -> Server:
+                     cli: bool = False, tls: tuple[Path, Path, Path] | None = None) -> Server:
         """A gunicorn server on a free loopback port; with `cli`, started by `wharf serve`
         exactly as the Procfile starts it (else gunicorn's own command, with the same settings
         and a 3 s graceful timeout).
@@ -139,19 +140,26 @@ class Deployment:
         # other process can take the port between choosing it and binding it.
         with socket.create_server(("127.0.0.1", 0)) as listener:
             port, fd = listener.getsockname()[1], listener.fileno()
-            url = f"http://{host or '127.0.0.1'}:{port}"
+            url = f"{'https' if tls else 'http'}://{host or '127.0.0.1'}:{port}"
             environ = {"WHARF_ORIGIN": url} if host else {}
             command = [sys.executable, "-m", "gunicorn", "--bind", f"fd://{fd}",
                        "--workers", str(workers), "--graceful-timeout", "3",
                        "--config", "python:wharf.http.gunicorn_conf",
                        # else every server on this host shares ~/.gunicorn/gunicorn.ctl
                        "--no-control-socket", "wharf.http.app:get_app()"]
+            if tls:
+                command[-1:-1] = ["--certfile", str(tls[0]), "--keyfile", str(tls[1])]
             if cli:
                 command = wharf_command("serve", "--bind", f"fd://{fd}",
                                         "--workers", str(workers))
             process = self._start(f"gunicorn-{port}", command, pass_fds=(fd,),
                                   environ=environ)
-        return Server(process, url)
+        return Server(process, url, str(tls[2]) if tls else True)
+
+    def start_process(self, name: str, command: list[str]) -> Process:
+        """Another long-running process of the test's own (an OIDC issuer, say), stopped with
+        the deployment's."""
+        return self._start(name, command)
 
     def start_procfile(self, process_type: str, port: int) -> Process:
         """One process type of the repository's Procfile, under honcho, which gives it PORT
@@ -210,13 +218,20 @@ class Deployment:
         return process
 
 
+def _get(url: str, verify: str | bool) -> requests.Response:
+    """GET trusting `verify` alone (requests lets REQUESTS_CA_BUNDLE override it)."""
+    with requests.Session() as session:
+        session.trust_env = verify is True
+        return session.get(url, timeout=2, verify=verify)
+
+
 def _wait_for(server: Server) -> None:
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
         if server.process.popen.poll() is not None:
             raise RuntimeError(f"{server.process.name} exited early:\n{server.process.log_tail()}")
         try:
-            if requests.get(f"{server.url}/api/openapi.json", timeout=2).status_code == 200:
+            if _get(f"{server.url}/api/openapi.json", server.verify).status_code == 200:
                 return
         except requests.RequestException:
             pass  # not listening yet, or its worker is still booting

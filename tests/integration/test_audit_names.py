@@ -47,7 +47,11 @@ def test_every_public_name_is_used_by_the_recorded_story(wiring):
                                    "account:password:reset",
                                    # test_takedowns.py
                                    "project:release:yank", "project:release:unyank",
-                                   "project:release:remove", "file:remove"}
+                                   "project:release:remove", "file:remove",
+                                   # test_trusted_publishing.py
+                                   "project:oidc:publisher-added",
+                                   "project:oidc:publisher-removed",
+                                   "project:oidc:token-minted", "project:oidc:token-burned"}
 
 
 def test_no_secret_an_event_holds_reaches_the_audit_log(wiring):

@@ -136,6 +136,12 @@ EXPECTED = {
     ("POST", "/api/projects/{name}/releases/{version}/unyank"): ONLY_OWNER_SUDO,
     ("POST", "/api/projects/{name}/releases/{version}/remove"): ONLY_OWNER_SUDO,
     ("POST", "/api/projects/{name}/files/{filename}/remove"): ONLY_OWNER_SUDO,
+    ("GET", "/api/projects/{name}/publishers"): session(("owner",)),
+    ("POST", "/api/projects/{name}/publishers"): ONLY_OWNER_SUDO,
+    ("DELETE", "/api/projects/{name}/publishers/{publisher_id}"): ONLY_OWNER_SUDO,
+    ("GET", "/_/oidc/audience"): ANYONE,
+    ("POST", "/_/oidc/mint-token"): dict.fromkeys(KINDS, 422),  # no identity token: refused
+    ("POST", "/_/oidc/burn-token"): dict.fromkeys(KINDS, 422),  # no token in the body
     ("GET", "/api/projects/{name}/events"): OWNERS,
     ("GET", "/api/projects/{name}/events/export"): OWNERS,
     ("GET", "/api/admin/events"): ADMINS,
@@ -207,6 +213,10 @@ BODIES = {
     ("POST", "/api/projects/{name}/files/{filename}/remove"): {"confirm": "x",
                                                                "reason": "matrix"},
     ("POST", "/projects/{name}/releases/{action}"): {"version": "x", "reason": "matrix"},
+    # An issuer Wharf does not trust: the Owner, let through, adds nothing.
+    ("POST", "/api/projects/{name}/publishers"): {
+        "repository_owner": "o", "repository_owner_id": "1", "repository": "r",
+        "workflow": "w.yml", "issuer": "https://untrusted.example"},
     ("POST", "/account/emails/primary"): {"email": "{email}"},
     ("POST", "/account/emails/remove"): {"email": "{email}"},
     ("POST", "/account/emails/verification"): {"email": "{email}"},

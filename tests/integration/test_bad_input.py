@@ -11,8 +11,11 @@ from tests.integration.test_two_factor import enrolled, verified_user
 from tests.integration.test_uploads import upload, wheel
 from wharf.http.routes import ROUTES
 
+# Trusted publishing's exchange answers PyPI's own shape, not a problem document (uv reads it):
+# test_trusted_publishing.py pins its refusals of bad bodies.
 BODY_ENDPOINTS = [(path, method) for path, resource in ROUTES
-                  for method, endpoint in resource.endpoints.items() if endpoint.body is not None]
+                  for method, endpoint in resource.endpoints.items()
+                  if endpoint.body is not None and not path.startswith("/_/oidc/")]
 BAD_BODIES = [
     (b"{not json", "application/json", 400, "malformed_json"),
     (b"[1, 2]", "application/json", 400, "malformed_json"),

@@ -49,6 +49,9 @@ def test_the_public_surface_is_exactly_what_we_mean_to_be_public():
         ("/api/log/checkpoint", "GET"), ("/api/log/key", "GET"),
         ("/api/log/proof/inclusion", "GET"), ("/api/log/proof/consistency", "GET"),
         ("/api/log/public", "GET"),
+        # trusted publishing's exchange: the identity token, or the minted one, is the credential
+        ("/_/oidc/audience", "GET"), ("/_/oidc/mint-token", "POST"),
+        ("/_/oidc/burn-token", "POST"),
     }
 
 

@@ -8,6 +8,7 @@ from wharf.application.projects import ProjectCommands
 from wharf.application.security_keys import KeyRegistered, SecurityKeyCommands
 from wharf.application.sessions import SessionCommands
 from wharf.application.tokens import MintedToken, TokenCommands
+from wharf.application.trusted_publishing import TrustedPublishingCommands
 from wharf.application.two_factor import TotpEnrolment, TwoFactorCommands
 from wharf.application.uploads import UploadCommands, Uploader
 from wharf.domain.account import Account
@@ -23,7 +24,8 @@ __all__ = ["KeyRegistered", "MintedToken", "NewSession", "SecondStep", "TotpEnro
 
 
 class Wharf(AccountCommands, PasswordResetCommands, SecurityKeyCommands, LoginCommands,
-            SessionCommands, TwoFactorCommands, UploadCommands, ProjectCommands, TokenCommands, LogRepairCommands):
+            SessionCommands, TwoFactorCommands, UploadCommands, TrustedPublishingCommands,
+            ProjectCommands, TokenCommands, LogRepairCommands):
     name = "Wharf"
     # A failed log-in reads an Account or an UnknownUsername: with a snapshot every LOGIN_READ
     # events it replays at most LOGIN_READ - 1, however busy the name, so its time does not

@@ -92,6 +92,8 @@ class Commands(Application):
         self.client_actions = None  # the client_actions view's queries, set by bootstrap
         self.mutex = None  # the store's named cross-process mutex, set by bootstrap
         self.api_tokens = None  # the api_tokens view's queries, set by bootstrap
+        self.trusted_publishing = None  # the trusted_publishing view's queries, likewise
+        self.oidc_issuers = settings.oidc_issuers
         self.token_keys = TokenKeys(settings.secret_key, retired)
         self.token_prefix = settings.token_prefix
         self.token_location = urlsplit(settings.origin).hostname

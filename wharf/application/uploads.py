@@ -1,5 +1,8 @@
 """Uploads: the decision whether a token may upload to a project, and recording the file.
 
+A token is a user's (its owner's role, email and second factor decide) or a trusted
+publisher's, minted for one run (its project, its publisher still registered there, decide).
+
 The decision reads the views (one statement), which every command updates before it answers,
 so a token revoked on one worker is refused by the next request on any other.
 """
@@ -15,6 +18,7 @@ from wharf.domain.names import project_key
 from wharf.domain.origin import Origin
 from wharf.domain.releases import UPLOAD_ROLES
 from wharf.projections.api_tokens import ApiTokens
+from wharf.projections.trusted_publishing import TrustedPublishing
 from wharf.security import api_tokens
 from wharf.security.api_tokens import TokenKeys, TokenRefused, TokenRevoked
 from wharf.uploads.errors import FileExists
@@ -32,13 +36,16 @@ class UploadForbidden(TokenRefused):
 class Uploader:
     """A token that passed every check for one project (which may not exist yet)."""
     token_id: UUID
-    account_id: UUID
+    account_id: UUID | None  # None: a trusted publisher's token
     account_wide: bool
+    publisher: dict | None = None  # {"publisher_id", "run"}: whose run uploads
 
 
 class UploadAuthority:
-    def __init__(self, tokens: ApiTokens, keys: TokenKeys, prefix: str, require_2fa: bool):
+    def __init__(self, tokens: ApiTokens, publishers: TrustedPublishing, keys: TokenKeys,
+                 prefix: str, require_2fa: bool):
         self._tokens = tokens
+        self._publishers = publishers
         self._keys = keys
         self._prefix = prefix
         self._require_2fa = require_2fa
@@ -46,13 +53,18 @@ class UploadAuthority:
     def identify(self, token: str) -> tuple[UUID, UUID]:
         """(token id, account id) of a live, genuine token, valid now or not (a leak report
         revokes an expired token too)."""
-        parsed, row = self._genuine(token, "")
+        parsed = api_tokens.parse(token, self._prefix)
+        row = self._genuine(parsed, "")
         return parsed.token_id, UUID(row["account_id"])
 
-    def authenticate(self, token: str, now: datetime) -> tuple[UUID, UUID]:
+    def authenticate(self, token: str, now: datetime) -> tuple[UUID, UUID | None]:
         """(token id, account id) of a genuine token valid now for its user, before the project
         it will be used for is known: every caveat but the project's holds."""
-        parsed, row = self._genuine(token, "")
+        parsed = api_tokens.parse(token, self._prefix)
+        if api_tokens.publisher_of(parsed) is not None:
+            self._publisher_decision(parsed, None, now)
+            return parsed.token_id, None
+        row = self._genuine(parsed, "")
         account_id = UUID(row["account_id"])
         api_tokens.check_caveats(parsed.caveats, now=now, user_id=account_id, project_key=None,
                                  project_id=None)
@@ -61,7 +73,10 @@ class UploadAuthority:
     def decide(self, token: str, project_key: str, now: datetime) -> Uploader:
         """Checks in a fixed order, each with its own message: the token, its signature, its
         caveats, the owner's role on the project, their verified email, their second factor."""
-        parsed, row = self._genuine(token, project_key)
+        parsed = api_tokens.parse(token, self._prefix)
+        if api_tokens.publisher_of(parsed) is not None:
+            return self._publisher_decision(parsed, project_key, now)
+        row = self._genuine(parsed, project_key)
         user = row["username"]
         project_id = UUID(row["project_id"]) if row["project_id"] else None
         api_tokens.check_caveats(parsed.caveats, now=now, user_id=UUID(row["account_id"]),
@@ -82,18 +97,39 @@ class UploadAuthority:
                                   f" attempting to upload.")
         return Uploader(parsed.token_id, UUID(row["account_id"]), row["project_ids"] is None)
 
-    def _genuine(self, token: str, project_key: str):
-        parsed = api_tokens.parse(token, self._prefix)
+    def _publisher_decision(self, parsed, project_key: str | None, now: datetime) -> Uploader:
+        """A trusted publisher's token: known, not burnt, signed, every caveat holding (its
+        project among them), its publisher still the project's (the command checks that
+        again, against a removal in flight)."""
+        row = self._publishers.token(parsed.token_id)
+        if row is None:
+            raise TokenRefused("Invalid API Token: the token is not known")
+        if row["burned_at"]:
+            raise TokenRevoked("Invalid API Token: the token has been revoked")
+        self._verify(parsed, row["key_id"])
+        project_id = UUID(row["project_id"]) if project_key == row["normalized_name"] else None
+        api_tokens.check_caveats(parsed.caveats, now=now, user_id=None, project_key=project_key,
+                                 project_id=project_id, publisher_id=row["publisher_id"])
+        if not row["publisher_present"]:
+            raise UploadForbidden(f"The trusted publisher of this token was removed from project"
+                                  f" '{row['normalized_name']}'.")
+        return Uploader(parsed.token_id, None, False,
+                        {"publisher_id": row["publisher_id"], "run": row["run"]})
+
+    def _verify(self, parsed, key_id: str) -> None:
+        key = self._keys.key(parsed.token_id, key_id)
+        if key is None:
+            raise TokenRefused("Invalid API Token: the token's signing key has been retired")
+        api_tokens.verify_signature(parsed, key)
+
+    def _genuine(self, parsed, project_key: str) -> dict:
         row = self._tokens.for_upload(parsed.token_id, project_key)
         if row is None:
             raise TokenRefused("Invalid API Token: the token is not known")
         if row["revoked_at"]:
             raise TokenRevoked("Invalid API Token: the token has been revoked")
-        key = self._keys.key(parsed.token_id, row["key_id"])
-        if key is None:
-            raise TokenRefused("Invalid API Token: the token's signing key has been retired")
-        api_tokens.verify_signature(parsed, key)
-        return parsed, row
+        self._verify(parsed, row["key_id"])
+        return row
 
 
 class UploadCommands(Commands):
@@ -134,7 +170,8 @@ class UploadCommands(Commands):
             project = created[0]
         else:
             project = self._find(holder)
-        project.add_file(origin, distribution, stored, uploader.token_id, metadata_sha256)
+        project.add_file(origin, distribution, stored, uploader.token_id, metadata_sha256,
+                         uploader.publisher)
         file_claim = Claim.create(origin, FILE, distribution.filename, project.id)
         self._save(project, file_claim, *created[1:])
 

@@ -1,11 +1,12 @@
-"""The Project aggregate: a name, who holds which role on it, (releases.py) its files and
-(takedowns.py) their yanks and removals."""
+"""The Project aggregate: a name, who holds which role on it, (releases.py) its files,
+(takedowns.py) their yanks and removals and (publishers.py) its trusted publishers."""
 
 from uuid import UUID
 
 from wharf.domain.base import WharfAggregate
 from wharf.domain.errors import Conflict, Forbidden, InvalidInput, LastOwner, NotFound
 from wharf.domain.origin import Origin
+from wharf.domain.publishers import Publishers
 from wharf.domain.releases import Releases
 from wharf.domain.takedowns import Takedowns
 
@@ -15,7 +16,7 @@ MANAGE_ROLES = "manage its roles"  # what only an Owner may
 ROLES = (OWNER, MAINTAINER)
 
 
-class Project(Takedowns, Releases, WharfAggregate):
+class Project(Publishers, Takedowns, Releases, WharfAggregate):
     TOPIC = "wharf:project"
 
     # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.

@@ -72,6 +72,7 @@ class Releases:
         requires_python: str | None
         token_id: UUID | None
         metadata_sha256: str | None = None  # the core metadata file served beside a wheel
+        publisher: dict | None = None  # a trusted publisher's upload: its id and the run's claims
 
         def apply(self, project) -> None:
             project.releases[self.version].append(self.filename)
@@ -133,8 +134,13 @@ class Releases:
                               f" {taken!r} in release {release!r}.")
 
     def add_file(self, origin: Origin, distribution, stored, token_id: UUID | None,
-                 metadata_sha256: str | None = None) -> None:
-        if not self.can_upload(origin.actor_id):
+                 metadata_sha256: str | None = None, publisher: dict | None = None) -> None:
+        """`publisher`: made by a trusted publisher's run ({"publisher_id", "run"}), which
+        must still be one of the project's; else by the origin's actor, who needs a role."""
+        if publisher is not None and publisher["publisher_id"] not in self.publishers:
+            raise Forbidden(f"the trusted publisher of this token was removed from project"
+                            f" '{self.normalized_name}'")
+        if publisher is None and not self.can_upload(origin.actor_id):
             raise Forbidden(f"you are not allowed to upload to project '{self.normalized_name}'")
         self.check_new_file(distribution.filename, distribution.version, origin.at)
         release = self.release_of(distribution.version)
@@ -145,7 +151,7 @@ class Releases:
                      filename=distribution.filename, packagetype=distribution.filetype,
                      size=stored.size, sha256=stored.sha256, blake2_256=stored.blake2_256,
                      requires_python=distribution.requires_python, token_id=token_id,
-                     metadata_sha256=metadata_sha256)
+                     metadata_sha256=metadata_sha256, publisher=publisher)
 
     def change_upload_limit(self, origin: Origin, max_file_bytes: int) -> None:
         """An admin's decision (from the command line): the largest file this project takes."""

@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 
 from wharf.domain import errors
 from wharf.security.api_tokens import TokenRefused
+from wharf.security.oidc import IssuerUnavailable, OidcRefused
 from wharf.uploads.errors import UploadRefused
 from wharf.uploads.storage import DigestMismatch, FileStoreUnavailable, FileTooLarge
 
@@ -74,6 +75,17 @@ def _token_refused(req, resp, error: TokenRefused, params) -> None:
     raise refused(str(error), error.code)
 
 
+def _oidc_refused(req, resp, error: OidcRefused, params) -> None:
+    """PyPI's shape for a refused exchange, which uv and the official action print; an issuer
+    out of reach decided nothing: 503, try again."""
+    if isinstance(error, IssuerUnavailable):
+        raise Problem(falcon.HTTP_503, "issuer_unavailable", str(error),
+                      headers={"Retry-After": RETRY_AFTER})
+    resp.status = falcon.HTTP_422
+    resp.media = {"message": "Token request failed",
+                  "errors": [{"code": error.code, "description": str(error)}]}
+
+
 def _upload_refused(req, resp, error, params) -> None:
     """UploadRefused, FileTooLarge, DigestMismatch, FileRefused: the message as reason phrase."""
     status = 413 if isinstance(error, FileTooLarge) else 400
@@ -135,6 +147,7 @@ def install(app: falcon.App) -> None:
     app.add_error_handler(ValidationError, _validation_error)
     app.add_error_handler(errors.DomainError, _domain_error)
     app.add_error_handler(TokenRefused, _token_refused)
+    app.add_error_handler(OidcRefused, _oidc_refused)
     app.add_error_handler((UploadRefused, FileTooLarge, DigestMismatch, errors.FileRefused),
                           _upload_refused)
     app.add_error_handler(FileStoreUnavailable, _file_store_unavailable)

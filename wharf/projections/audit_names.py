@@ -18,6 +18,7 @@ from wharf.domain.api_token import LEAKED, ApiToken
 from wharf.domain.claim import Claim
 from wharf.domain.log_repair import LogRepair
 from wharf.domain.project import Project
+from wharf.domain.publisher_token import PublisherToken
 from wharf.domain.security_keys import WEBAUTHN
 from wharf.domain.two_factor import RECOVERY_CODE, TOTP, TwoFactor
 from wharf.domain.unknown_username import UnknownUsername
@@ -68,6 +69,10 @@ NAMES = {
     "project:release:remove": "an Owner removed a release and its files for good",
     "file:add": "a file was uploaded",
     "file:remove": "an Owner removed a file for good (its name stays taken)",
+    "project:oidc:publisher-added": "an Owner added a trusted publisher (a CI workflow)",
+    "project:oidc:publisher-removed": "an Owner removed a trusted publisher",
+    "project:oidc:token-minted": "a trusted publisher's run got a 15-minute upload token",
+    "project:oidc:token-burned": "a trusted publisher's upload token was thrown away",
     "log:event:quarantine": "an operator quarantined an event the views could not apply",
 }
 
@@ -292,7 +297,14 @@ def _(event: Project.FileAdded, cur) -> list[Entry]:
     return [Entry("file:add", event.actor_id, event.originator_id,
                   details={"version": event.version, "filename": event.filename,
                            "packagetype": event.packagetype, "size": event.size,
-                           "sha256": event.sha256}, token_id=event.token_id)]
+                           "sha256": event.sha256,
+                           **_run(event.publisher)},
+                  token_id=event.token_id)]
+
+
+def _run(publisher: dict | None) -> dict:
+    """A trusted publisher's upload: the publisher, and the run's claims (repository, ...)."""
+    return {"publisher_id": publisher["publisher_id"], **publisher["run"]} if publisher else {}
 
 
 def _takedown(name: str, *fields: str):
@@ -306,6 +318,34 @@ entries.register(Project.ReleaseYanked, _takedown("project:release:yank"))
 entries.register(Project.ReleaseUnyanked, _takedown("project:release:unyank"))
 entries.register(Project.ReleaseRemoved, _takedown("project:release:remove", "filenames"))
 entries.register(Project.FileRemoved, _takedown("file:remove", "filename"))
+
+
+def _publisher(name: str):
+    def describe(event, cur) -> list[Entry]:
+        return [Entry(name, event.actor_id, event.originator_id,
+                      details={"publisher_id": str(event.publisher_id), **event.publisher})]
+    return describe
+
+
+entries.register(Project.PublisherAdded, _publisher("project:oidc:publisher-added"))
+entries.register(Project.PublisherRemoved, _publisher("project:oidc:publisher-removed"))
+
+
+@entries.register
+def _(event: PublisherToken.Minted, cur) -> list[Entry]:
+    _known(cur, "publisher_tokens")[str(event.originator_id)] = str(event.project_id)
+    return [Entry("project:oidc:token-minted", None, event.project_id,
+                  details={"publisher_id": str(event.publisher_id), **event.run,
+                           "expires_at": stamp(event.expires_at)},
+                  token_id=event.originator_id)]
+
+
+@entries.register
+def _(event: PublisherToken.Burned, cur) -> list[Entry]:
+    project_id = _known(cur, "publisher_tokens").get(str(event.originator_id)) or cur.execute(
+        "SELECT project_id FROM publisher_tokens WHERE id = ?",
+        (str(event.originator_id),)).fetchone()["project_id"]
+    return [Entry("project:oidc:token-burned", None, project_id, token_id=event.originator_id)]
 
 
 @entries.register

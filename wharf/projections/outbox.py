@@ -14,6 +14,7 @@ from uuid import NAMESPACE_OID, uuid5
 from wharf.domain.account import Account
 from wharf.domain.api_token import LEAKED, ApiToken
 from wharf.domain.project import Project
+from wharf.domain.publishers import describe_publisher
 from wharf.domain.security_keys import WEBAUTHN
 from wharf.domain.two_factor import TOTP, TwoFactor
 from wharf.projections.database import Database, stamp
@@ -177,6 +178,23 @@ process.register(Project.ReleaseYanked, _to_collaborators("release-yanked"))
 process.register(Project.ReleaseUnyanked, _to_collaborators("release-unyanked"))
 process.register(Project.ReleaseRemoved, _to_collaborators("release-removed"))
 process.register(Project.FileRemoved, _to_collaborators("file-removed"))
+
+
+def _to_owners(template: str):
+    """A message about a trusted publisher added or removed, to each Owner the event names."""
+    def queue(event, cur) -> None:
+        project = cur.execute("SELECT name FROM projects WHERE id = ?",
+                              (str(event.originator_id),)).fetchone()
+        params = {"project": project["name"], "publisher": describe_publisher(event.publisher),
+                  "ip": event.ip}
+        for account_id in event.owners:
+            _queue(cur, event, template, params=params, account_id=account_id,
+                   recipient_key=account_id)
+    return queue
+
+
+process.register(Project.PublisherAdded, _to_owners("publisher-added"))
+process.register(Project.PublisherRemoved, _to_owners("publisher-removed"))
 
 
 def _to_owner(cur, event, template: str, **params) -> None:

@@ -6,7 +6,9 @@ a rotated secret (kept in WHARF_PREVIOUS_SECRET_KEYS) still verifies the tokens 
 
 NOTE: caveat forms are PyPI's and are forever: JSON arrays whose fields are only ever appended.
   [0, expires_at, not_before]   [1, [normalized project names]]   [2, [project ids]]
-  [3, user id]   and PyPI's legacy v1 dicts. A caveat of any other form fails the token.
+  [3, user id]   [4, trusted publisher id] (a short-lived token minted for a publisher's run,
+  appended after the others)   and PyPI's legacy v1 dicts. A caveat of any other form fails
+  the token.
 """
 
 import functools
@@ -56,6 +58,12 @@ class ProjectIds:
 @dataclass(frozen=True)
 class RequestUser:
     user_id: str
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """PyPI's OIDC publisher caveat: the token was minted for this trusted publisher."""
+    publisher_id: str
 
 
 @dataclass(frozen=True)
@@ -135,8 +143,14 @@ def verify_signature(parsed: ParsedToken, key: bytes) -> None:
         raise TokenRefused("Invalid API Token: the token's signature does not match") from None
 
 
-def check_caveats(caveats: list, *, now: datetime, user_id: UUID, project_key: str | None,
-                  project_id: UUID | None) -> None:
+def publisher_of(parsed: ParsedToken) -> str | None:
+    """The trusted publisher a token was minted for (its first publisher caveat), if any."""
+    return next((c.publisher_id for c in parsed.caveats if isinstance(c, Publisher)), None)
+
+
+def check_caveats(caveats: list, *, now: datetime, user_id: UUID | None,
+                  project_key: str | None, project_id: UUID | None,
+                  publisher_id: str | None = None) -> None:
     """Refuse unless every caveat holds; with no `project_key`, the project's are not asked."""
     moment = int(now.timestamp())
     if project_key is None:
@@ -157,6 +171,8 @@ def check_caveats(caveats: list, *, now: datetime, user_id: UUID, project_key: s
                                f" '{project_key}'")
         if isinstance(caveat, RequestUser) and caveat.user_id != str(user_id):
             raise TokenRefused("Invalid API Token: the token is not valid for this user")
+        if isinstance(caveat, Publisher) and caveat.publisher_id != publisher_id:
+            raise TokenRefused("Invalid API Token: the token is not valid for this publisher")
 
 
 def _caveat(raw: str):
@@ -180,6 +196,8 @@ def _array_caveat(value: list):
         return ProjectNames(_names(args[0])) if tag == 1 else ProjectIds(tuple(args[0]))
     if tag == 3 and len(args) == 1 and isinstance(args[0], str):
         return RequestUser(args[0])
+    if tag == 4 and len(args) == 1 and isinstance(args[0], str):
+        return Publisher(args[0])
     return None
 
 

@@ -1,0 +1,104 @@
+"""Trusted publishing's commands: Owners add and remove a project's publishers (sudo window);
+a verified identity token is exchanged, once, for a short-lived token of the one project whose
+publisher its claims match; the client burns that token when done."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from wharf.application.base import retrying
+from wharf.application.projects import ProjectCommands
+from wharf.domain.claim import Claim, claim_id
+from wharf.domain.errors import NotFound
+from wharf.domain.origin import Origin
+from wharf.domain.publisher_token import PublisherToken
+from wharf.domain.publishers import MANAGE_PUBLISHERS, GitHubPublisher
+from wharf.security import api_tokens
+from wharf.security.oidc import MalformedToken, OidcRefused
+
+SPENT = "oidc-jti"  # the claim kind that spends an identity token: once, on any worker
+MAX_JTI = 200  # characters
+
+
+class NoPublisher(OidcRefused):
+    code = "invalid-publisher"
+
+
+class TokenReused(OidcRefused):
+    code = "invalid-reuse-token"
+
+
+@dataclass(frozen=True)
+class PublisherTokenMinted:
+    token: str  # shown once
+    expires_at: datetime
+
+    def __repr__(self) -> str:
+        return f"PublisherTokenMinted(expires_at={self.expires_at!r})"
+
+
+class TrustedPublishingCommands(ProjectCommands):
+    @retrying
+    def add_publisher(self, origin: Origin, project_name: str,
+                      publisher: GitHubPublisher) -> UUID:
+        project = self._owned(origin, project_name, MANAGE_PUBLISHERS)
+        publisher_id = uuid4()
+        project.add_publisher(origin, publisher_id, publisher, self.oidc_issuers)
+        self._save(project)
+        return publisher_id
+
+    @retrying
+    def remove_publisher(self, origin: Origin, project_name: str, publisher_id: str) -> None:
+        project = self._owned(origin, project_name, MANAGE_PUBLISHERS)
+        project.remove_publisher(origin, publisher_id)
+        self._save(project)
+
+    @retrying
+    def mint_publisher_token(self, origin: Origin, claims: dict) -> PublisherTokenMinted:
+        """`claims`: a verified identity token's (wharf.security.oidc)."""
+        match = self._publisher_matching(claims)
+        jti = claims["jti"]
+        if not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI:
+            raise MalformedToken("the token's jti is not an identifier")
+        key = f"{claims['iss']} {jti}"
+        if self._find(claim_id(SPENT, key)) is not None:
+            raise TokenReused("this identity token was already exchanged; each is used once")
+        token_id = uuid4()
+        spent = Claim.create(origin, SPENT, key, token_id)  # a second saver loses the race
+        project = self._find(UUID(match["project_id"]))
+        token = PublisherToken.mint(origin, token_id, project.id, UUID(match["id"]), claims,
+                                    self.token_keys.current)
+        caveats = [[1, [project.normalized_name]], [2, [str(project.id)]],
+                   [0, int(token.expires_at.timestamp()), int(origin.at.timestamp())],
+                   [4, match["id"]]]  # NOTE: the publisher's caveat comes after the others
+        secret = api_tokens.mint(self.token_prefix, self.token_location, token_id,
+                                 self.token_keys.key(token_id, self.token_keys.current), caveats)
+        self._save(token, spent)
+        return PublisherTokenMinted(secret, token.expires_at)
+
+    @retrying
+    def burn_publisher_token(self, origin: Origin, token_id: UUID) -> None:
+        """`token_id`: of a genuine publisher token (UploadAuthority.authenticate)."""
+        token = self._find(token_id)
+        if not isinstance(token, PublisherToken):
+            raise NotFound("no such token")
+        token.burn(origin)
+        self._save(token)
+
+    def _publisher_matching(self, claims: dict) -> dict:
+        repository = claims.get("repository")
+        if not isinstance(repository, str) or not repository:
+            raise NoPublisher("the token names no repository")
+        candidates = self.trusted_publishing.for_repository(claims["iss"], repository)
+        if not candidates:
+            raise NoPublisher(f"no trusted publisher for repository {repository[:200]!r}")
+        reasons = {c["id"]: GitHubPublisher(**c["publisher"]).mismatch(claims)
+                   for c in candidates}
+        matches = [c for c in candidates if reasons[c["id"]] is None]
+        if not matches:
+            wrong = ", ".join(sorted(set(reasons.values())))
+            raise NoPublisher(f"the run does not match any trusted publisher of repository"
+                              f" {repository[:200]!r} (wrong {wrong})")
+        if len(matches) > 1:
+            raise NoPublisher("the run matches more than one trusted publisher")
+        return matches[0]

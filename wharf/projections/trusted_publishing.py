@@ -1,0 +1,91 @@
+"""Trusted publishers by project and by repository (the exchange finds a run's publisher in
+one query), and the short-lived tokens minted for them (an upload's one query)."""
+
+import json
+from functools import singledispatch
+
+from wharf.domain.project import Project
+from wharf.domain.publisher_token import PublisherToken
+from wharf.projections.database import Database, stamp
+from wharf.projections.projector import View
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS trusted_publishers ("
+    " id TEXT PRIMARY KEY, project_id TEXT NOT NULL, issuer TEXT NOT NULL,"
+    " repository TEXT NOT NULL, publisher TEXT NOT NULL, added_at TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS trusted_publishers_project ON trusted_publishers (project_id)",
+    "CREATE INDEX IF NOT EXISTS trusted_publishers_repository"
+    " ON trusted_publishers (issuer, repository)",
+    "CREATE TABLE IF NOT EXISTS publisher_tokens ("
+    " id TEXT PRIMARY KEY, project_id TEXT NOT NULL, publisher_id TEXT NOT NULL,"
+    " key_id TEXT NOT NULL, run TEXT NOT NULL, created_at TEXT NOT NULL,"
+    " expires_at TEXT NOT NULL, burned_at TEXT)",
+]
+
+
+@singledispatch
+def process(event, cur) -> None:
+    pass
+
+
+@process.register
+def _(event: Project.PublisherAdded, cur) -> None:
+    publisher = event.publisher
+    repository = f"{publisher['repository_owner']}/{publisher['repository']}".lower()
+    cur.execute("INSERT INTO trusted_publishers (id, project_id, issuer, repository, publisher,"
+                " added_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (str(event.publisher_id), str(event.originator_id), publisher["issuer"],
+                 repository, json.dumps(publisher), stamp(event.timestamp)))
+
+
+@process.register
+def _(event: Project.PublisherRemoved, cur) -> None:
+    cur.execute("DELETE FROM trusted_publishers WHERE id = ?", (str(event.publisher_id),))
+
+
+@process.register
+def _(event: PublisherToken.Minted, cur) -> None:
+    cur.execute("INSERT INTO publisher_tokens (id, project_id, publisher_id, key_id, run,"
+                " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (str(event.originator_id), str(event.project_id), str(event.publisher_id),
+                 event.key_id, json.dumps(event.run), stamp(event.timestamp),
+                 stamp(event.expires_at)))
+
+
+@process.register
+def _(event: PublisherToken.Burned, cur) -> None:
+    cur.execute("UPDATE publisher_tokens SET burned_at = ? WHERE id = ?",
+                (stamp(event.timestamp), str(event.originator_id)))
+
+
+VIEW = View("trusted_publishing", SCHEMA, ["trusted_publishers", "publisher_tokens"], process)
+
+
+class TrustedPublishing:
+    def __init__(self, db: Database):
+        self._db = db
+
+    def of_project(self, project_id) -> list[dict]:
+        rows = self._db.query("SELECT id, publisher, added_at FROM trusted_publishers"
+                              " WHERE project_id = ? ORDER BY added_at, id", (str(project_id),))
+        return [{"id": row["id"], **json.loads(row["publisher"]), "added_at": row["added_at"]}
+                for row in rows]
+
+    def for_repository(self, issuer: str, repository: str) -> list[dict]:
+        """The publishers a run of this repository could be (its claims decide which)."""
+        rows = self._db.query("SELECT id, project_id, publisher FROM trusted_publishers"
+                              " WHERE issuer = ? AND repository = ?",
+                              (issuer, repository.lower()))
+        return [{"id": row["id"], "project_id": row["project_id"],
+                 "publisher": json.loads(row["publisher"])} for row in rows]
+
+    def token(self, token_id) -> dict | None:
+        """A minted token, with its project's name now and whether its publisher is still the
+        project's (None: no such token)."""
+        row = self._db.query_one(
+            "SELECT t.project_id, t.publisher_id, t.key_id, t.run, t.burned_at,"
+            " p.normalized_name, EXISTS (SELECT 1 FROM trusted_publishers s"
+            "  WHERE s.id = t.publisher_id) AS publisher_present"
+            " FROM publisher_tokens t JOIN projects p ON p.id = t.project_id"
+            " WHERE t.id = ?", (str(token_id),))
+        return row and {**row, "run": json.loads(row["run"])}
