@@ -18,12 +18,14 @@ from wharf.projections import (
     client_actions,
     core_metadata,
     files,
+    freezes,
     known_addresses,
     log_tree,
     login_failures,
     outbox,
     projects,
     sessions,
+    switches,
     two_factor,
 )
 from wharf.projections.database import Database, PostgresDatabase, SQLiteDatabase
@@ -38,7 +40,7 @@ from wharf.uploads.storage import FileStore
 # two_factor, audit_log), or what it read for a later one (log_tree for audit_chain).
 VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, known_addresses.VIEW,
          client_actions.VIEW, api_tokens.VIEW, files.VIEW, core_metadata.VIEW, outbox.VIEW,
-         audit_log.VIEW, log_tree.VIEW, audit_chain.VIEW]
+         audit_log.VIEW, log_tree.VIEW, audit_chain.VIEW, freezes.VIEW, switches.VIEW]
 # Operational tables: written by requests, not rebuilt from the log.
 OPERATIONAL = [login_failures.SCHEMA]
 
@@ -68,6 +70,7 @@ class Wiring:
     upload_authority: UploadAuthority
     file_store: FileStore
     renderer: Renderer
+    switches: switches.Switches
 
     def mail_transport(self):
         return transport_for(self.settings)
@@ -131,6 +134,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
     app.known_addresses = known_addresses.KnownAddresses(db)
     app.mutex = db.exclusive
     app.api_tokens = api_tokens.ApiTokens(db)
+    app.switches = switches.Switches(db)
     return Wiring(settings=settings, clock=clock, db=db, app=app, projector=projector,
                   accounts=accounts.Accounts(db), sessions=sessions.Sessions(db),
                   projects=projects.Projects(db), outbox=outbox.Outbox(db),
@@ -143,7 +147,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                                                    settings.uploads_require_2fa),
                   file_store=file_store_for(settings),
                   renderer=Renderer(settings, app.verification_tokens, app.reset_tokens,
-                                    app.unlock_tokens))
+                                    app.unlock_tokens),
+                  switches=app.switches)
 
 
 def log_keys(settings: Settings) -> list[checkpoints.SigningKey]:

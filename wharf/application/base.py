@@ -92,6 +92,7 @@ class Commands(Application):
         self.client_actions = None  # the client_actions view's queries, set by bootstrap
         self.mutex = None  # the store's named cross-process mutex, set by bootstrap
         self.api_tokens = None  # the api_tokens view's queries, set by bootstrap
+        self.switches = None  # the switches view's queries, set by bootstrap
         self.token_keys = TokenKeys(settings.secret_key, retired)
         self.token_prefix = settings.token_prefix
         self.token_location = urlsplit(settings.origin).hostname

@@ -14,6 +14,7 @@ from wharf.domain.errors import Forbidden, NotFound
 from wharf.domain.names import project_key
 from wharf.domain.origin import Origin
 from wharf.domain.releases import UPLOAD_ROLES
+from wharf.domain.switches import NEW_PROJECTS_OFF
 from wharf.projections.api_tokens import ApiTokens
 from wharf.security import api_tokens
 from wharf.security.api_tokens import TokenKeys, TokenRefused, TokenRevoked
@@ -26,6 +27,12 @@ class UploadForbidden(TokenRefused):
     """A genuine token whose owner may not upload there: no role, email or second factor."""
 
     code = "upload_forbidden"
+
+
+class FrozenAccountToken(TokenRefused):
+    """A genuine token of an account the administrators froze: refused, not revoked."""
+
+    code = "account_frozen"
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ class UploadAuthority:
     def authenticate(self, token: str, now: datetime) -> tuple[UUID, UUID]:
         """(token id, account id) of a genuine token valid now for its user, before the project
         it will be used for is known: every caveat but the project's holds."""
-        parsed, row = self._genuine(token, "")
+        parsed, row = self._usable(token, "")
         account_id = UUID(row["account_id"])
         api_tokens.check_caveats(parsed.caveats, now=now, user_id=account_id, project_key=None,
                                  project_id=None)
@@ -61,7 +68,7 @@ class UploadAuthority:
     def decide(self, token: str, project_key: str, now: datetime) -> Uploader:
         """Checks in a fixed order, each with its own message: the token, its signature, its
         caveats, the owner's role on the project, their verified email, their second factor."""
-        parsed, row = self._genuine(token, project_key)
+        parsed, row = self._usable(token, project_key)
         user = row["username"]
         project_id = UUID(row["project_id"]) if row["project_id"] else None
         api_tokens.check_caveats(parsed.caveats, now=now, user_id=UUID(row["account_id"]),
@@ -81,6 +88,14 @@ class UploadAuthority:
                                   f" enabled. Please enable two-factor authentication before"
                                   f" attempting to upload.")
         return Uploader(parsed.token_id, UUID(row["account_id"]), row["project_ids"] is None)
+
+    def _usable(self, token: str, project_key: str):
+        """A genuine token whose account is not frozen (a leak report may still revoke it)."""
+        parsed, row = self._genuine(token, project_key)
+        if row["frozen"]:
+            raise FrozenAccountToken(f"Invalid API Token: the account '{row['username']}' is"
+                                     f" frozen by the administrators")
+        return parsed, row
 
     def _genuine(self, token: str, project_key: str):
         parsed = api_tokens.parse(token, self._prefix)
@@ -106,7 +121,9 @@ class UploadCommands(Commands):
     def check_new_file(self, distribution, at: datetime) -> None:
         """Refuse, before its bytes are read, a file the project's releases cannot take."""
         project = self._project(distribution.normalized_name)
-        if project is not None:
+        if project is None:
+            self.switches.check(NEW_PROJECTS_OFF)  # add_file asks again, at the end
+        else:
             project.check_new_file(distribution.filename, distribution.version, at)
 
     @retrying
