@@ -18,12 +18,14 @@ from wharf.projections import (
     client_actions,
     core_metadata,
     files,
+    freezes,
     known_addresses,
     log_tree,
     login_failures,
     outbox,
     projects,
     sessions,
+    switches,
     trusted_publishing,
     two_factor,
 )
@@ -40,7 +42,8 @@ from wharf.uploads.storage import FileStore
 # two_factor, audit_log), or what it read for a later one (log_tree for audit_chain).
 VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, known_addresses.VIEW,
          client_actions.VIEW, api_tokens.VIEW, trusted_publishing.VIEW, files.VIEW,
-         core_metadata.VIEW, outbox.VIEW, audit_log.VIEW, log_tree.VIEW, audit_chain.VIEW]
+         core_metadata.VIEW, outbox.VIEW, audit_log.VIEW, log_tree.VIEW, audit_chain.VIEW,
+         freezes.VIEW, switches.VIEW]
 # Operational tables: written by requests, not rebuilt from the log.
 OPERATIONAL = [login_failures.SCHEMA]
 
@@ -72,6 +75,7 @@ class Wiring:
     identity_tokens: IdentityTokens
     file_store: FileStore
     renderer: Renderer
+    switches: switches.Switches
 
     def mail_transport(self):
         return transport_for(self.settings)
@@ -137,6 +141,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
     app.mutex = db.exclusive
     app.api_tokens = api_tokens.ApiTokens(db)
     app.trusted_publishing = trusted_publishing.TrustedPublishing(db)
+    app.switches = switches.Switches(db)
     return Wiring(settings=settings, clock=clock, db=db, app=app, projector=projector,
                   accounts=accounts.Accounts(db), sessions=sessions.Sessions(db),
                   projects=projects.Projects(db), outbox=outbox.Outbox(db),
@@ -152,7 +157,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                                                  oidc_fetch),
                   file_store=file_store_for(settings),
                   renderer=Renderer(settings, app.verification_tokens, app.reset_tokens,
-                                    app.unlock_tokens))
+                                    app.unlock_tokens),
+                  switches=app.switches)
 
 
 def log_keys(settings: Settings) -> list[checkpoints.SigningKey]:

@@ -43,6 +43,10 @@ SUBJECTS = {
     "role-removed": "A role on a project was removed",
     "publisher-added": "A trusted publisher was added to a project of yours",
     "publisher-removed": "A trusted publisher was removed from a project of yours",
+    "account-frozen": "Your account was frozen by the administrators",
+    "account-unfrozen": "Your account was unfrozen by the administrators",
+    "admin-granted": "Your account was made an administrator",
+    "admin-revoked": "Your account's administrator rights were revoked",
 }
 TEMPLATES = {
     "email-added": "The address {email} was added to your account.\n",
@@ -63,6 +67,8 @@ TEMPLATES = {
     "api-token-leaked": "Your API token described \"{description}\" was found in public at\n\n"
                         "  {url}\n\nso it was revoked: it no longer works. Create a new one"
                         " and keep it secret (for example in your CI's secret store).\n",
+    "admin-granted": "Your account was made an administrator of the site.\n",
+    "admin-revoked": "Your account is no longer an administrator of the site.\n",
     "possible-clone": "A log-in from {ip} with your security key {label} was refused: the key's"
                       " signature counter went backwards, which suggests someone copied it."
                       " Remove that key from your account and register a new one.\n",
@@ -90,6 +96,16 @@ PROJECT_NOTICES.update({
     "publisher-removed": "The trusted publisher {publisher} was removed from {project} from"
                          " {ip}: its runs can no longer upload to {project}.\n",
 })
+# From the administrators: no "if this was not you", they are the ones to contact.
+FROM_ADMINS = {
+    "account-frozen": "The administrators froze your account. While it is frozen you cannot log"
+                      " in, every session of it was ended, and its API tokens are refused (they"
+                      " are not revoked: they work again once it is unfrozen), so nothing can be"
+                      " uploaded with them. The reason given: {reason}\n\nContact the"
+                      " administrators about it.\n",
+    "account-unfrozen": "The administrators unfroze your account: you can log in again and its"
+                        " API tokens work again. The reason given: {reason}\n",
+}
 PROJECT_UNEXPECTED = "If no Owner of {project} meant this, tell the administrators now.\n"
 UNEXPECTED = "If this was not you, change your password now and contact the administrators.\n"
 
@@ -161,6 +177,8 @@ class Renderer:
                        else f"You have {left} recovery codes left.\n")
             return (f"A recovery code was used to log in to your account from {params['ip']}.\n"
                     + warning + UNEXPECTED)
+        if template in FROM_ADMINS:
+            return FROM_ADMINS[template].format(**params)
         if template in PROJECT_NOTICES:
             return (PROJECT_NOTICES[template] + PROJECT_UNEXPECTED).format(**params)
         return TEMPLATES[template].format(**params) + UNEXPECTED

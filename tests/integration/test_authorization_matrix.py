@@ -147,6 +147,10 @@ EXPECTED = {
     ("GET", "/api/admin/events"): ADMINS,
     ("GET", "/api/admin/events/export"): ADMINS,
     ("GET", "/api/admin/replay"): ADMINS,
+    ("POST", "/api/admin/accounts/{username}/freeze"): ADMINS,  # an empty reason: 400
+    ("POST", "/api/admin/accounts/{username}/unfreeze"): ADMINS,
+    ("GET", "/api/admin/switches"): ADMINS,
+    ("POST", "/api/admin/switches/{switch}"): ADMINS,
     ("GET", "/api/openapi.json"): ANYONE,  # added by create_app, outside ROUTES
     ("GET", "/api/log/checkpoint"): ANYONE,
     ("GET", "/api/log/key"): ANYONE,
@@ -217,6 +221,10 @@ BODIES = {
     ("POST", "/api/projects/{name}/publishers"): {
         "repository_owner": "o", "repository_owner_id": "1", "repository": "r",
         "workflow": "w.yml", "issuer": "https://untrusted.example"},
+    # The admin, let through, freezes no one and turns nothing (an empty reason is a 400).
+    ("POST", "/api/admin/accounts/{username}/freeze"): {"reason": ""},
+    ("POST", "/api/admin/accounts/{username}/unfreeze"): {"reason": ""},
+    ("POST", "/api/admin/switches/{switch}"): {"on": True, "reason": ""},
     ("POST", "/account/emails/primary"): {"email": "{email}"},
     ("POST", "/account/emails/remove"): {"email": "{email}"},
     ("POST", "/account/emails/verification"): {"email": "{email}"},
@@ -267,7 +275,7 @@ def cast(api, clock) -> tuple[dict, dict]:
     people["alice"].tokens.update(minted[kind]["id"] for kind in TOKENS if kind != "tok_revoked")
     people["bob"].tokens.add(bobs)
     values = {"email": "alice@example.com", "name": "sampleproject", "project": "sampleproject",
-              "action": "yank",
+              "action": "yank", "switch": "read-only",
               "username": "alice", "token_id": minted["tok_all"]["id"], "key_id": keys["alice"],
               # nosudo's own session: ending it leaves the Owner's, who comes next
               "session_id": callers["nosudo"].session_id}

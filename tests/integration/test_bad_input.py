@@ -9,6 +9,7 @@ from tests.integration.test_api_tokens import mint, project
 from tests.integration.test_hostile_input import valid_upload
 from tests.integration.test_two_factor import enrolled, verified_user
 from tests.integration.test_uploads import upload, wheel
+from wharf.domain.origin import cli_origin
 from wharf.http.routes import ROUTES
 
 # Trusted publishing's exchange answers PyPI's own shape, not a problem document (uv reads it):
@@ -31,13 +32,15 @@ BAD_BODIES = [
 
 
 def concrete(path: str) -> str:
-    return path.replace("{name}", "demo").replace("{username}", "alice")
+    return (path.replace("{name}", "demo").replace("{username}", "alice")
+            .replace("{switch}", "read-only"))
 
 
 @pytest.mark.parametrize(("path", "method"), BODY_ENDPOINTS)
 def test_bad_bodies_get_a_problem_document(api, path, method):
     token = api.user("alice")
     api.call("POST", "/api/projects", token, json={"name": "demo"})
+    api.wiring.app.grant_admin(cli_origin(api.wiring.clock()), "alice")  # admin routes' bodies
     for raw, content_type, status, code in BAD_BODIES:
         headers = {"Content-Type": content_type} if content_type else {}
         result = api.call(method, concrete(path), token, body=raw, headers=headers)

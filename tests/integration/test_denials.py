@@ -194,6 +194,28 @@ def test_strangers_cannot_read_a_projects_roles_but_admins_can(api):
     assert api.call("GET", "/api/projects/demo/roles", admin).status_code == 200
 
 
+ADMIN_CHANGES = [
+    ("/api/admin/accounts/owner/freeze", {"reason": "r"}),
+    ("/api/admin/accounts/owner/unfreeze", {"reason": "r"}),
+    ("/api/admin/switches/read-only", {"on": True, "reason": "r"}),
+]
+
+
+@pytest.mark.parametrize(("path", "body"), ADMIN_CHANGES)
+def test_only_an_admin_in_the_sudo_window_freezes_or_switches(api, path, body):
+    owner, _, stranger = project_with_maintainer(api)
+    for who in (owner, stranger):
+        result = api.call("POST", path, who, json=body)
+        assert (result.status_code, result.json["detail"]) == (403, "only admins can do this")
+    admin = api.user("root")
+    api.wiring.app.grant_admin(cli_origin(api.wiring.clock()), "root")
+    api.wiring.clock.advance(minutes=31)  # the sudo window closed
+    result = api.call("POST", path, admin, json=body)
+    assert (result.status_code, result.json["code"]) == (403, "reauthentication_required")
+    assert api.call("GET", "/api/account", owner).status_code == 200
+    assert api.call("POST", "/api/projects", owner, json={"name": "other"}).status_code == 201
+
+
 def test_one_user_cannot_touch_another_users_emails(api):
     alice, mallory = verified_user(api, "alice"), api.user("mallory")
 

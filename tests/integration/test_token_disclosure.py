@@ -14,6 +14,7 @@ from tests.integration.test_api_tokens import mint, refusal
 from tests.integration.test_two_factor import enrolled
 from wharf.bootstrap import bootstrap
 from wharf.domain.api_token import ApiToken
+from wharf.domain.origin import cli_origin
 
 REPORTER = ec.generate_private_key(ec.SECP256R1())
 PEM = REPORTER.public_key().public_bytes(serialization.Encoding.PEM,
@@ -110,3 +111,15 @@ def test_a_leaked_token_is_an_entry_of_its_owner_and_of_its_projects(api, clock)
     assert projects["details"] == {"description": "CI for sampleproject", "reason": "leaked"}
     assert mine["token_id"] == projects["token_id"] is not None
     assert token not in str([mine, projects])
+
+
+def test_a_leaked_token_of_a_frozen_account_is_still_revoked(api, clock):
+    session, _, _ = enrolled(api, clock)
+    token = mint(api, session).json["token"]
+    api.wiring.app.freeze_account(cli_origin(clock()), "alice", "incident")
+
+    assert report(api, [token]).status_code == 204
+
+    assert len(revocations(api)) == 1
+    api.wiring.app.unfreeze_account(cli_origin(clock()), "alice", "resolved")
+    assert "revoked" in refusal(api, token, "anything")  # unfreezing brings back no leak

@@ -8,7 +8,9 @@ out-of-sync answer, a token scoped on its project, an address claimed away;
 ...-12-password-reset.json: password resets and verification links sent again;
 ...-12-lockout.json: a lock by strangers, lifted with the emailed link and TOTP, and failures
 at a made-up name logged once a window; ...-12-trusted-publishing.json: a trusted publisher
-added, its run's token minted, used for an upload and burned, the publisher removed).
+added, its run's token minted, used for an upload and burned, the publisher removed;
+...-12-admin.json: an account frozen, refused a log-in and unfrozen, a switch turned on and
+off, admin rights granted (emailed) and revoked).
 NOTE: never regenerate one; add a new fixture when new events land.
 """
 
@@ -26,6 +28,7 @@ from wharf.domain.api_token import ApiToken
 from wharf.domain.claim import Claim
 from wharf.domain.project import Project
 from wharf.domain.publisher_token import PublisherToken
+from wharf.domain.switches import Switchboard
 from wharf.domain.two_factor import TwoFactor
 from wharf.domain.unknown_username import UnknownUsername
 from wharf.settings import Settings
@@ -59,7 +62,7 @@ def test_the_recorded_story_rebuilds_its_aggregates(app):
     alice = next(a for a in aggregates if isinstance(a, Account) and a.username == "alice")
 
     assert {type(a) for a in aggregates} == {Account, ApiToken, Claim, Project, PublisherToken,
-                                             TwoFactor, UnknownUsername}
+                                             TwoFactor, UnknownUsername, Switchboard}
     assert alice.is_admin
     assert list(alice.emails) == ["second@example.com"]
 
@@ -68,7 +71,7 @@ def test_every_event_class_has_a_recorded_example():
     never_triggered = {Account.Created.TOPIC, ApiToken.Created.TOPIC,
                        PublisherToken.Created.TOPIC}  # bases, never recorded
     topics = {value.TOPIC for aggregate in (Account, ApiToken, Claim, Project, PublisherToken,
-                                            TwoFactor, UnknownUsername)
+                                            TwoFactor, UnknownUsername, Switchboard)
               for name, value in vars(aggregate).items()
               if isinstance(value, type) and name != "Event" and hasattr(value, "TOPIC")}
     assert topics - never_triggered <= {record["topic"] for record in RECORDS}

@@ -16,6 +16,7 @@ from wharf.domain.errors import (
 )
 from wharf.domain.names import normalise_email, username_key
 from wharf.domain.origin import Origin
+from wharf.domain.switches import REGISTRATIONS_OFF
 from wharf.projections.client_actions import EMAIL_ADDED
 from wharf.security import passwords as password_policy
 from wharf.security.tokens import new_nonce
@@ -24,6 +25,7 @@ from wharf.security.tokens import new_nonce
 class AccountCommands(Commands):
     @retrying
     def register(self, origin: Origin, username: str, password: str, email: str) -> UUID:
+        self.switches.check(REGISTRATIONS_OFF)
         key = username_key(username)
         address, email_key = normalise_email(email)
         password_policy.check_policy(password, username=username)

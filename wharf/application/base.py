@@ -94,6 +94,7 @@ class Commands(Application):
         self.api_tokens = None  # the api_tokens view's queries, set by bootstrap
         self.trusted_publishing = None  # the trusted_publishing view's queries, likewise
         self.oidc_issuers = settings.oidc_issuers
+        self.switches = None  # the switches view's queries, set by bootstrap
         self.token_keys = TokenKeys(settings.secret_key, retired)
         self.token_prefix = settings.token_prefix
         self.token_location = urlsplit(settings.origin).hostname

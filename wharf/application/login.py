@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 from wharf.application.base import one_at_a_time_per_address, retrying
 from wharf.application.limits import Attempt, LimitedCommands, Stopwatch
 from wharf.domain.account import Account
+from wharf.domain.admin_actions import FROZEN
 from wharf.domain.errors import (
     InvalidCredentials,
     InvalidInput,
@@ -90,6 +91,10 @@ class LoginCommands(LimitedCommands):
             if watch:
                 self.failure_pace.record(watch)
             raise InvalidCredentials("invalid username or password")
+        if account.frozen:  # told only to whoever knows the password
+            account.fail_login(origin, reason=FROZEN, recognised=attempt.recognised)
+            self._save(account)
+            account.check_not_frozen()
         origin = origin.acting_as(account.id)
         if self.passwords.needs_rehash(account.password_hash):
             account.rehash_password(origin, self.passwords.hash(password))

@@ -12,6 +12,7 @@ from wharf.domain.errors import LimiterUnavailable, NotFound, ProjectNameTaken
 from wharf.domain.names import project_key
 from wharf.domain.origin import Origin
 from wharf.domain.project import MANAGE_ROLES, Project
+from wharf.domain.switches import NEW_PROJECTS_OFF
 from wharf.domain.takedowns import TAKE_DOWN
 from wharf.projections.client_actions import PROJECT_CREATED
 
@@ -73,7 +74,9 @@ class ProjectCommands(TokenCommands):
 
     def _new_project(self, origin: Origin, name: str) -> tuple[Project, Claim]:
         """A new project, by API or by a first upload: its creator has a verified primary
-        email and has not created too many lately (nor has their client address)."""
+        email and has not created too many lately (nor has their client address), and new
+        projects are not switched off."""
+        self.switches.check(NEW_PROJECTS_OFF)
         key = project_key(name)
         account = self._account(origin.actor_id)
         account.check_verified_primary_email()

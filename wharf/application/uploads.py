@@ -17,6 +17,7 @@ from wharf.domain.errors import Forbidden, NotFound
 from wharf.domain.names import project_key
 from wharf.domain.origin import Origin
 from wharf.domain.releases import UPLOAD_ROLES
+from wharf.domain.switches import NEW_PROJECTS_OFF
 from wharf.projections.api_tokens import ApiTokens
 from wharf.projections.trusted_publishing import TrustedPublishing
 from wharf.security import api_tokens
@@ -30,6 +31,12 @@ class UploadForbidden(TokenRefused):
     """A genuine token whose owner may not upload there: no role, email or second factor."""
 
     code = "upload_forbidden"
+
+
+class FrozenAccountToken(TokenRefused):
+    """A genuine token of an account the administrators froze: refused, not revoked."""
+
+    code = "account_frozen"
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,7 @@ class UploadAuthority:
         if api_tokens.publisher_of(parsed) is not None:
             self._publisher_decision(parsed, None, now)
             return parsed.token_id, None
-        row = self._genuine(parsed, "")
+        row = self._usable(parsed, "")
         account_id = UUID(row["account_id"])
         api_tokens.check_caveats(parsed.caveats, now=now, user_id=account_id, project_key=None,
                                  project_id=None)
@@ -76,7 +83,7 @@ class UploadAuthority:
         parsed = api_tokens.parse(token, self._prefix)
         if api_tokens.publisher_of(parsed) is not None:
             return self._publisher_decision(parsed, project_key, now)
-        row = self._genuine(parsed, project_key)
+        row = self._usable(parsed, project_key)
         user = row["username"]
         project_id = UUID(row["project_id"]) if row["project_id"] else None
         api_tokens.check_caveats(parsed.caveats, now=now, user_id=UUID(row["account_id"]),
@@ -122,6 +129,14 @@ class UploadAuthority:
             raise TokenRefused("Invalid API Token: the token's signing key has been retired")
         api_tokens.verify_signature(parsed, key)
 
+    def _usable(self, parsed, project_key: str) -> dict:
+        """A genuine token whose account is not frozen (a leak report may still revoke it)."""
+        row = self._genuine(parsed, project_key)
+        if row["frozen"]:
+            raise FrozenAccountToken(f"Invalid API Token: the account '{row['username']}' is"
+                                     f" frozen by the administrators")
+        return row
+
     def _genuine(self, parsed, project_key: str) -> dict:
         row = self._tokens.for_upload(parsed.token_id, project_key)
         if row is None:
@@ -142,7 +157,9 @@ class UploadCommands(Commands):
     def check_new_file(self, distribution, at: datetime) -> None:
         """Refuse, before its bytes are read, a file the project's releases cannot take."""
         project = self._project(distribution.normalized_name)
-        if project is not None:
+        if project is None:
+            self.switches.check(NEW_PROJECTS_OFF)  # add_file asks again, at the end
+        else:
             project.check_new_file(distribution.filename, distribution.version, at)
 
     @retrying

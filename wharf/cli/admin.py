@@ -3,6 +3,7 @@
 from wharf.bootstrap import utc_now
 from wharf.domain.origin import cli_origin
 from wharf.domain.releases import MIB
+from wharf.domain.switches import SWITCHES
 
 
 def add(commands) -> None:
@@ -15,6 +16,23 @@ def add(commands) -> None:
                               " row try again")
     unlock.add_argument("username")
     unlock.set_defaults(run=_unlock)
+    revoke = admin.add_parser("revoke", help="revoke an account's admin rights")
+    revoke.add_argument("username")
+    revoke.set_defaults(run=_revoke)
+    for verb, run, what in (("freeze", _freeze, "freeze an account: log-in, sessions and API"
+                             " tokens refused (tokens kept)"),
+                            ("unfreeze", _unfreeze, "unfreeze an account: its tokens work"
+                             " again")):
+        parser = admin.add_parser(verb, help=what)
+        parser.add_argument("username")
+        parser.add_argument("--reason", required=True)
+        parser.set_defaults(run=run)
+    switch = admin.add_parser("switch", help="turn a switch on or off: while on, what it stops"
+                              " is answered 503")
+    switch.add_argument("name", choices=SWITCHES)
+    switch.add_argument("state", choices=("on", "off"))
+    switch.add_argument("--reason", required=True)
+    switch.set_defaults(run=_switch)
     limit = admin.add_parser("upload-limit", help="set the largest file a project takes"
                              " (recorded)")
     limit.add_argument("project")
@@ -25,6 +43,26 @@ def add(commands) -> None:
 def _grant(wiring, args) -> None:
     account_id = wiring.app.grant_admin(cli_origin(utc_now()), args.username)
     print(f"wharf: {args.username} ({account_id}) is an admin")
+
+
+def _revoke(wiring, args) -> None:
+    account_id = wiring.app.revoke_admin(cli_origin(utc_now()), args.username)
+    print(f"wharf: {args.username} ({account_id}) is no longer an admin")
+
+
+def _freeze(wiring, args) -> None:
+    account_id = wiring.app.freeze_account(cli_origin(utc_now()), args.username, args.reason)
+    print(f"wharf: {args.username} ({account_id}) is frozen")
+
+
+def _unfreeze(wiring, args) -> None:
+    account_id = wiring.app.unfreeze_account(cli_origin(utc_now()), args.username, args.reason)
+    print(f"wharf: {args.username} ({account_id}) is no longer frozen")
+
+
+def _switch(wiring, args) -> None:
+    wiring.app.turn_switch(cli_origin(utc_now()), args.name, args.state == "on", args.reason)
+    print(f"wharf: {args.name} is {args.state}")
 
 
 def _unlock(wiring, args) -> None:

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from wharf.domain import quotas
+from wharf.domain.admin_actions import AdminActions
 from wharf.domain.base import WharfAggregate
 from wharf.domain.errors import (
     Conflict,
@@ -31,7 +32,7 @@ FAILURE_KINDS = {
 }  # "rate_limited" is recorded but never counted
 
 
-class Account(PasswordResets, Lockout, WharfAggregate):
+class Account(AdminActions, PasswordResets, Lockout, WharfAggregate):
     TOPIC = "wharf:account"
 
     # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.
@@ -197,7 +198,7 @@ class Account(PasswordResets, Lockout, WharfAggregate):
     class SessionEnded(WharfAggregate.Event):
         TOPIC = "wharf:account:session-ended"
         session_id: UUID
-        reason: str  # logout | revoked | two_factor_change
+        reason: str  # logout | revoked | two_factor_change | frozen
 
         def apply(self, account: "Account") -> None:
             account.sessions.pop(str(self.session_id), None)
@@ -236,6 +237,7 @@ class Account(PasswordResets, Lockout, WharfAggregate):
 
     class AdminGranted(WharfAggregate.Event):
         TOPIC = "wharf:account:admin-granted"
+        told: bool = False  # emailed to the account; older grants were not (nor are on rebuild)
 
         def apply(self, account: "Account") -> None:
             account.is_admin = True
@@ -309,6 +311,7 @@ class Account(PasswordResets, Lockout, WharfAggregate):
     def log_in(self, origin: Origin, session_id: UUID, token_hash: str, expires_at: datetime,
                two_factor_method: str | None = None, ticket_id: UUID | None = None,
                two_factor_label: str | None = None) -> None:
+        self.check_not_frozen()
         self._record(self.LoggedIn, origin, session_id=session_id, token_hash=token_hash,
                      expires_at=expires_at, two_factor_method=two_factor_method,
                      ticket_id=ticket_id, two_factor_label=two_factor_label)
@@ -318,6 +321,7 @@ class Account(PasswordResets, Lockout, WharfAggregate):
 
     def issue_ticket(self, origin: Origin, ticket_id: UUID, ticket_hash: str,
                      expires_at: datetime, methods: list[str], unlocks: bool = False) -> None:
+        self.check_not_frozen()
         self._record(self.LoginTicketIssued, origin, ticket_id=ticket_id,
                      ticket_hash=ticket_hash, expires_at=expires_at, methods=methods,
                      unlocks=unlocks)
@@ -398,7 +402,7 @@ class Account(PasswordResets, Lockout, WharfAggregate):
 
     def grant_admin(self, origin: Origin) -> None:
         if not self.is_admin:
-            self._record(self.AdminGranted, origin)
+            self._record(self.AdminGranted, origin, told=True)
 
     # Guards and queries
 

@@ -77,6 +77,11 @@ class AccountLocked(Forbidden):
     code = "account_locked"
 
 
+class AccountFrozen(Forbidden):
+    """The administrators froze the account: no log-in, session or API token of it works."""
+    code = "account_frozen"
+
+
 class RateLimited(DomainError):
     code = "rate_limited"
 
@@ -98,6 +103,11 @@ class Unavailable(DomainError):
 
 class LimiterUnavailable(Unavailable):
     code = "service_unavailable"
+
+
+class SwitchedOff(Unavailable):
+    """An administrator's switch refuses this for now (read-only, uploads off, ...)."""
+    code = "switched_off"
 
 
 class ViewsStuck(Unavailable):

@@ -18,6 +18,7 @@ from wharf.http.openapi import OpenApiResource, build_spec
 from wharf.http.pages.error_pages import error_serializer
 from wharf.http.pages.middleware import Pages
 from wharf.http.routes import PAGES, ROUTES
+from wharf.http.switches import SwitchGuard
 from wharf.settings import from_environ
 
 
@@ -28,7 +29,7 @@ def _json_handler() -> falcon.media.JSONHandler:
 def create_app(wiring: Wiring) -> falcon.App:
     wiring.app.passwords.warm_up()
     app = falcon.App(middleware=[Observability(), MediaTypes(), Authentication(wiring),
-                                 Pages()])
+                                 SwitchGuard(wiring.switches), Pages()])
     handler = _json_handler()
     app.resp_options.media_handlers.update(
         {falcon.MEDIA_JSON: handler, "application/problem+json": handler})

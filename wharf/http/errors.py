@@ -61,6 +61,8 @@ def _domain_error(req, resp, error: errors.DomainError, params) -> None:
     headers = None
     if isinstance(error, errors.RateLimited):
         headers = {"Retry-After": str(error.retry_after)}
+    elif isinstance(error, errors.SwitchedOff):  # until an admin says: no time to give
+        status = f"503 {error.detail}"  # one line of ASCII: twine prints the reason phrase
     elif isinstance(error, errors.Unavailable):
         headers = {"Retry-After": RETRY_AFTER}
     raise Problem(status, error.code, error.detail, headers=headers)

@@ -35,6 +35,7 @@ from wharf.http.pages.two_factor import (
 )
 from wharf.http.resources import (
     account,
+    admin,
     disclosures,
     health,
     history,
@@ -112,6 +113,10 @@ ROUTES = [
     ("/api/admin/events", history.AdminHistory),
     ("/api/admin/events/export", history.AdminHistoryExport),
     ("/api/admin/replay", history.AdminReplay),
+    ("/api/admin/accounts/{username}/freeze", admin.FreezeResource),
+    ("/api/admin/accounts/{username}/unfreeze", admin.UnfreezeResource),
+    ("/api/admin/switches", admin.SwitchesResource),
+    ("/api/admin/switches/{switch}", admin.SwitchResource),
     ("/api/log/checkpoint", log.CheckpointResource),
     ("/api/log/key", log.KeyResource),
     ("/api/log/proof/inclusion", log.InclusionResource),

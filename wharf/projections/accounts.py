@@ -60,6 +60,11 @@ def _(event: Account.AdminGranted, cur) -> None:
     cur.execute("UPDATE accounts SET is_admin = 1 WHERE id = ?", (str(event.originator_id),))
 
 
+@process.register
+def _(event: Account.AdminRevoked, cur) -> None:
+    cur.execute("UPDATE accounts SET is_admin = 0 WHERE id = ?", (str(event.originator_id),))
+
+
 VIEW = View("accounts", SCHEMA, ["accounts", "account_emails"], process)
 
 

@@ -18,13 +18,15 @@ SCHEMA = [
 ]
 
 # Everything an upload's decision needs, in one statement: the token, its owner's standing
-# (verified primary email, second factors) and their role on the project being uploaded to.
+# (verified primary email, second factors, frozen or not) and their role on the project being
+# uploaded to.
 FOR_UPLOAD = (
     "SELECT t.account_id, t.key_id, t.project_ids, t.revoked_at, a.username,"
     " e.verified AS email_verified,"
     " EXISTS (SELECT 1 FROM two_factor_methods m WHERE m.account_id = t.account_id)"
     "  AS two_factor_methods,"
-    " p.id AS project_id, r.role"
+    " p.id AS project_id, r.role,"
+    " EXISTS (SELECT 1 FROM account_freezes f WHERE f.account_id = t.account_id) AS frozen"
     " FROM api_tokens t JOIN accounts a ON a.id = t.account_id"
     " LEFT JOIN account_emails e ON e.account_id = t.account_id AND e.is_primary = 1"
     " LEFT JOIN projects p ON p.normalized_name = ?"

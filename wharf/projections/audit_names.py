@@ -20,6 +20,7 @@ from wharf.domain.log_repair import LogRepair
 from wharf.domain.project import Project
 from wharf.domain.publisher_token import PublisherToken
 from wharf.domain.security_keys import WEBAUTHN
+from wharf.domain.switches import Switchboard
 from wharf.domain.two_factor import RECOVERY_CODE, TOTP, TwoFactor
 from wharf.domain.unknown_username import UnknownUsername
 from wharf.projections.database import stamp
@@ -28,6 +29,9 @@ from wharf.projections.two_factor import account_of
 NAMES = {
     "account:create": "an account was registered",
     "account:admin:grant": "the account was made an administrator",
+    "account:admin:revoke": "the account's administrator rights were revoked",
+    "account:freeze": "an administrator froze the account (log-in, sessions, tokens refused)",
+    "account:unfreeze": "an administrator unfroze the account (its tokens work again)",
     "account:email:add": "an email address was added",
     "account:email:sent": "a verification link was emailed",
     "account:email:verified": "an email address was verified",
@@ -74,6 +78,8 @@ NAMES = {
     "project:oidc:token-minted": "a trusted publisher's run got a 15-minute upload token",
     "project:oidc:token-burned": "a trusted publisher's upload token was thrown away",
     "log:event:quarantine": "an operator quarantined an event the views could not apply",
+    "site:switch:on": "an administrator turned a switch on (read-only, uploads off, ...)",
+    "site:switch:off": "an administrator turned a switch off",
 }
 
 # What anyone may read (GET /api/log/public): who holds a role on which project. Their entries
@@ -87,7 +93,7 @@ INTERNAL = (
     TwoFactor.TotpStepSpent,  # the log-in failure beside it says "out_of_sync"
     Project.TokenScoped,  # the token's own issue names the project
     TwoFactor.SecurityKeyUsed,  # the log-in it completes names the key
-    LogRepair.Created,
+    LogRepair.Created, Switchboard.Created,
 )
 
 
@@ -122,6 +128,9 @@ def _field(name: str):
 for event_class, describe in {
     Account.Registered: _account("account:create", username=_field("username")),
     Account.AdminGranted: _account("account:admin:grant"),
+    Account.AdminRevoked: _account("account:admin:revoke"),
+    Account.Frozen: _account("account:freeze", reason=_field("reason")),
+    Account.Unfrozen: _account("account:unfreeze", reason=_field("reason")),
     Account.EmailAdded: _account("account:email:add", email=_field("email"),
                                  primary=_field("primary")),
     Account.EmailVerificationSent: _account("account:email:sent", email=_field("email"),
@@ -358,6 +367,15 @@ def _(event: Project.UploadLimitChanged, cur) -> list[Entry]:
 def _(event: LogRepair.EventQuarantined, cur) -> list[Entry]:
     return [Entry("log:event:quarantine", details={
         "position": event.position, "topic": event.topic, "reason": event.reason})]
+
+
+def _switch(name: str):
+    return lambda event, cur: [Entry(name, details={"switch": event.switch,
+                                                    "reason": event.reason})]
+
+
+entries.register(Switchboard.SwitchedOn, _switch("site:switch:on"))
+entries.register(Switchboard.SwitchedOff, _switch("site:switch:off"))
 
 
 @entries.register

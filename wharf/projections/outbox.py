@@ -75,6 +75,27 @@ def _(event: Account.PasswordChanged, cur) -> None:
 
 
 @process.register
+def _(event: Account.Frozen, cur) -> None:
+    _queue(cur, event, "account-frozen", params={"reason": event.reason})
+
+
+@process.register
+def _(event: Account.Unfrozen, cur) -> None:
+    _queue(cur, event, "account-unfrozen", params={"reason": event.reason})
+
+
+@process.register
+def _(event: Account.AdminGranted, cur) -> None:
+    if event.told:
+        _queue(cur, event, "admin-granted", params={})
+
+
+@process.register
+def _(event: Account.AdminRevoked, cur) -> None:
+    _queue(cur, event, "admin-revoked", params={})
+
+
+@process.register
 def _(event: Account.PasswordResetRequested, cur) -> None:
     last_login_at, password_changed_at = event.last_login_at, event.password_changed_at
     _queue(cur, event, "password-reset" if event.verified else "password-reset-unverified",

@@ -14,6 +14,7 @@ import falcon
 from falcon.util.mediatypes import parse_header
 
 from wharf.domain.errors import FileRefused
+from wharf.domain.switches import READ_ONLY, UPLOADS_OFF
 from wharf.files import record_while_present
 from wharf.http.auth import origin_of
 from wharf.http.body import media_type
@@ -31,6 +32,7 @@ UTF8_CHARSETS = ("utf-8", "utf8", "us-ascii", "ascii")  # ASCII is UTF-8 too
 
 
 class LegacyUploadResource(Resource):
+    stopped_by = (READ_ONLY, UPLOADS_OFF)
     endpoints = {
         "POST": Endpoint(API_TOKEN, "Upload a distribution file, as twine and uv do: a"
                          " multipart form, the API token as Basic password of `__token__`",
