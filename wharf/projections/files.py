@@ -97,6 +97,16 @@ class Files:
             " WHERE p.normalized_name = ? ORDER BY f.uploaded_at, f.filename",
             (normalized_name,))
 
+    def releases(self, normalized_name: str) -> list[dict]:
+        """The project's releases in upload order, each with its files and the reason it was
+        yanked (None: not yanked)."""
+        releases: dict[str, dict] = {}
+        for row in self.of_project(normalized_name):
+            release = releases.setdefault(row["version"], {
+                "version": row["version"], "yanked_reason": row["yanked_reason"], "files": []})
+            release["files"].append(row["filename"])
+        return list(releases.values())
+
     def fingerprint(self, normalized_name: str) -> tuple | None:
         """What changes whenever the project's listing does, computed by the store alone; None
         when it has no files. NOTE: a new file adds a row; any other change of the listing

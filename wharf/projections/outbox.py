@@ -166,14 +166,11 @@ def _(event: ApiToken.Revoked, cur) -> None:
 def _to_owners_and_member(template: str):
     """A role given, changed or removed: to the person and to every Owner of the project."""
     def queue(event, cur) -> None:
-        project = cur.execute("SELECT name FROM projects WHERE id = ?",
-                              (str(event.originator_id),)).fetchone()
-        params = {"project": project["name"], "username": event.username,
-                  "role": getattr(event, "role", None), "ip": event.ip}
-        for account_id in dict.fromkeys([str(event.account_id), *event.owners]):
-            _queue(cur, event, template, params=params, account_id=account_id,
-                   recipient_key=account_id)
-    return lambda event, cur: queue(event, cur) if event.owners else None  # older: none
+        if not event.owners:  # an older event: its change was not emailed
+            return
+        _to_project_people(cur, event, template, [str(event.account_id), *event.owners],
+                           username=event.username, role=getattr(event, "role", None))
+    return queue
 
 
 process.register(Project.RoleGranted, _to_owners_and_member("role-granted"))
@@ -184,14 +181,8 @@ process.register(Project.RoleRemoved, _to_owners_and_member("role-removed"))
 def _to_collaborators(template: str):
     """A message about a release or file taken down, to each collaborator the event names."""
     def queue(event, cur) -> None:
-        project = cur.execute("SELECT name FROM projects WHERE id = ?",
-                              (str(event.originator_id),)).fetchone()
-        params = {"project": project["name"], "version": event.version,
-                  "filename": getattr(event, "filename", None), "reason": event.reason,
-                  "ip": event.ip}
-        for account_id in event.collaborators:
-            _queue(cur, event, template, params=params, account_id=account_id,
-                   recipient_key=account_id)
+        _to_project_people(cur, event, template, event.collaborators, version=event.version,
+                           filename=getattr(event, "filename", None), reason=event.reason)
     return queue
 
 
@@ -204,14 +195,19 @@ process.register(Project.FileRemoved, _to_collaborators("file-removed"))
 def _to_owners(template: str):
     """A message about a trusted publisher added or removed, to each Owner the event names."""
     def queue(event, cur) -> None:
-        project = cur.execute("SELECT name FROM projects WHERE id = ?",
-                              (str(event.originator_id),)).fetchone()
-        params = {"project": project["name"], "publisher": describe_publisher(event.publisher),
-                  "ip": event.ip}
-        for account_id in event.owners:
-            _queue(cur, event, template, params=params, account_id=account_id,
-                   recipient_key=account_id)
+        _to_project_people(cur, event, template, event.owners,
+                           publisher=describe_publisher(event.publisher))
     return queue
+
+
+def _to_project_people(cur, event, template: str, account_ids, **params) -> None:
+    """One message each to these accounts about a change of the event's project."""
+    project = cur.execute("SELECT name FROM projects WHERE id = ?",
+                          (str(event.originator_id),)).fetchone()
+    params = {"project": project["name"], "ip": event.ip, **params}
+    for account_id in dict.fromkeys(account_ids):
+        _queue(cur, event, template, params=params, account_id=account_id,
+               recipient_key=account_id)
 
 
 process.register(Project.PublisherAdded, _to_owners("publisher-added"))

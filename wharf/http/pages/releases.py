@@ -53,15 +53,11 @@ class OwnersReleases(Page):
 
     def show(self, req: falcon.Request, resp: falcon.Response, project: dict,
              failure: Failure | None = None) -> None:
-        releases: dict[str, dict] = {}
-        for row in self.wiring.files.of_project(project["normalized_name"]):
-            releases.setdefault(row["version"], {"version": row["version"], "files": [],
-                                                 "yanked_reason": row["yanked_reason"]})
-            releases[row["version"]]["files"].append(row["filename"])
+        releases = self.wiring.files.releases(project["normalized_name"])
         session, now = req.context.session, req.context.now
         no_store(resp)
         self.render(req, resp, "projects/releases.html", project=project,
-                    releases=list(reversed(releases.values())), failure=failure,
+                    releases=list(reversed(releases)), failure=failure,
                     status=failure.status if failure else falcon.HTTP_200,
                     status_message=None if failure else status_message(req),
                     sudo_open=session.sudo_until is not None and session.sudo_until > now)

@@ -20,14 +20,10 @@ class ReleasesResource(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
         project = find_project(self.wiring, name)
-        releases: dict[str, dict] = {}
-        for row in self.wiring.files.of_project(project["normalized_name"]):
-            release = releases.setdefault(row["version"], {
-                "version": row["version"], "yanked": row["yanked_reason"] is not None,
-                "yanked_reason": row["yanked_reason"], "files": []})
-            release["files"].append(row["filename"])
+        releases = [{**release, "yanked": release["yanked_reason"] is not None}
+                    for release in self.wiring.files.releases(project["normalized_name"])]
         resp.media = schemas.dump(schemas.ReleaseList, {"project": project["name"],
-                                                        "releases": list(releases.values())})
+                                                        "releases": releases})
 
 
 class YankResource(Resource):
