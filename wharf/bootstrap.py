@@ -8,8 +8,9 @@ from psycopg.conninfo import conninfo_to_dict
 
 from wharf.application import Wharf
 from wharf.application.uploads import UploadAuthority
+from wharf.domain.origin import mail_origin
 from wharf.files import file_store_for
-from wharf.mail import Renderer, transport_for
+from wharf.mail import Renderer, deliver_pending, transport_for
 from wharf.projections import (
     accounts,
     api_tokens,
@@ -81,6 +82,13 @@ class Wiring:
 
     def mail_transport(self):
         return transport_for(self.settings)
+
+    def deliver_mail(self, transport=None) -> int:
+        """Deliver the outbox's pending messages, each recorded in its account's history."""
+        return deliver_pending(self.outbox, self.renderer, transport or self.mail_transport(),
+                               self.clock(),
+                               lambda message: self.app.record_delivery(
+                                   mail_origin(self.clock()), message))
 
     def checkpoint(self, size: int | None = None) -> tuple[checkpoints.Checkpoint, str]:
         """The log's checkpoint (now, or at an earlier size), and it as a signed note."""

@@ -8,6 +8,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
@@ -256,8 +257,10 @@ def transport_for(settings: Settings):
     return Smtp(settings.smtp_url) if settings.smtp_url else EmlDirectory(settings.outbox_dir)
 
 
-def deliver_pending(outbox: Outbox, renderer: Renderer, transport, now: datetime) -> int:
-    """Send what is waiting: send first, then mark, so a crash can only repeat, never lose.
+def deliver_pending(outbox: Outbox, renderer: Renderer, transport, now: datetime,
+                    recorded: Callable[[dict], None]) -> int:
+    """Send what is waiting: send first, then mark, so a crash can only repeat, never lose;
+    then `recorded` (the history's `account:email:sent`), once, by the deliverer that marked it.
 
     A message the transport cannot take stays pending and is tried again on the next pass.
     """
@@ -270,5 +273,7 @@ def deliver_pending(outbox: Outbox, renderer: Renderer, transport, now: datetime
         except (OSError, smtplib.SMTPException) as error:
             log.warning("could not deliver message %s: %s", message["id"], type(error).__name__)
             continue
-        sent += outbox.mark_sent(message["id"], now)
+        if outbox.mark_sent(message["id"], now):
+            recorded(message)
+            sent += 1
     return sent

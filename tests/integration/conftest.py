@@ -7,7 +7,6 @@ import falcon.testing
 import pytest
 
 from wharf.http.app import create_app
-from wharf.mail import deliver_pending
 
 PASSWORD = "correct horse battery staple"
 
@@ -52,8 +51,7 @@ class Api:
 
     def mail(self) -> list:
         """Deliver the outbox, then read every .eml file written so far."""
-        deliver_pending(self.wiring.outbox, self.wiring.renderer, self.wiring.mail_transport(),
-                        self.wiring.clock())
+        self.wiring.deliver_mail()
         directory = self.wiring.settings.outbox_dir
         return [message_from_bytes(path.read_bytes(), policy=default_policy)
                 for path in sorted(directory.glob("*.eml"))] if directory.exists() else []

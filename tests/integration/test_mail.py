@@ -9,7 +9,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
-from wharf.mail import deliver_pending, transport_for
+from wharf.mail import transport_for
 
 
 class Inbox(Message):
@@ -38,8 +38,8 @@ def test_messages_are_sent_over_smtp_once(api, smtp_server):
     api.register("alice")
     transport = transport_for(replace(api.wiring.settings, smtp_url=url))
 
-    first = deliver_pending(api.wiring.outbox, api.wiring.renderer, transport, api.wiring.clock())
-    again = deliver_pending(api.wiring.outbox, api.wiring.renderer, transport, api.wiring.clock())
+    first = api.wiring.deliver_mail(transport)
+    again = api.wiring.deliver_mail(transport)
 
     assert (first, again) == (1, 0)
     assert [m["To"] for m in inbox.messages] == ["alice@example.com"]
@@ -58,13 +58,11 @@ def test_an_unreachable_mail_server_leaves_messages_pending_until_it_returns(api
     api.register("alice")
     settings = api.wiring.settings
 
-    down = deliver_pending(api.wiring.outbox, api.wiring.renderer,
-                           transport_for(replace(settings, smtp_url=nowhere)), api.wiring.clock())
+    down = api.wiring.deliver_mail(transport_for(replace(settings, smtp_url=nowhere)))
     assert down == 0
     assert len(api.wiring.outbox.pending()) == 1
 
-    back = deliver_pending(api.wiring.outbox, api.wiring.renderer,
-                           transport_for(replace(settings, smtp_url=url)), api.wiring.clock())
+    back = api.wiring.deliver_mail(transport_for(replace(settings, smtp_url=url)))
     assert back == 1
     assert [m["To"] for m in inbox.messages] == ["alice@example.com"]
 
@@ -95,3 +93,22 @@ def test_a_message_rendered_again_keeps_its_date_and_id(api, clock):
 
     assert first["Date"] == again["Date"] and first["Message-ID"] == again["Message-ID"]
     assert parsedate_to_datetime(first["Date"]) == written
+
+
+def test_every_delivered_message_is_recorded_once_with_its_template_and_recipient(api):
+    session = api.user("alice")
+    api.call("POST", "/api/account/emails", session, json={"email": "alice@work.example"})
+
+    delivered = api.mail()
+    api.mail()  # nothing more to deliver, nothing more recorded
+
+    history = api.call("GET", "/api/account/events", session,
+                       params={"name": "account:email:sent"}).json["events"]
+    recorded = sorted((e["details"]["template"], e["details"]["recipient"]) for e in history
+                      if "template" in e["details"])
+    assert recorded == [("email-added", "alice@example.com"),
+                        ("verify-email", "alice@example.com"),
+                        ("verify-email", "alice@work.example")]
+    links = [m.get_content().split("token=")[1].split()[0] for m in delivered
+             if "token=" in m.get_content()]
+    assert links and not [link for link in links if link in str(history)]

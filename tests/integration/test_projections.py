@@ -13,7 +13,8 @@ def snapshot_views(wiring) -> dict:
         for view in VIEWS:
             for table in view.tables:
                 rows = cur.execute(f"SELECT * FROM {table}").fetchall()
-                tables[table] = sorted(tuple(sorted(r.items())) for r in rows)
+                # repr: an actor may be None (the CLI, the mail deliverer) beside an id
+                tables[table] = sorted((tuple(sorted(r.items())) for r in rows), key=repr)
     return tables
 
 

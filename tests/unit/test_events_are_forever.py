@@ -11,7 +11,8 @@ at a made-up name logged once a window; ...-12-trusted-publishing.json: a truste
 added, its run's token minted, used for an upload and burned, the publisher removed;
 ...-12-admin.json: an account frozen, refused a log-in and unfrozen, a switch turned on and
 off, admin rights granted (emailed) and revoked); ...-12-recovery.json: a recovery case opened,
-cancelled by the holder, opened again and completed (second factors cleared).
+cancelled by the holder, opened again and completed (second factors cleared), and the email
+it caused delivered (each delivery recorded).
 NOTE: never regenerate one; add a new fixture when new events land.
 """
 

@@ -24,6 +24,14 @@ from wharf.security.tokens import new_nonce
 
 class AccountCommands(Commands):
     @retrying
+    def record_delivery(self, origin: Origin, message: dict) -> None:
+        """An outbox message was delivered: its template and recipient go in the history."""
+        account = self._account(UUID(message["account_id"]))
+        account.record_delivery(origin, message["id"], message["template"],
+                                message["recipient"])
+        self._save(account)
+
+    @retrying
     def register(self, origin: Origin, username: str, password: str, email: str) -> UUID:
         self.switches.check(REGISTRATIONS_OFF)
         key = username_key(username)

@@ -8,7 +8,6 @@ import threading
 
 from wharf.bootstrap import VIEWS, utc_now
 from wharf.domain.origin import cli_origin
-from wharf.mail import deliver_pending
 
 log = logging.getLogger("wharf.projections")
 PROJECTIONS_LEASE = "wharf:projections"
@@ -115,4 +114,4 @@ def _run_forever(wiring, args) -> None:
 
 def _pass(wiring) -> None:
     wiring.projector.catch_up()
-    deliver_pending(wiring.outbox, wiring.renderer, wiring.mail_transport(), wiring.clock())
+    wiring.deliver_mail()

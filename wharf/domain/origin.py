@@ -23,3 +23,8 @@ class Origin:
 
 def cli_origin(at: datetime) -> Origin:
     return Origin(actor_id=None, ip="", user_agent="wharf-cli", at=at)
+
+
+def mail_origin(at: datetime) -> Origin:
+    """The mail deliverer (the projection process), recording what it delivered."""
+    return Origin(actor_id=None, ip="", user_agent="wharf-mail", at=at)

@@ -36,7 +36,8 @@ NAMES = {
     "account:recovery:cancel": "the holder cancelled a recovery case",
     "account:recovery:complete": "a recovery case completed: password disabled, a reset link sent",
     "account:email:add": "an email address was added",
-    "account:email:sent": "a verification link was emailed",
+    "account:email:sent": "an email was sent: a verification link, or any message delivered"
+                          " (its template and recipient)",
     "account:email:verified": "an email address was verified",
     "account:email:primary:change": "another address became the primary one",
     "account:email:remove": "an email address was removed",
@@ -135,6 +136,8 @@ for event_class, describe in {
     Account.AdminRevoked: _account("account:admin:revoke"),
     Account.Frozen: _account("account:freeze", reason=_field("reason")),
     Account.Unfrozen: _account("account:unfreeze", reason=_field("reason")),
+    Account.EmailDelivered: _account("account:email:sent", template=_field("template"),
+                                     recipient=_field("recipient")),
     Account.RecoveryCaseOpened: _account("account:recovery:open", reason=_field("reason"),
                                          ticket=_field("ticket"),
                                          completes_at=lambda e: stamp(e.completes_at)),

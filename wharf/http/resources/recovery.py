@@ -4,7 +4,6 @@ cancels it, logged in or with the emailed link."""
 import falcon
 from marshmallow import Schema, fields
 
-from wharf.domain.errors import NotFound
 from wharf.domain.recovery import REASON, TICKET
 from wharf.http import schemas
 from wharf.http.auth import origin_of
@@ -19,8 +18,9 @@ class NewRecoveryCase(Schema):
 
 
 class RecoveryCase(Schema):
-    opened_at = fields.DateTime()
-    completes_at = fields.DateTime(metadata={"description": "when, unless cancelled, the second"
+    open = fields.Boolean()
+    opened_at = fields.DateTime(allow_none=True)
+    completes_at = fields.DateTime(allow_none=True, metadata={"description": "when, unless cancelled, the second"
                                              " factors go and a reset link is sent"})
 
 
@@ -37,23 +37,24 @@ class OpenRecoveryCaseResource(Resource):
         account = self.app.open_recovery_case(origin, path_username(username), data["reason"],
                                               data["ticket"])
         resp.status = falcon.HTTP_201
-        resp.media = schemas.dump(RecoveryCase, account.open_recovery_case)
+        case = account.open_recovery_case
+        resp.media = schemas.dump(RecoveryCase, {"open": True, "opened_at": case["opened_at"],
+                                                 "completes_at": case["completes_at"]})
 
 
 class OwnRecoveryCaseResource(Resource):
     endpoints = {
-        "GET": Endpoint(SESSION, "The open recovery case of your account, if any", 200, None,
-                        RecoveryCase, (401, 404)),
+        "GET": Endpoint(SESSION, "The open recovery case of your account, if any (`open`"
+                        " false: none)", 200, None, RecoveryCase, (401,)),
         "DELETE": Endpoint(SESSION, "Cancel the open recovery case of your account", 204,
                            errors=(401, 403, 409)),
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         case = self.wiring.recovery_cases.of(req.context.session.account_id)
-        if case is None:
-            raise NotFound("no recovery case is open for your account")
         resp.set_header("Cache-Control", "no-store")
-        resp.media = schemas.dump(RecoveryCase, case)
+        resp.media = schemas.dump(RecoveryCase, {"open": True, **case} if case else {
+            "open": False, "opened_at": None, "completes_at": None})
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response) -> None:
         self.app.cancel_own_recovery_case(origin_of(req))
