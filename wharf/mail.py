@@ -43,6 +43,9 @@ SUBJECTS = {
     "role-removed": "A role on a project was removed",
     "publisher-added": "A trusted publisher was added to a project of yours",
     "publisher-removed": "A trusted publisher was removed from a project of yours",
+    "pending-publisher-added": "A pending trusted publisher was registered by your account",
+    "pending-publisher-removed": "A pending trusted publisher of yours was removed",
+    "pending-publisher-used": "Your pending trusted publisher created a project",
     "account-frozen": "Your account was frozen by the administrators",
     "account-unfrozen": "Your account was unfrozen by the administrators",
     "admin-granted": "Your account was made an administrator",
@@ -67,6 +70,14 @@ TEMPLATES = {
     "api-token-leaked": "Your API token described \"{description}\" was found in public at\n\n"
                         "  {url}\n\nso it was revoked: it no longer works. Create a new one"
                         " and keep it secret (for example in your CI's secret store).\n",
+    "pending-publisher-added": "The pending trusted publisher {publisher} was registered for the"
+                               " new project name {project} from {ip}: until {expires_at}, its"
+                               " first run creates {project} with you as Owner.\n",
+    "pending-publisher-removed": "The pending trusted publisher {publisher} for the project name"
+                                 " {project} was removed from {ip}.\n",
+    "pending-publisher-used": "A run of {publisher} (from {ip}) created the project {project}"
+                              " with you as Owner; it is now that project's trusted"
+                              " publisher.\n",
     "admin-granted": "Your account was made an administrator of the site.\n",
     "admin-revoked": "Your account is no longer an administrator of the site.\n",
     "possible-clone": "A log-in from {ip} with your security key {label} was refused: the key's"

@@ -114,6 +114,9 @@ EXPECTED = {
     ("GET", "/api/account/tokens"): SIGNED_IN,
     ("POST", "/api/account/tokens"): SIGNED_IN_SUDO,
     ("DELETE", "/api/account/tokens/{token_id}"): ALICES_SUDO,
+    ("GET", "/api/account/pending-publishers"): SIGNED_IN,
+    ("POST", "/api/account/pending-publishers"): SIGNED_IN_SUDO,
+    ("DELETE", "/api/account/pending-publishers/{pending_id}"): SIGNED_IN_SUDO,
     ("DELETE", "/api/token"): tokens("tok_else", "tok_proj", "tok_all"),
     ("GET", "/api/account/sessions"): SIGNED_IN,
     ("DELETE", "/api/account/sessions/{session_id}"): ALICES,
@@ -221,6 +224,9 @@ BODIES = {
     ("POST", "/api/projects/{name}/publishers"): {
         "repository_owner": "o", "repository_owner_id": "1", "repository": "r",
         "workflow": "w.yml", "issuer": "https://untrusted.example"},
+    ("POST", "/api/account/pending-publishers"): {
+        "project_name": "matrix-new", "repository_owner": "o", "repository_owner_id": "1",
+        "repository": "r", "workflow": "w.yml", "issuer": "https://untrusted.example"},
     # The admin, let through, freezes no one and turns nothing (an empty reason is a 400).
     ("POST", "/api/admin/accounts/{username}/freeze"): {"reason": ""},
     ("POST", "/api/admin/accounts/{username}/unfreeze"): {"reason": ""},
@@ -277,6 +283,7 @@ def cast(api, clock) -> tuple[dict, dict]:
     values = {"email": "alice@example.com", "name": "sampleproject", "project": "sampleproject",
               "action": "yank", "switch": "read-only",
               "username": "alice", "token_id": minted["tok_all"]["id"], "key_id": keys["alice"],
+              "pending_id": "00000000-0000-4000-8000-000000000000",  # nobody's: a 404
               # nosudo's own session: ending it leaves the Owner's, who comes next
               "session_id": callers["nosudo"].session_id}
     return callers, values, people

@@ -60,6 +60,10 @@ NAMES = {
     "account:api_token:added": "an API token was made",
     "account:api_token:removed": "an API token was revoked",
     "account:api_token:removed_leak": "an API token found in public was revoked",
+    "account:oidc:pending-publisher-added": "a trusted publisher was registered for a project"
+                                            " name nobody holds yet (its first run creates it)",
+    "account:oidc:pending-publisher-removed": "a pending trusted publisher was removed",
+    "account:oidc:pending-publisher-used": "a pending trusted publisher's run created its project",
     "project:create": "a project was created",
     "project:role:add": "someone was given a role",
     "project:role:change": "someone's role changed",
@@ -125,12 +129,27 @@ def _field(name: str):
     return lambda event: getattr(event, name)
 
 
+def _id(name: str):
+    return lambda event: str(getattr(event, name))
+
+
 for event_class, describe in {
     Account.Registered: _account("account:create", username=_field("username")),
     Account.AdminGranted: _account("account:admin:grant"),
     Account.AdminRevoked: _account("account:admin:revoke"),
     Account.Frozen: _account("account:freeze", reason=_field("reason")),
     Account.Unfrozen: _account("account:unfreeze", reason=_field("reason")),
+    Account.PendingPublisherAdded: _account(
+        "account:oidc:pending-publisher-added", pending_id=_id("pending_id"),
+        project_name=_field("project_name"), publisher=_field("publisher"),
+        expires_at=lambda event: stamp(event.expires_at)),
+    Account.PendingPublisherRemoved: _account(
+        "account:oidc:pending-publisher-removed", pending_id=_id("pending_id"),
+        project_name=_field("project_name"), publisher=_field("publisher")),
+    Account.PendingPublisherUsed: _account(
+        "account:oidc:pending-publisher-used", pending_id=_id("pending_id"),
+        project_name=_field("project_name"), project_id=_id("project_id"),
+        publisher_id=_id("publisher_id"), publisher=_field("publisher")),
     Account.EmailAdded: _account("account:email:add", email=_field("email"),
                                  primary=_field("primary")),
     Account.EmailVerificationSent: _account("account:email:sent", email=_field("email"),

@@ -163,6 +163,28 @@ def _(event: ApiToken.Revoked, cur) -> None:
            account_id=token["account_id"])
 
 
+@process.register
+def _(event: Account.PendingPublisherAdded, cur) -> None:
+    _queue(cur, event, "pending-publisher-added",
+           params={"project": event.project_name, "ip": event.ip,
+                   "publisher": describe_publisher(event.publisher),
+                   "expires_at": stamp(event.expires_at)})
+
+
+@process.register
+def _(event: Account.PendingPublisherRemoved, cur) -> None:
+    _queue(cur, event, "pending-publisher-removed",
+           params={"project": event.project_name, "ip": event.ip,
+                   "publisher": describe_publisher(event.publisher)})
+
+
+@process.register
+def _(event: Account.PendingPublisherUsed, cur) -> None:
+    _queue(cur, event, "pending-publisher-used",
+           params={"project": event.project_name, "ip": event.ip,
+                   "publisher": describe_publisher(event.publisher)})
+
+
 def _to_owners_and_member(template: str):
     """A role given, changed or removed: to the person and to every Owner of the project."""
     def queue(event, cur) -> None:
