@@ -1,7 +1,8 @@
 """The tests' own OpenID Connect issuer, GitHub-Actions-like: RSA keys it can rotate, a discovery
 document, a JWKS, identity tokens with a run's claims; and, run as a program, all of that
 served over HTTPS with the ID-token request endpoint a workflow's clients call
-(`$ACTIONS_ID_TOKEN_REQUEST_URL&audience=...` with `Authorization: bearer $REQUEST_TOKEN`).
+(`$ACTIONS_ID_TOKEN_REQUEST_URL&audience=...` with `Authorization: bearer $REQUEST_TOKEN`),
+whose query may also override the claims given (`&repository=...`: another workflow's run).
 
     python -m tests.oidc_issuer PORT CERTFILE KEYFILE REQUEST_TOKEN CLAIMS_JSON
 """
@@ -103,20 +104,22 @@ def serve(port: int, certfile: str, keyfile: str, request_token: str, claims: di
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             url = urlsplit(self.path)
             if url.path == "/token":
-                return self._token(parse_qs(url.query).get("audience", [""])[0])
+                query = {name: values[0] for name, values in parse_qs(url.query).items()}
+                return self._token(query.pop("audience", ""), query)
             try:
                 self._answer(200, issuer.fetch(f"{issuer.url}{url.path}"))
             except KeyError:
                 self._answer(404, {"message": "not found"})
 
-        def _token(self, audience: str) -> None:
+        def _token(self, audience: str, query: dict) -> None:
             scheme, _, presented = self.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(presented.encode(),
                                                                      request_token.encode()):
                 return self._answer(401, {"message": "bad request token"})
             now = datetime.now().astimezone()
+            run = {**claims, **{name: value for name, value in query.items() if name in claims}}
             self._answer(200, {"value": issuer.sign(github_claims(issuer.url, audience, now,
-                                                                  **claims))})
+                                                                  **run))})
 
         def _answer(self, status: int, body: dict) -> None:
             raw = json.dumps(body).encode()

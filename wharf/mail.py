@@ -43,6 +43,9 @@ SUBJECTS = {
     "role-removed": "A role on a project was removed",
     "publisher-added": "A trusted publisher was added to a project of yours",
     "publisher-removed": "A trusted publisher was removed from a project of yours",
+    "trusted-publishing-only-on": "A project of yours now takes trusted publishers' uploads only",
+    "trusted-publishing-only-off": "A project of yours takes API-token uploads again",
+    "unusual-publisher": "A release of a project of yours came an unusual way",
     "pending-publisher-added": "A pending trusted publisher was registered by your account",
     "pending-publisher-removed": "A pending trusted publisher of yours was removed",
     "pending-publisher-used": "Your pending trusted publisher created a project",
@@ -106,6 +109,16 @@ PROJECT_NOTICES.update({
                        " runs can now upload to {project} with no other credential.\n",
     "publisher-removed": "The trusted publisher {publisher} was removed from {project} from"
                          " {ip}: its runs can no longer upload to {project}.\n",
+    "trusted-publishing-only-on": "Trusted publishing only was turned on for {project} from {ip}:"
+                                  " API tokens can no longer upload to it, only its trusted"
+                                  " publishers' runs.\n",
+    "trusted-publishing-only-off": "Trusted publishing only was turned off for {project} from"
+                                   " {ip}: API tokens of its Owners and Maintainers can upload"
+                                   " to it again.\n",
+    "unusual-publisher": "Release {version} of {project} was uploaded by {came} from {ip}, while"
+                         " its recent releases came through its trusted publishers' runs. If"
+                         " that was meant, nothing is to be done; if not, yank the release,"
+                         " revoke the token or remove the publisher that made it.\n",
 })
 # From the administrators: no "if this was not you", they are the ones to contact.
 FROM_ADMINS = {

@@ -142,6 +142,7 @@ EXPECTED = {
     ("GET", "/api/projects/{name}/publishers"): session(("owner",)),
     ("POST", "/api/projects/{name}/publishers"): ONLY_OWNER_SUDO,
     ("DELETE", "/api/projects/{name}/publishers/{publisher_id}"): ONLY_OWNER_SUDO,
+    ("POST", "/api/projects/{name}/trusted-publishing-only"): ONLY_OWNER_SUDO,
     ("GET", "/_/oidc/audience"): ANYONE,
     ("POST", "/_/oidc/mint-token"): dict.fromkeys(KINDS, 422),  # no identity token: refused
     ("POST", "/_/oidc/burn-token"): dict.fromkeys(KINDS, 422),  # no token in the body
@@ -224,6 +225,8 @@ BODIES = {
     ("POST", "/api/projects/{name}/publishers"): {
         "repository_owner": "o", "repository_owner_id": "1", "repository": "r",
         "workflow": "w.yml", "issuer": "https://untrusted.example"},
+    # Already off: the Owner, let through, changes nothing (409).
+    ("POST", "/api/projects/{name}/trusted-publishing-only"): {"enabled": False},
     ("POST", "/api/account/pending-publishers"): {
         "project_name": "matrix-new", "repository_owner": "o", "repository_owner_id": "1",
         "repository": "r", "workflow": "w.yml", "issuer": "https://untrusted.example"},

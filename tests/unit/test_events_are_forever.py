@@ -10,8 +10,11 @@ out-of-sync answer, a token scoped on its project, an address claimed away;
 at a made-up name logged once a window; ...-12-trusted-publishing.json: a trusted publisher
 added, its run's token minted, used for an upload and burned, the publisher removed;
 ...-12-admin.json: an account frozen, refused a log-in and unfrozen, a switch turned on and
-off, admin rights granted (emailed) and revoked; ...-12-pending-publishers.json: two pending
-publishers registered, one removed, the other used by a run that created its project).
+off, admin rights granted (emailed) and revoked; ...-12-trusted-publishing_pending.json,
+named to load after ...-12-trusted-publishing.json, whose account it goes on with: two pending
+publishers registered, one removed, the other used by a run that created its project;
+...-12-trusted-publishing_rules.json: trusted publishing only turned on and off, a token
+release after trusted publishers' ones noticed as unusual).
 NOTE: never regenerate one; add a new fixture when new events land.
 """
 

@@ -62,6 +62,14 @@ class TrustedPublishingCommands(ProjectCommands):
         self._save(project)
 
     @retrying
+    def require_trusted_publishing(self, origin: Origin, project_name: str,
+                                   enabled: bool) -> None:
+        """Turn "trusted publishing only" on (API-token uploads refused) or off."""
+        project = self._owned(origin, project_name, MANAGE_PUBLISHERS)
+        project.require_trusted_publishing(origin, enabled)
+        self._save(project)
+
+    @retrying
     def add_pending_publisher(self, origin: Origin, project_name: str,
                               publisher: GitHubPublisher) -> UUID:
         """For a name nobody holds (a project's Owners add its publishers themselves)."""

@@ -109,6 +109,8 @@ ROUTES = [
     ("/api/projects/{name}/files/{filename}/remove", releases.FileRemovalResource),
     ("/api/projects/{name}/publishers", trusted_publishing.PublishersResource),
     ("/api/projects/{name}/publishers/{publisher_id}", trusted_publishing.PublisherResource),
+    ("/api/projects/{name}/trusted-publishing-only",
+     trusted_publishing.TrustedPublishingOnlyResource),
     ("/_/oidc/audience", trusted_publishing.AudienceResource),
     ("/_/oidc/mint-token", trusted_publishing.MintTokenResource),
     ("/_/oidc/burn-token", trusted_publishing.BurnTokenResource),

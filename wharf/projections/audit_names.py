@@ -81,6 +81,11 @@ NAMES = {
     "project:oidc:publisher-removed": "an Owner removed a trusted publisher",
     "project:oidc:token-minted": "a trusted publisher's run got a 15-minute upload token",
     "project:oidc:token-burned": "a trusted publisher's upload token was thrown away",
+    "project:oidc:trusted-publishing-only:on": "an Owner turned trusted publishing only on"
+                                               " (API-token uploads refused)",
+    "project:oidc:trusted-publishing-only:off": "an Owner turned trusted publishing only off",
+    "project:release:unusual_publisher": "a release came another way than the recent ones"
+                                         " (a token, or another trusted publisher)",
     "log:event:quarantine": "an operator quarantined an event the views could not apply",
     "site:switch:on": "an administrator turned a switch on (read-only, uploads off, ...)",
     "site:switch:off": "an administrator turned a switch off",
@@ -357,6 +362,19 @@ def _publisher(name: str):
 
 entries.register(Project.PublisherAdded, _publisher("project:oidc:publisher-added"))
 entries.register(Project.PublisherRemoved, _publisher("project:oidc:publisher-removed"))
+
+
+@entries.register
+def _(event: Project.TrustedPublishingOnlyChanged, cur) -> list[Entry]:
+    name = f"project:oidc:trusted-publishing-only:{'on' if event.enabled else 'off'}"
+    return [Entry(name, event.actor_id, event.originator_id)]
+
+
+@entries.register
+def _(event: Project.UnusualPublisherNoticed, cur) -> list[Entry]:
+    return [Entry("project:release:unusual_publisher", event.actor_id, event.originator_id,
+                  details={"version": event.version, "usual_publisher_ids": event.usual,
+                           **_run(event.publisher)}, token_id=event.token_id)]
 
 
 @entries.register

@@ -236,6 +236,22 @@ process.register(Project.PublisherAdded, _to_owners("publisher-added"))
 process.register(Project.PublisherRemoved, _to_owners("publisher-removed"))
 
 
+@process.register
+def _(event: Project.TrustedPublishingOnlyChanged, cur) -> None:
+    _to_project_people(cur, event, "trusted-publishing-only-on" if event.enabled
+                       else "trusted-publishing-only-off", event.owners)
+
+
+@process.register
+def _(event: Project.UnusualPublisherNoticed, cur) -> None:
+    publisher = event.publisher
+    came = "an API token" if publisher is None else (
+        f"a trusted publisher's run ({publisher['run'].get('workflow_ref', '?')},"
+        f" run {publisher['run'].get('run_id', '?')})")
+    _to_project_people(cur, event, "unusual-publisher", event.owners, version=event.version,
+                       came=came)
+
+
 def _to_owner(cur, event, template: str, **params) -> None:
     """A message about a TwoFactor aggregate's change, to the account that owns it."""
     _queue(cur, event, template, params=params, account_id=account_of(cur, event.originator_id))

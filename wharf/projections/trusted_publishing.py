@@ -26,6 +26,8 @@ SCHEMA = [
     " id TEXT PRIMARY KEY, account_id TEXT NOT NULL, project_name TEXT NOT NULL,"
     " issuer TEXT NOT NULL, repository TEXT NOT NULL, publisher TEXT NOT NULL,"
     " added_at TEXT NOT NULL, expires_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS trusted_publishing_only ("
+    " project_id TEXT PRIMARY KEY, since TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS pending_publishers_account ON pending_publishers (account_id)",
     "CREATE INDEX IF NOT EXISTS pending_publishers_repository"
     " ON pending_publishers (issuer, repository)",
@@ -72,6 +74,15 @@ def _(event, cur) -> None:
 
 
 @process.register
+def _(event: Project.TrustedPublishingOnlyChanged, cur) -> None:
+    cur.execute("DELETE FROM trusted_publishing_only WHERE project_id = ?",
+                (str(event.originator_id),))
+    if event.enabled:
+        cur.execute("INSERT INTO trusted_publishing_only (project_id, since) VALUES (?, ?)",
+                    (str(event.originator_id), stamp(event.timestamp)))
+
+
+@process.register
 def _(event: PublisherToken.Minted, cur) -> None:
     cur.execute("INSERT INTO publisher_tokens (id, project_id, publisher_id, key_id, run,"
                 " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -87,7 +98,8 @@ def _(event: PublisherToken.Burned, cur) -> None:
 
 
 VIEW = View("trusted_publishing", SCHEMA,
-            ["trusted_publishers", "publisher_tokens", "pending_publishers"], process)
+            ["trusted_publishers", "publisher_tokens", "pending_publishers",
+             "trusted_publishing_only"], process)
 
 
 class TrustedPublishing:
@@ -99,6 +111,13 @@ class TrustedPublishing:
                               " WHERE project_id = ? ORDER BY added_at, id", (str(project_id),))
         return [{"id": row["id"], **json.loads(row["publisher"]), "added_at": row["added_at"]}
                 for row in rows]
+
+    def only_since(self, project_id) -> str | None:
+        """Since when the project takes uploads from its trusted publishers only (None: it
+        takes API tokens too)."""
+        row = self._db.query_one("SELECT since FROM trusted_publishing_only WHERE project_id = ?",
+                                 (str(project_id),))
+        return row and row["since"]
 
     def for_repository(self, issuer: str, repository: str) -> list[dict]:
         """The publishers a run of this repository could be (its claims decide which)."""

@@ -72,6 +72,11 @@ class PublisherView(NewPublisher):
 class PublisherList(Schema):
     project = fields.String()
     publishers = fields.List(fields.Nested(PublisherView))
+    trusted_publishing_only_since = fields.String(allow_none=True)  # None: tokens upload too
+
+
+class TrustedPublishingOnly(Schema):
+    enabled = fields.Boolean(required=True, truthy={True}, falsy={False})  # JSON true or false
 
 
 def _token_of(req: falcon.Request, max_bytes: int) -> str:
@@ -142,9 +147,10 @@ class PublishersResource(Resource):
         owners = {r["account_id"] for r in project["roles"] if r["role"] == OWNER}
         if str(session.account_id) not in owners:
             raise Forbidden("only an Owner of this project can see its trusted publishers")
-        publishers = self.wiring.trusted_publishing.of_project(project["id"])
-        resp.media = schemas.dump(PublisherList, {"project": project["name"],
-                                                  "publishers": publishers})
+        view = self.wiring.trusted_publishing
+        resp.media = schemas.dump(PublisherList, {
+            "project": project["name"], "publishers": view.of_project(project["id"]),
+            "trusted_publishing_only_since": view.only_since(project["id"])})
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
         publisher = GitHubPublisher(**self.load(req, NewPublisher))
@@ -162,4 +168,18 @@ class PublisherResource(Resource):
     def on_delete(self, req: falcon.Request, resp: falcon.Response, name: str,
                   publisher_id: str) -> None:
         self.app.remove_publisher(origin_of(req), path_project_key(name), publisher_id)
+        resp.status = falcon.HTTP_204
+
+
+class TrustedPublishingOnlyResource(Resource):
+    endpoints = {
+        "POST": Endpoint(SESSION, "Turn trusted publishing only on (API-token uploads refused;"
+                         " a trusted publisher is needed first) or off (Owners only, sudo"
+                         " window); every Owner is emailed", 204, TrustedPublishingOnly,
+                         errors=CHANGE_ERRORS),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
+        enabled = self.load(req, TrustedPublishingOnly)["enabled"]
+        self.app.require_trusted_publishing(origin_of(req), path_project_key(name), enabled)
         resp.status = falcon.HTTP_204
