@@ -42,6 +42,21 @@ def github_claims(issuer: str, audience: str, now: datetime, **overrides) -> dic
     return {name: value for name, value in claims.items() if value is not None}
 
 
+def gitlab_claims(issuer: str, audience: str, now: datetime, **overrides) -> dict:
+    """A pipeline of group/sub/sampleproject's .gitlab-ci.yml, in GitLab's claim names."""
+    at, host = int(now.timestamp()), urlsplit(issuer).netloc
+    claims = {"iss": issuer, "aud": audience, "iat": at, "nbf": at, "exp": at + 300,
+              "jti": str(uuid.uuid4()),
+              "sub": "project_path:group/sub/sampleproject:ref_type:tag:ref:v1.0",
+              "project_path": "group/sub/sampleproject", "namespace_path": "group/sub",
+              "ci_config_ref_uri": f"{host}/group/sub/sampleproject//ci/release.yml"
+                                   f"@refs/tags/v1.0",
+              "ref_path": "refs/tags/v1.0", "sha": "c" * 40, "pipeline_id": "777",
+              "job_id": "888", "environment": "pypi"}
+    claims.update(overrides)
+    return {name: value for name, value in claims.items() if value is not None}
+
+
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from wharf.domain.publishers import GITHUB
+from wharf.domain.publishers import GITHUB, GITLAB
 from wharf.domain.quotas import Quotas, Rate
 
 
@@ -46,7 +46,7 @@ class Settings:
     s3_secret_access_key: str | None = field(default=None, repr=False)
     files_gc_grace: timedelta = timedelta(hours=24)  # an unreferenced object's age before gc
     quotas: Quotas = Quotas()  # verification emails and new projects
-    oidc_issuers: tuple[str, ...] = (GITHUB,)  # trusted publishing's identity issuers
+    oidc_issuers: tuple[str, ...] = (GITHUB, GITLAB)  # trusted publishing's identity issuers
     oidc_audience: str = "wharf"  # what an identity token must be meant for
 
     @property
@@ -115,7 +115,7 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         s3_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY") or None,
         files_gc_grace=timedelta(hours=float(env.get("WHARF_FILES_GC_GRACE_HOURS", 24))),
         quotas=_quotas(env),
-        oidc_issuers=(GITHUB, *_issuers(env.get("WHARF_OIDC_ISSUERS", ""))),
+        oidc_issuers=(GITHUB, GITLAB, *_issuers(env.get("WHARF_OIDC_ISSUERS", ""))),
         oidc_audience=env.get("WHARF_OIDC_AUDIENCE", "wharf"),
     )
     key = env.get("WHARF_SECRET_KEY")
@@ -152,9 +152,10 @@ def _issuers(value: str) -> tuple[str, ...]:
         parts = urlsplit(issuer)
         if (parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment
                 or "@" in parts.netloc or issuer.endswith("/") or not issuer.isprintable()
-                or issuer == GITHUB or issuers.count(issuer) > 1):
+                or issuer in (GITHUB, GITLAB) or issuers.count(issuer) > 1):
             raise ValueError(f"WHARF_OIDC_ISSUERS: {issuer!r} is not an https issuer URL"
-                             f" (without a trailing slash, listed once, GitHub's already is)")
+                             f" (without a trailing slash, listed once; GitHub's and"
+                             f" GitLab.com's already are)")
     return issuers
 
 

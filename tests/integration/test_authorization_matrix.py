@@ -117,6 +117,7 @@ EXPECTED = {
     ("GET", "/api/account/pending-publishers"): SIGNED_IN,
     ("POST", "/api/account/pending-publishers"): SIGNED_IN_SUDO,
     ("DELETE", "/api/account/pending-publishers/{pending_id}"): SIGNED_IN_SUDO,
+    ("POST", "/api/account/pending-gitlab-publishers"): SIGNED_IN_SUDO,
     ("DELETE", "/api/token"): tokens("tok_else", "tok_proj", "tok_all"),
     ("GET", "/api/account/sessions"): SIGNED_IN,
     ("DELETE", "/api/account/sessions/{session_id}"): ALICES,
@@ -143,6 +144,7 @@ EXPECTED = {
     ("POST", "/api/projects/{name}/publishers"): ONLY_OWNER_SUDO,
     ("DELETE", "/api/projects/{name}/publishers/{publisher_id}"): ONLY_OWNER_SUDO,
     ("POST", "/api/projects/{name}/trusted-publishing-only"): ONLY_OWNER_SUDO,
+    ("POST", "/api/projects/{name}/gitlab-publishers"): ONLY_OWNER_SUDO,
     ("GET", "/_/oidc/audience"): ANYONE,
     ("POST", "/_/oidc/mint-token"): dict.fromkeys(KINDS, 422),  # no identity token: refused
     ("POST", "/_/oidc/burn-token"): dict.fromkeys(KINDS, 422),  # no token in the body
@@ -225,6 +227,12 @@ BODIES = {
     ("POST", "/api/projects/{name}/publishers"): {
         "repository_owner": "o", "repository_owner_id": "1", "repository": "r",
         "workflow": "w.yml", "issuer": "https://untrusted.example"},
+    ("POST", "/api/projects/{name}/gitlab-publishers"): {
+        "namespace": "g", "project": "p", "workflow_filepath": "ci.yml",
+        "issuer": "https://untrusted.example"},
+    ("POST", "/api/account/pending-gitlab-publishers"): {
+        "project_name": "matrix-new", "namespace": "g", "project": "p",
+        "workflow_filepath": "ci.yml", "issuer": "https://untrusted.example"},
     # Already off: the Owner, let through, changes nothing (409).
     ("POST", "/api/projects/{name}/trusted-publishing-only"): {"enabled": False},
     ("POST", "/api/account/pending-publishers"): {

@@ -19,7 +19,12 @@ from wharf.domain.errors import DomainError, NotFound, ProjectNameTaken
 from wharf.domain.names import project_key
 from wharf.domain.origin import Origin
 from wharf.domain.publisher_token import PublisherToken
-from wharf.domain.publishers import MANAGE_PUBLISHERS, GitHubPublisher
+from wharf.domain.publishers import (
+    MANAGE_PUBLISHERS,
+    GitHubPublisher,
+    GitLabPublisher,
+    publisher_of,
+)
 from wharf.domain.switches import NEW_PROJECTS_OFF
 from wharf.security import api_tokens
 from wharf.security.oidc import MalformedToken, OidcRefused
@@ -48,7 +53,7 @@ class PublisherTokenMinted:
 class TrustedPublishingCommands(ProjectCommands):
     @retrying
     def add_publisher(self, origin: Origin, project_name: str,
-                      publisher: GitHubPublisher) -> UUID:
+                      publisher: GitHubPublisher | GitLabPublisher) -> UUID:
         project = self._owned(origin, project_name, MANAGE_PUBLISHERS)
         publisher_id = uuid4()
         project.add_publisher(origin, publisher_id, publisher, self.oidc_issuers)
@@ -71,7 +76,7 @@ class TrustedPublishingCommands(ProjectCommands):
 
     @retrying
     def add_pending_publisher(self, origin: Origin, project_name: str,
-                              publisher: GitHubPublisher) -> UUID:
+                              publisher: GitHubPublisher | GitLabPublisher) -> UUID:
         """For a name nobody holds (a project's Owners add its publishers themselves)."""
         account = self._sensitive(origin)
         self.switches.check(NEW_PROJECTS_OFF)
@@ -140,7 +145,7 @@ class TrustedPublishingCommands(ProjectCommands):
             raise NoPublisher(f"the pending publisher cannot create"
                               f" {match['project_name']!r}: {error}") from None
         publisher_id = uuid4()
-        project.add_publisher(acting, publisher_id, GitHubPublisher(**match["publisher"]),
+        project.add_publisher(acting, publisher_id, publisher_of(match["publisher"]),
                               self.oidc_issuers)
         account.use_pending_publisher(acting, match["id"], project.id, publisher_id)
         match["id"], match["project_id"] = str(publisher_id), str(project.id)
@@ -148,7 +153,7 @@ class TrustedPublishingCommands(ProjectCommands):
 
     def _publisher_matching(self, claims: dict, origin: Origin) -> dict:
         """The one publisher, or pending publisher (it has an "account_id"), the run is."""
-        repository = claims.get("repository")
+        repository = claims.get("repository") or claims.get("project_path")  # GitHub, GitLab
         if not isinstance(repository, str) or not repository:
             raise NoPublisher("the token names no repository")
         candidates = [*self.trusted_publishing.for_repository(claims["iss"], repository),
@@ -156,7 +161,7 @@ class TrustedPublishingCommands(ProjectCommands):
                                                                      origin.at)]
         if not candidates:
             raise NoPublisher(f"no trusted publisher for repository {repository[:200]!r}")
-        reasons = {c["id"]: GitHubPublisher(**c["publisher"]).mismatch(claims)
+        reasons = {c["id"]: publisher_of(c["publisher"]).mismatch(claims)
                    for c in candidates}
         matches = [c for c in candidates if reasons[c["id"]] is None]
         if not matches:

@@ -11,7 +11,7 @@ from wharf.domain.base import WharfAggregate
 from wharf.domain.errors import Conflict, NotFound
 from wharf.domain.limits import DAY
 from wharf.domain.origin import Origin
-from wharf.domain.publishers import GitHubPublisher
+from wharf.domain.publishers import GitHubPublisher, GitLabPublisher, publisher_of
 
 PENDING_LIFETIME = timedelta(days=30)
 PENDING_PER_DAY = quotas.Rate(100, DAY)
@@ -25,7 +25,7 @@ class PendingPublishers:
         pending_id: UUID
         project_name: str  # as given; the project is created under it
         normalized_name: str
-        publisher: dict  # GitHubPublisher's fields
+        publisher: dict  # a GitHubPublisher's or GitLabPublisher's fields
         expires_at: datetime
 
         def apply(self, account) -> None:
@@ -70,14 +70,14 @@ class PendingPublishers:
         self.__dict__["_pending_registrations"] = times
 
     def add_pending_publisher(self, origin: Origin, pending_id: UUID, project_name: str,
-                              normalized_name: str, publisher: GitHubPublisher,
+                              normalized_name: str, publisher: GitHubPublisher | GitLabPublisher,
                               trusted_issuers: tuple[str, ...]) -> None:
         """The name's being free is the command's to check (a claim, outside this account)."""
         publisher.check(trusted_issuers)
         PENDING_PER_DAY.check(self.pending_registrations, origin.at,
                               "pending publishers registered by this account")
         if any(p["normalized_name"] == normalized_name and p["expires_at"] > origin.at
-               and GitHubPublisher(**p["publisher"]).key == publisher.key
+               and publisher_of(p["publisher"]).key == publisher.key
                for p in self.pending_publishers.values()):
             raise Conflict("you already registered that pending publisher for this name")
         self._record(self.PendingPublisherAdded, origin, pending_id=pending_id,

@@ -8,6 +8,7 @@ from functools import singledispatch
 from wharf.domain.account import Account
 from wharf.domain.project import Project
 from wharf.domain.publisher_token import PublisherToken
+from wharf.domain.publishers import publisher_of
 from wharf.projections.database import Database, stamp
 from wharf.projections.projector import View
 
@@ -35,7 +36,8 @@ SCHEMA = [
 
 
 def _repository(publisher: dict) -> str:
-    return f"{publisher['repository_owner']}/{publisher['repository']}".lower()
+    """What a run's claims name the publisher's repository by (GitLab: its project path)."""
+    return publisher_of(publisher).path
 
 
 @singledispatch

@@ -5,17 +5,25 @@ import falcon
 from marshmallow import Schema, fields
 
 from wharf.domain.names import MAX_PROJECT_NAME
-from wharf.domain.publishers import GitHubPublisher
+from wharf.domain.publishers import GitHubPublisher, GitLabPublisher
 from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import SESSION, Endpoint
 from wharf.http.resources import Resource
-from wharf.http.resources.trusted_publishing import NewPublisher, PublisherView
+from wharf.http.resources.trusted_publishing import (
+    NewGitLabPublisher,
+    NewPublisher,
+    PublisherView,
+)
 
 CHANGE_ERRORS = (400, 401, 403, 409, 429, 503)
 
 
 class NewPendingPublisher(NewPublisher):
+    project_name = schemas.required_text(MAX_PROJECT_NAME)
+
+
+class NewPendingGitLabPublisher(NewGitLabPublisher):
     project_name = schemas.required_text(MAX_PROJECT_NAME)
 
 
@@ -47,6 +55,22 @@ class PendingPublishersResource(Resource):
         project_name = given.pop("project_name")
         pending_id = self.app.add_pending_publisher(origin_of(req), project_name,
                                                     GitHubPublisher(**given))
+        resp.status = falcon.HTTP_201
+        resp.media = {"id": str(pending_id)}
+
+
+class PendingGitLabPublishersResource(Resource):
+    endpoints = {
+        "POST": Endpoint(SESSION, "Register a GitLab CI/CD publisher for a project name nobody"
+                         " holds yet, as for GitHub's", 201, NewPendingGitLabPublisher,
+                         schemas.Created, CHANGE_ERRORS),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        given = self.load(req, NewPendingGitLabPublisher)
+        project_name = given.pop("project_name")
+        pending_id = self.app.add_pending_publisher(origin_of(req), project_name,
+                                                    GitLabPublisher(**given))
         resp.status = falcon.HTTP_201
         resp.media = {"id": str(pending_id)}
 

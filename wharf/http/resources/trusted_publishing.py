@@ -7,7 +7,7 @@ import orjson
 from marshmallow import Schema, fields
 
 from wharf.domain.errors import Forbidden
-from wharf.domain.publishers import GITHUB, GitHubPublisher
+from wharf.domain.publishers import GITHUB, GITLAB, GitHubPublisher, GitLabPublisher
 from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.body import read_bounded
@@ -64,9 +64,22 @@ class NewPublisher(Schema):
     issuer = fields.String(load_default=GITHUB, validate=schemas.bounded(1, 500))
 
 
+class NewGitLabPublisher(Schema):
+    namespace = schemas.required_text(255 * 4)  # a group and its subgroups
+    project = schemas.required_text(255)
+    workflow_filepath = schemas.required_text(255)
+    environment = fields.String(load_default=None, allow_none=True,
+                                validate=schemas.bounded(1, 255))
+    issuer = fields.String(load_default=GITLAB, validate=schemas.bounded(1, 500))
+
+
 class PublisherView(NewPublisher):
+    """A GitHub publisher's fields, or a GitLab one's (namespace, project, workflow_filepath)."""
     id = fields.String()
     added_at = fields.String()
+    namespace = fields.String()
+    project = fields.String()
+    workflow_filepath = fields.String()
 
 
 class PublisherList(Schema):
@@ -154,6 +167,20 @@ class PublishersResource(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
         publisher = GitHubPublisher(**self.load(req, NewPublisher))
+        publisher_id = self.app.add_publisher(origin_of(req), path_project_key(name), publisher)
+        resp.status = falcon.HTTP_201
+        resp.media = {"id": str(publisher_id)}
+
+
+class GitLabPublishersResource(Resource):
+    endpoints = {
+        "POST": Endpoint(SESSION, "Add a GitLab CI/CD trusted publisher (Owners only, sudo"
+                         " window); every Owner is emailed", 201, NewGitLabPublisher,
+                         schemas.Created, CHANGE_ERRORS),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
+        publisher = GitLabPublisher(**self.load(req, NewGitLabPublisher))
         publisher_id = self.app.add_publisher(origin_of(req), path_project_key(name), publisher)
         resp.status = falcon.HTTP_201
         resp.media = {"id": str(publisher_id)}
