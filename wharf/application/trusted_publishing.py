@@ -101,13 +101,13 @@ class TrustedPublishingCommands(ProjectCommands):
     def mint_publisher_token(self, origin: Origin, claims: dict) -> PublisherTokenMinted:
         """`claims`: a verified identity token's (wharf.security.oidc)."""
         match = self._publisher_matching(claims, origin)
-        created = self._project_of_pending(origin, match) if "account_id" in match else ()
         jti = claims["jti"]
         if not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI:
             raise MalformedToken("the token's jti is not an identifier")
         key = f"{claims['iss']} {jti}"
         if self._find(claim_id(SPENT, key)) is not None:
             raise TokenReused("this identity token was already exchanged; each is used once")
+        created = self._project_of_pending(origin, match) if "account_id" in match else ()
         token_id = uuid4()
         spent = Claim.create(origin, SPENT, key, token_id)  # a second saver loses the race
         project = created[0] if created else self._find(UUID(match["project_id"]))
