@@ -79,6 +79,8 @@ def test_a_pipeline_that_is_not_the_publisher_is_refused(api, issuer, gitlab_own
                                                  " in the project, ending .yml or .yaml"),
     ({"workflow_filepath": "/ci/release.yml"}, "give workflow_filepath, the CI file's path"
                                                " in the project, ending .yml or .yaml"),
+    ({"workflow_filepath": "ci/./release.yml"}, "give workflow_filepath, the CI file's path"
+                                                " in the project, ending .yml or .yaml"),
     ({"issuer": "https://evil.example"}, "the issuer is not one this index trusts"),
 ])
 def test_a_gitlab_publisher_that_is_not_well_formed_is_refused(api, owner, change, detail):
@@ -87,8 +89,9 @@ def test_a_gitlab_publisher_that_is_not_well_formed_is_refused(api, owner, chang
     assert result.status_code == 400 and result.json["detail"] == detail
 
 
-def test_gitlab_com_is_the_default_issuer(api, owner):
+def test_gitlab_com_is_the_default_issuer_and_the_default_ci_file_is_taken(api, owner):
     given = {key: value for key, value in PUBLISHER.items() if key != "issuer"}
+    given["workflow_filepath"] = ".gitlab-ci.yml"
 
     assert api.call("POST", GITLAB_PUBLISHERS, owner, json=given).status_code == 201
     listed = api.call("GET", PUBLISHERS, owner).json["publishers"]

@@ -25,7 +25,7 @@ GITLAB = "https://gitlab.com"
 GITLAB_PATH = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}"  # a group's, a user's or a project's
 GITLAB_NAMESPACE = re.compile(rf"{GITLAB_PATH}(?:/{GITLAB_PATH})*")  # with its subgroups
 GITLAB_PROJECT = re.compile(GITLAB_PATH)
-CI_FILE = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]*/)*[A-Za-z0-9_][A-Za-z0-9_.-]*\.ya?ml")
+CI_FILE = re.compile(r"(?:[A-Za-z0-9_.][A-Za-z0-9_.-]*/)*[A-Za-z0-9_.][A-Za-z0-9_.-]*\.ya?ml")
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,8 @@ class GitLabPublisher:
                 (self.project, GITLAB_PROJECT, "project, a GitLab project's path"),
                 (self.workflow_filepath, CI_FILE, "workflow_filepath, the CI file's path in"
                                                   " the project, ending .yml or .yaml")):
-            if len(value) > 255 or not pattern.fullmatch(value) or "/../" in f"/{value}/":
+            if len(value) > 255 or not pattern.fullmatch(value) \
+                    or {".", ".."} & set(value.split("/")):
                 raise InvalidInput(f"give {what}")
         _check_environment(self.environment)
         return self
