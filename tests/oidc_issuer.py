@@ -1,7 +1,8 @@
 """The tests' own OpenID Connect issuer, GitHub-Actions-like: RSA keys it can rotate, a discovery
 document, a JWKS, identity tokens with a run's claims; and, run as a program, all of that
 served over HTTPS with the ID-token request endpoint a workflow's clients call
-(`$ACTIONS_ID_TOKEN_REQUEST_URL&audience=...` with `Authorization: bearer $REQUEST_TOKEN`).
+(`$ACTIONS_ID_TOKEN_REQUEST_URL&audience=...` with `Authorization: bearer $REQUEST_TOKEN`),
+whose query may also override the claims given (`&repository=...`: another workflow's run).
 
     python -m tests.oidc_issuer PORT CERTFILE KEYFILE REQUEST_TOKEN CLAIMS_JSON
 """
@@ -37,6 +38,21 @@ def github_claims(issuer: str, audience: str, now: datetime, **overrides) -> dic
                                   "@refs/tags/v1.0",
               "ref": "refs/tags/v1.0", "sha": "a" * 40, "run_id": "4242", "run_attempt": "1",
               "environment": "pypi", "event_name": "push"}
+    claims.update(overrides)
+    return {name: value for name, value in claims.items() if value is not None}
+
+
+def gitlab_claims(issuer: str, audience: str, now: datetime, **overrides) -> dict:
+    """A pipeline of group/sub/sampleproject's .gitlab-ci.yml, in GitLab's claim names."""
+    at, host = int(now.timestamp()), urlsplit(issuer).netloc
+    claims = {"iss": issuer, "aud": audience, "iat": at, "nbf": at, "exp": at + 300,
+              "jti": str(uuid.uuid4()),
+              "sub": "project_path:group/sub/sampleproject:ref_type:tag:ref:v1.0",
+              "project_path": "group/sub/sampleproject", "namespace_path": "group/sub",
+              "ci_config_ref_uri": f"{host}/group/sub/sampleproject//ci/release.yml"
+                                   f"@refs/tags/v1.0",
+              "ref_path": "refs/tags/v1.0", "sha": "c" * 40, "pipeline_id": "777",
+              "job_id": "888", "environment": "pypi"}
     claims.update(overrides)
     return {name: value for name, value in claims.items() if value is not None}
 
@@ -103,20 +119,22 @@ def serve(port: int, certfile: str, keyfile: str, request_token: str, claims: di
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             url = urlsplit(self.path)
             if url.path == "/token":
-                return self._token(parse_qs(url.query).get("audience", [""])[0])
+                query = {name: values[0] for name, values in parse_qs(url.query).items()}
+                return self._token(query.pop("audience", ""), query)
             try:
                 self._answer(200, issuer.fetch(f"{issuer.url}{url.path}"))
             except KeyError:
                 self._answer(404, {"message": "not found"})
 
-        def _token(self, audience: str) -> None:
+        def _token(self, audience: str, query: dict) -> None:
             scheme, _, presented = self.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(presented.encode(),
                                                                      request_token.encode()):
                 return self._answer(401, {"message": "bad request token"})
             now = datetime.now().astimezone()
+            run = {**claims, **{name: value for name, value in query.items() if name in claims}}
             self._answer(200, {"value": issuer.sign(github_claims(issuer.url, audience, now,
-                                                                  **claims))})
+                                                                  **run))})
 
         def _answer(self, status: int, body: dict) -> None:
             raw = json.dumps(body).encode()

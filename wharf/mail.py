@@ -44,6 +44,12 @@ SUBJECTS = {
     "role-removed": "A role on a project was removed",
     "publisher-added": "A trusted publisher was added to a project of yours",
     "publisher-removed": "A trusted publisher was removed from a project of yours",
+    "trusted-publishing-only-on": "A project of yours now takes trusted publishers' uploads only",
+    "trusted-publishing-only-off": "A project of yours takes API-token uploads again",
+    "unusual-publisher": "A release of a project of yours came an unusual way",
+    "pending-publisher-added": "A pending trusted publisher was registered by your account",
+    "pending-publisher-removed": "A pending trusted publisher of yours was removed",
+    "pending-publisher-used": "Your pending trusted publisher created a project",
     "account-frozen": "Your account was frozen by the administrators",
     "account-unfrozen": "Your account was unfrozen by the administrators",
     "admin-granted": "Your account was made an administrator",
@@ -71,6 +77,14 @@ TEMPLATES = {
     "api-token-leaked": "Your API token described \"{description}\" was found in public at\n\n"
                         "  {url}\n\nso it was revoked: it no longer works. Create a new one"
                         " and keep it secret (for example in your CI's secret store).\n",
+    "pending-publisher-added": "The pending trusted publisher {publisher} was registered for the"
+                               " new project name {project} from {ip}: until {expires_at}, its"
+                               " first run creates {project} with you as Owner.\n",
+    "pending-publisher-removed": "The pending trusted publisher {publisher} for the project name"
+                                 " {project} was removed from {ip}.\n",
+    "pending-publisher-used": "A run of {publisher} (from {ip}) created the project {project}"
+                              " with you as Owner; it is now that project's trusted"
+                              " publisher.\n",
     "admin-granted": "Your account was made an administrator of the site.\n",
     "admin-revoked": "Your account is no longer an administrator of the site.\n",
     "possible-clone": "A log-in from {ip} with your security key {label} was refused: the key's"
@@ -99,6 +113,16 @@ PROJECT_NOTICES.update({
                        " runs can now upload to {project} with no other credential.\n",
     "publisher-removed": "The trusted publisher {publisher} was removed from {project} from"
                          " {ip}: its runs can no longer upload to {project}.\n",
+    "trusted-publishing-only-on": "Trusted publishing only was turned on for {project} from {ip}:"
+                                  " API tokens can no longer upload to it, only its trusted"
+                                  " publishers' runs.\n",
+    "trusted-publishing-only-off": "Trusted publishing only was turned off for {project} from"
+                                   " {ip}: API tokens of its Owners and Maintainers can upload"
+                                   " to it again.\n",
+    "unusual-publisher": "Release {version} of {project} was uploaded by {came} from {ip}, while"
+                         " its recent releases came through its trusted publishers' runs. If"
+                         " that was meant, nothing is to be done; if not, yank the release,"
+                         " revoke the token or remove the publisher that made it.\n",
 })
 # From the administrators: no "if this was not you", they are the ones to contact.
 FROM_ADMINS = {

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from wharf.domain.publishers import GITHUB
+from wharf.domain.publishers import GITHUB, GITLAB
 from wharf.domain.quotas import Quotas, Rate
 
 
@@ -47,7 +47,7 @@ class Settings:
     files_gc_grace: timedelta = timedelta(hours=24)  # an unreferenced object's age before gc
     recovery_wait: timedelta = timedelta(days=7)  # a recovery case's wait before it completes
     quotas: Quotas = Quotas()  # verification emails and new projects
-    oidc_issuers: tuple[str, ...] = (GITHUB,)  # trusted publishing's identity issuers
+    oidc_issuers: tuple[str, ...] = (GITHUB, GITLAB)  # trusted publishing's identity issuers
     oidc_audience: str = "wharf"  # what an identity token must be meant for
 
     @property
@@ -117,7 +117,7 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         files_gc_grace=timedelta(hours=float(env.get("WHARF_FILES_GC_GRACE_HOURS", 24))),
         recovery_wait=timedelta(hours=float(env.get("WHARF_RECOVERY_WAIT_HOURS", 7 * 24))),
         quotas=_quotas(env),
-        oidc_issuers=(GITHUB, *_issuers(env.get("WHARF_OIDC_ISSUERS", ""))),
+        oidc_issuers=(GITHUB, GITLAB, *_issuers(env.get("WHARF_OIDC_ISSUERS", ""))),
         oidc_audience=env.get("WHARF_OIDC_AUDIENCE", "wharf"),
     )
     key = env.get("WHARF_SECRET_KEY")
@@ -154,9 +154,10 @@ def _issuers(value: str) -> tuple[str, ...]:
         parts = urlsplit(issuer)
         if (parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment
                 or "@" in parts.netloc or issuer.endswith("/") or not issuer.isprintable()
-                or issuer == GITHUB or issuers.count(issuer) > 1):
+                or issuer in (GITHUB, GITLAB) or issuers.count(issuer) > 1):
             raise ValueError(f"WHARF_OIDC_ISSUERS: {issuer!r} is not an https issuer URL"
-                             f" (without a trailing slash, listed once, GitHub's already is)")
+                             f" (without a trailing slash, listed once; GitHub's and"
+                             f" GitLab.com's already are)")
     return issuers
 
 

@@ -222,7 +222,9 @@ def _get(url: str, verify: str | bool) -> requests.Response:
     """GET trusting `verify` alone (requests lets REQUESTS_CA_BUNDLE override it)."""
     with requests.Session() as session:
         session.trust_env = verify is True
-        return session.get(url, timeout=2, verify=verify)
+        # Long enough for the workers to boot: over TLS, a handshake the client gave up on
+        # while they booted is logged by the worker (gevent) as an SSLEOFError traceback.
+        return session.get(url, timeout=10, verify=verify)
 
 
 def _wait_for(server: Server) -> None:

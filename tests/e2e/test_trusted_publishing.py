@@ -2,7 +2,8 @@
 own process, over TLS) plays GitHub Actions; Wharf runs in real gunicorn over TLS (a test CA
 from trustme, given to uv, pip and Wharf through SSL_CERT_FILE / --cert). `uv publish
 --trusted-publishing always` asks Wharf's audience, the issuer's ID token, exchanges it, uploads
-and burns the token; the burned token is refused afterwards and pip installs the file."""
+and burns the token; the burned token is refused afterwards and pip installs the file. The same
+through a pending publisher, whose first run creates the project."""
 
 import json
 import re
@@ -91,12 +92,13 @@ def tls_web(deployment, projections, tls) -> Api:
     return api
 
 
-def uv_trusted_publish(web: Api, issuer: str, tls: dict, files, cache) -> str:
+def uv_trusted_publish(web: Api, issuer: str, tls: dict, files, cache, run_of: str = "") -> str:
+    """`run_of`: the query that makes the issuer's run another repository's."""
     published = run([script("uv"), "publish", "--trusted-publishing", "always",
                      "--no-attestations", "--publish-url", f"{web.url}/legacy/",
                      "--cache-dir", cache, *files],
                     GITHUB_ACTIONS="true", SSL_CERT_FILE=str(tls["ca"]),
-                    ACTIONS_ID_TOKEN_REQUEST_URL=f"{issuer}/token?api-version=2.0",
+                    ACTIONS_ID_TOKEN_REQUEST_URL=f"{issuer}/token?api-version=2.0{run_of}",
                     ACTIONS_ID_TOKEN_REQUEST_TOKEN=REQUEST_TOKEN)
     assert published.returncode == 0, published.output
     return published.output
@@ -145,3 +147,25 @@ def test_a_second_exchange_of_the_same_identity_token_is_refused(tls_web, issuer
     assert first.status_code == 200, first.text
     assert again.status_code == 422
     assert again.json()["errors"][0]["code"] == "invalid-reuse-token"
+
+
+def test_uv_publishes_through_a_pending_publisher_which_creates_the_project(tls_web, mail, issuer,
+                                                                           tls, tmp_path):
+    name = f"{NAME}-new"
+    account = maintainer(tls_web, mail, "ci-newcomer", totp=False)
+    pending = tls_web.call("POST", "/api/account/pending-publishers", account.session,
+                           json={**PUBLISHER, "repository": name, "project_name": name,
+                                 "issuer": issuer})
+    assert pending.status_code == 201, pending.text
+    release = build(tmp_path / "dist", name, "0.1", value="created by its first run")
+    run_of = (f"&repository=octo-org/{name}"
+              f"&workflow_ref=octo-org/{name}/.github/workflows/release.yml@refs/tags/v0.1")
+
+    uv_trusted_publish(tls_web, issuer, tls, release.files, tmp_path / "uv-cache", run_of)
+
+    roles = tls_web.call("GET", f"/api/projects/{name}/roles", account.session).json()["roles"]
+    assert [(r["username"], r["role"]) for r in roles] == [("ci-newcomer", "Owner")]
+    events = tls_web.call("GET", f"/api/projects/{name}/events", account.session).json()
+    assert [e["name"] for e in events["events"]].count("file:add") == 2
+    listed = tls_web.call("GET", "/api/account/pending-publishers", account.session).json()
+    assert listed == {"pending_publishers": []}

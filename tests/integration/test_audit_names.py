@@ -51,7 +51,15 @@ def test_every_public_name_is_used_by_the_recorded_story(wiring):
                                    # test_trusted_publishing.py
                                    "project:oidc:publisher-added",
                                    "project:oidc:publisher-removed",
-                                   "project:oidc:token-minted", "project:oidc:token-burned"}
+                                   "project:oidc:token-minted", "project:oidc:token-burned",
+                                   # test_pending_publishers.py
+                                   "account:oidc:pending-publisher-added",
+                                   "account:oidc:pending-publisher-removed",
+                                   "account:oidc:pending-publisher-used",
+                                   # test_publishing_rules.py
+                                   "project:oidc:trusted-publishing-only:on",
+                                   "project:oidc:trusted-publishing-only:off",
+                                   "project:release:unusual_publisher"}
 
 
 def test_no_secret_an_event_holds_reaches_the_audit_log(wiring):

@@ -114,6 +114,10 @@ EXPECTED = {
     ("GET", "/api/account/tokens"): SIGNED_IN,
     ("POST", "/api/account/tokens"): SIGNED_IN_SUDO,
     ("DELETE", "/api/account/tokens/{token_id}"): ALICES_SUDO,
+    ("GET", "/api/account/pending-publishers"): SIGNED_IN,
+    ("POST", "/api/account/pending-publishers"): SIGNED_IN_SUDO,
+    ("DELETE", "/api/account/pending-publishers/{pending_id}"): SIGNED_IN_SUDO,
+    ("POST", "/api/account/pending-gitlab-publishers"): SIGNED_IN_SUDO,
     ("DELETE", "/api/token"): tokens("tok_else", "tok_proj", "tok_all"),
     ("GET", "/api/account/sessions"): SIGNED_IN,
     ("DELETE", "/api/account/sessions/{session_id}"): ALICES,
@@ -139,6 +143,8 @@ EXPECTED = {
     ("GET", "/api/projects/{name}/publishers"): session(("owner",)),
     ("POST", "/api/projects/{name}/publishers"): ONLY_OWNER_SUDO,
     ("DELETE", "/api/projects/{name}/publishers/{publisher_id}"): ONLY_OWNER_SUDO,
+    ("POST", "/api/projects/{name}/trusted-publishing-only"): ONLY_OWNER_SUDO,
+    ("POST", "/api/projects/{name}/gitlab-publishers"): ONLY_OWNER_SUDO,
     ("GET", "/_/oidc/audience"): ANYONE,
     ("POST", "/_/oidc/mint-token"): dict.fromkeys(KINDS, 422),  # no identity token: refused
     ("POST", "/_/oidc/burn-token"): dict.fromkeys(KINDS, 422),  # no token in the body
@@ -228,6 +234,17 @@ BODIES = {
     ("POST", "/api/projects/{name}/publishers"): {
         "repository_owner": "o", "repository_owner_id": "1", "repository": "r",
         "workflow": "w.yml", "issuer": "https://untrusted.example"},
+    ("POST", "/api/projects/{name}/gitlab-publishers"): {
+        "namespace": "g", "project": "p", "workflow_filepath": "ci.yml",
+        "issuer": "https://untrusted.example"},
+    ("POST", "/api/account/pending-gitlab-publishers"): {
+        "project_name": "matrix-new", "namespace": "g", "project": "p",
+        "workflow_filepath": "ci.yml", "issuer": "https://untrusted.example"},
+    # Already off: the Owner, let through, changes nothing (409).
+    ("POST", "/api/projects/{name}/trusted-publishing-only"): {"enabled": False},
+    ("POST", "/api/account/pending-publishers"): {
+        "project_name": "matrix-new", "repository_owner": "o", "repository_owner_id": "1",
+        "repository": "r", "workflow": "w.yml", "issuer": "https://untrusted.example"},
     # The admin, let through, freezes no one and turns nothing (an empty reason is a 400).
     ("POST", "/api/admin/accounts/{username}/freeze"): {"reason": ""},
     ("POST", "/api/admin/accounts/{username}/unfreeze"): {"reason": ""},
@@ -285,6 +302,7 @@ def cast(api, clock) -> tuple[dict, dict]:
     values = {"email": "alice@example.com", "name": "sampleproject", "project": "sampleproject",
               "action": "yank", "switch": "read-only",
               "username": "alice", "token_id": minted["tok_all"]["id"], "key_id": keys["alice"],
+              "pending_id": "00000000-0000-4000-8000-000000000000",  # nobody's: a 404
               # nosudo's own session: ending it leaves the Owner's, who comes next
               "session_id": callers["nosudo"].session_id}
     return callers, values, people

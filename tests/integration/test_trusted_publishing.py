@@ -13,7 +13,7 @@ from tests.integration.test_two_factor import enrolled
 from tests.integration.test_uploads import upload, wheel
 from tests.oidc_issuer import Issuer, github_claims
 from wharf.bootstrap import bootstrap, initialise
-from wharf.domain.publishers import GITHUB
+from wharf.domain.publishers import GITHUB, GITLAB
 from wharf.security import api_tokens
 
 ISSUER = "https://issuer.example"
@@ -30,8 +30,9 @@ def issuer() -> Issuer:
 
 @pytest.fixture
 def wiring(settings, clock, issuer):
-    """Wharf trusting GitHub and the tests' issuer, whose documents it reads in process."""
-    settings = replace(settings, oidc_issuers=(GITHUB, ISSUER))
+    """Wharf trusting GitHub, GitLab.com and the tests' issuer, whose documents it reads in
+    process."""
+    settings = replace(settings, oidc_issuers=(GITHUB, GITLAB, ISSUER))
     initialise(settings)
     wiring = bootstrap(settings, clock, passwords=fast_passwords(), oidc_fetch=issuer.fetch)
     yield wiring

@@ -12,7 +12,11 @@ added, its run's token minted, used for an upload and burned, the publisher remo
 ...-12-admin.json: an account frozen, refused a log-in and unfrozen, a switch turned on and
 off, admin rights granted (emailed) and revoked); ...-12-recovery.json: a recovery case opened,
 cancelled by the holder, opened again and completed (second factors cleared), and the email
-it caused delivered (each delivery recorded).
+it caused delivered (each delivery recorded); ...-12-trusted-publishing_pending.json,
+named to load after ...-12-trusted-publishing.json, whose account it goes on with: two pending
+publishers registered, one removed, the other used by a run that created its project;
+...-12-trusted-publishing_rules.json: trusted publishing only turned on and off, a token
+release after trusted publishers' ones noticed as unusual).
 NOTE: never regenerate one; add a new fixture when new events land.
 """
 

@@ -154,12 +154,14 @@ class UploadCommands(Commands):
         limit = project.max_file_bytes if project is not None else None
         return default if limit is None else limit
 
-    def check_new_file(self, distribution, at: datetime) -> None:
-        """Refuse, before its bytes are read, a file the project's releases cannot take."""
+    def check_new_file(self, distribution, uploader: Uploader, at: datetime) -> None:
+        """Refuse, before its bytes are read, a file the project's releases, or its rules on
+        who uploads, cannot take."""
         project = self._project(distribution.normalized_name)
         if project is None:
             self.switches.check(NEW_PROJECTS_OFF)  # add_file asks again, at the end
         else:
+            project.check_uploader(uploader.publisher)
             project.check_new_file(distribution.filename, distribution.version, at)
 
     @retrying

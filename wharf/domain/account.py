@@ -23,6 +23,7 @@ from wharf.domain.lockout import Lockout
 from wharf.domain.origin import Origin
 from wharf.domain.password_reset import PasswordResets
 from wharf.domain.recovery import Recoveries
+from wharf.domain.pending_publishers import PendingPublishers
 
 MAX_EMAILS = 10
 CLAIMED = "claimed"  # EmailRemoved.reason: another account took the never-verified address
@@ -34,7 +35,8 @@ FAILURE_KINDS = {
 }  # "rate_limited" is recorded but never counted
 
 
-class Account(AdminActions, Recoveries, PasswordResets, Lockout, Deliveries, WharfAggregate):
+class Account(PendingPublishers, AdminActions, Recoveries, PasswordResets, Lockout, Deliveries,
+              WharfAggregate):
     TOPIC = "wharf:account"
 
     # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.

@@ -1,5 +1,6 @@
 """The Project aggregate: a name, who holds which role on it, (releases.py) its files,
-(takedowns.py) their yanks and removals and (publishers.py) its trusted publishers."""
+(takedowns.py) their yanks and removals, (publishers.py) its trusted publishers and
+(publishing_rules.py) how its files may arrive."""
 
 from uuid import UUID
 
@@ -7,6 +8,7 @@ from wharf.domain.base import WharfAggregate
 from wharf.domain.errors import Conflict, Forbidden, InvalidInput, LastOwner, NotFound
 from wharf.domain.origin import Origin
 from wharf.domain.publishers import Publishers
+from wharf.domain.publishing_rules import PublishingRules
 from wharf.domain.releases import Releases
 from wharf.domain.takedowns import Takedowns
 
@@ -16,7 +18,7 @@ MANAGE_ROLES = "manage its roles"  # what only an Owner may
 ROLES = (OWNER, MAINTAINER)
 
 
-class Project(Publishers, Takedowns, Releases, WharfAggregate):
+class Project(PublishingRules, Publishers, Takedowns, Releases, WharfAggregate):
     TOPIC = "wharf:project"
 
     # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.

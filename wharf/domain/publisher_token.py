@@ -9,7 +9,8 @@ from wharf.domain.errors import NotFound
 from wharf.domain.origin import Origin
 
 LIFETIME = timedelta(minutes=15)
-RUN_CLAIMS = ("repository", "workflow_ref", "ref", "sha", "run_id", "run_attempt", "environment")
+RUN_CLAIMS = ("repository", "workflow_ref", "ref", "sha", "run_id", "run_attempt", "environment",
+              "project_path", "ci_config_ref_uri", "ref_path", "pipeline_id", "job_id")  # GitLab
 
 
 class PublisherToken(WharfAggregate):

@@ -1,11 +1,13 @@
-"""Trusted publishers, as part of the Project aggregate: the CI workflows (GitHub Actions, or
-an issuer that speaks its claims) allowed to exchange their identity token for a short-lived
-upload token. Owners add and remove them; every Owner of that moment is named in the event, to
-be emailed.
+"""Trusted publishers, as part of the Project aggregate: the CI workflows (GitHub Actions,
+GitLab CI/CD, or an issuer that speaks one of their claim sets) allowed to exchange their
+identity token for a short-lived upload token. Owners add and remove them; every Owner of that
+moment is named in the event, to be emailed. Events keep a publisher as its fields; a GitLab
+publisher's are told apart by its `namespace`.
 """
 
 import re
 from dataclasses import asdict, dataclass
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from wharf.domain.base import WharfAggregate
@@ -19,6 +21,11 @@ OWNER_ID = re.compile(r"[1-9][0-9]{0,19}")
 WORKFLOW = re.compile(r"[A-Za-z0-9._-]{1,200}\.ya?ml")
 ENVIRONMENT = 255  # characters
 GITHUB = "https://token.actions.githubusercontent.com"
+GITLAB = "https://gitlab.com"
+GITLAB_PATH = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}"  # a group's, a user's or a project's
+GITLAB_NAMESPACE = re.compile(rf"{GITLAB_PATH}(?:/{GITLAB_PATH})*")  # with its subgroups
+GITLAB_PROJECT = re.compile(GITLAB_PATH)
+CI_FILE = re.compile(r"(?:[A-Za-z0-9_.][A-Za-z0-9_.-]*/)*[A-Za-z0-9_.][A-Za-z0-9_.-]*\.ya?ml")
 
 
 @dataclass(frozen=True)
@@ -40,11 +47,7 @@ class GitHubPublisher:
                 (self.workflow, WORKFLOW, "workflow, a file name ending .yml or .yaml")):
             if not pattern.fullmatch(value):
                 raise InvalidInput(f"give {what}")
-        environment = self.environment
-        if environment is not None and (not environment.strip() or len(environment) > ENVIRONMENT
-                                        or not environment.isprintable()):
-            raise InvalidInput(f"environment, when given, is printable text of at most"
-                               f" {ENVIRONMENT} characters")
+        _check_environment(self.environment)
         return self
 
     @property
@@ -71,14 +74,87 @@ class GitHubPublisher:
             return "environment"
         return None
 
+    @property
+    def path(self) -> str:
+        """The repository as its runs' claims name it (`repository`), lower-cased."""
+        return f"{self.repository_owner}/{self.repository}".lower()
+
+
+@dataclass(frozen=True)
+class GitLabPublisher:
+    """A GitLab CI/CD pipeline, matched on Warehouse's claims: `project_path`, `sub` and
+    `ci_config_ref_uri` (HOST/NAMESPACE/PROJECT//CI_FILE@ref_path or @sha)."""
+    namespace: str  # a group or user, with its subgroups: group/subgroup
+    project: str
+    workflow_filepath: str  # the CI file's path in the project, e.g. .gitlab-ci.yml
+    environment: str | None = None
+    issuer: str = GITLAB
+
+    def check(self, trusted_issuers: tuple[str, ...]) -> "GitLabPublisher":
+        if self.issuer not in trusted_issuers:
+            raise InvalidInput("the issuer is not one this index trusts")
+        for value, pattern, what in (
+                (self.namespace, GITLAB_NAMESPACE, "namespace, a GitLab group or user"),
+                (self.project, GITLAB_PROJECT, "project, a GitLab project's path"),
+                (self.workflow_filepath, CI_FILE, "workflow_filepath, the CI file's path in"
+                                                  " the project, ending .yml or .yaml")):
+            if len(value) > 255 or not pattern.fullmatch(value) \
+                    or {".", ".."} & set(value.split("/")):
+                raise InvalidInput(f"give {what}")
+        _check_environment(self.environment)
+        return self
+
+    @property
+    def key(self) -> tuple:
+        return (self.issuer, self.path, self.workflow_filepath, (self.environment or "").lower())
+
+    @property
+    def path(self) -> str:
+        """The project as its pipelines' claims name it (`project_path`), lower-cased."""
+        return f"{self.namespace}/{self.project}".lower()
+
+    def mismatch(self, claims: dict) -> str | None:
+        if claims.get("iss") != self.issuer:
+            return "issuer"
+        project_path = str(claims.get("project_path", ""))
+        if project_path.lower() != self.path:
+            return "project_path"
+        if not str(claims.get("sub", "")).lower().startswith(f"project_path:{self.path}:"):
+            return "sub"
+        config = f"{urlsplit(self.issuer).netloc}/{project_path}//{self.workflow_filepath}"
+        refs = {f"{config}@{claims[name]}" for name in ("ref_path", "sha") if claims.get(name)}
+        if claims.get("ci_config_ref_uri") not in refs:
+            return "ci_config_ref_uri"
+        if self.environment is not None and \
+                str(claims.get("environment", "")).lower() != self.environment.lower():
+            return "environment"
+        return None
+
+
+def _check_environment(environment: str | None) -> None:
+    if environment is not None and (not environment.strip() or len(environment) > ENVIRONMENT
+                                    or not environment.isprintable()):
+        raise InvalidInput(f"environment, when given, is printable text of at most"
+                           f" {ENVIRONMENT} characters")
+
+
+def publisher_of(fields: dict) -> GitHubPublisher | GitLabPublisher:
+    """A publisher from the fields an event or a view keeps."""
+    return GitLabPublisher(**fields) if "namespace" in fields else GitHubPublisher(**fields)
+
 
 def describe_publisher(fields: dict) -> str:
     """A publisher as people name it: the workflow of a repository, and its environment."""
-    described = (f"{fields['repository_owner']}/{fields['repository']}"
-                 f" .github/workflows/{fields['workflow']}")
+    if "namespace" in fields:
+        described = f"{fields['namespace']}/{fields['project']} {fields['workflow_filepath']}"
+        default = GITLAB
+    else:
+        described = (f"{fields['repository_owner']}/{fields['repository']}"
+                     f" .github/workflows/{fields['workflow']}")
+        default = GITHUB
     if fields.get("environment"):
         described += f" (environment {fields['environment']})"
-    return described if fields["issuer"] == GITHUB else f"{described} via {fields['issuer']}"
+    return described if fields["issuer"] == default else f"{described} via {fields['issuer']}"
 
 
 class Publishers:
@@ -87,7 +163,7 @@ class Publishers:
     class PublisherAdded(WharfAggregate.Event):
         TOPIC = "wharf:project:publisher-added"
         publisher_id: UUID
-        publisher: dict  # GitHubPublisher's fields
+        publisher: dict  # a GitHubPublisher's or GitLabPublisher's fields
         owners: list[str]  # account ids, emailed
 
         def apply(self, project) -> None:
@@ -107,15 +183,16 @@ class Publishers:
         """Publisher id -> the publisher's fields (plain data, as snapshots keep it)."""
         return self.__dict__.setdefault("_publishers", {})  # older snapshots lack it
 
-    def publisher(self, publisher_id: str) -> GitHubPublisher | None:
+    def publisher(self, publisher_id: str) -> GitHubPublisher | GitLabPublisher | None:
         fields = self.publishers.get(publisher_id)
-        return GitHubPublisher(**fields) if fields is not None else None
+        return publisher_of(fields) if fields is not None else None
 
-    def add_publisher(self, origin: Origin, publisher_id: UUID, publisher: GitHubPublisher,
+    def add_publisher(self, origin: Origin, publisher_id: UUID,
+                      publisher: GitHubPublisher | GitLabPublisher,
                       trusted_issuers: tuple[str, ...]) -> None:
         self.check_owner(origin, MANAGE_PUBLISHERS)
         publisher.check(trusted_issuers)
-        if any(GitHubPublisher(**known).key == publisher.key
+        if any(publisher_of(known).key == publisher.key
                for known in self.publishers.values()):
             raise Conflict("this project already has that trusted publisher")
         self._record(self.PublisherAdded, origin, publisher_id=publisher_id,

@@ -76,6 +76,8 @@ class Releases:
 
         def apply(self, project) -> None:
             project.releases[self.version].append(self.filename)
+            project.release_paths.setdefault(
+                self.version, self.publisher["publisher_id"] if self.publisher else "token")
 
     class UploadLimitChanged(WharfAggregate.Event):
         TOPIC = "wharf:project:upload-limit-changed"
@@ -142,10 +144,12 @@ class Releases:
                             f" '{self.normalized_name}'")
         if publisher is None and not self.can_upload(origin.actor_id):
             raise Forbidden(f"you are not allowed to upload to project '{self.normalized_name}'")
+        self.check_uploader(publisher)
         self.check_new_file(distribution.filename, distribution.version, origin.at)
         release = self.release_of(distribution.version)
         if release is None:
             release = distribution.version
+            self.notice_release_path(origin, release, token_id, publisher)
             self._record(self.ReleaseAdded, origin, version=release, token_id=token_id)
         self._record(self.FileAdded, origin, version=release,
                      filename=distribution.filename, packagetype=distribution.filetype,

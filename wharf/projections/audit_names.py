@@ -65,6 +65,10 @@ NAMES = {
     "account:api_token:added": "an API token was made",
     "account:api_token:removed": "an API token was revoked",
     "account:api_token:removed_leak": "an API token found in public was revoked",
+    "account:oidc:pending-publisher-added": "a trusted publisher was registered for a project"
+                                            " name nobody holds yet (its first run creates it)",
+    "account:oidc:pending-publisher-removed": "a pending trusted publisher was removed",
+    "account:oidc:pending-publisher-used": "a pending trusted publisher's run created its project",
     "project:create": "a project was created",
     "project:role:add": "someone was given a role",
     "project:role:change": "someone's role changed",
@@ -82,6 +86,11 @@ NAMES = {
     "project:oidc:publisher-removed": "an Owner removed a trusted publisher",
     "project:oidc:token-minted": "a trusted publisher's run got a 15-minute upload token",
     "project:oidc:token-burned": "a trusted publisher's upload token was thrown away",
+    "project:oidc:trusted-publishing-only:on": "an Owner turned trusted publishing only on"
+                                               " (API-token uploads refused)",
+    "project:oidc:trusted-publishing-only:off": "an Owner turned trusted publishing only off",
+    "project:release:unusual_publisher": "a release came another way than the recent ones"
+                                         " (a token, or another trusted publisher)",
     "log:event:quarantine": "an operator quarantined an event the views could not apply",
     "site:switch:on": "an administrator turned a switch on (read-only, uploads off, ...)",
     "site:switch:off": "an administrator turned a switch off",
@@ -130,6 +139,10 @@ def _field(name: str):
     return lambda event: getattr(event, name)
 
 
+def _id(name: str):
+    return lambda event: str(getattr(event, name))
+
+
 for event_class, describe in {
     Account.Registered: _account("account:create", username=_field("username")),
     Account.AdminGranted: _account("account:admin:grant"),
@@ -144,6 +157,17 @@ for event_class, describe in {
     Account.RecoveryCaseCancelled: _account("account:recovery:cancel", by=_field("by")),
     Account.RecoveryCaseCompleted: _account("account:recovery:complete",
                                             reason=_field("reason"), ticket=_field("ticket")),
+    Account.PendingPublisherAdded: _account(
+        "account:oidc:pending-publisher-added", pending_id=_id("pending_id"),
+        project_name=_field("project_name"), publisher=_field("publisher"),
+        expires_at=lambda event: stamp(event.expires_at)),
+    Account.PendingPublisherRemoved: _account(
+        "account:oidc:pending-publisher-removed", pending_id=_id("pending_id"),
+        project_name=_field("project_name"), publisher=_field("publisher")),
+    Account.PendingPublisherUsed: _account(
+        "account:oidc:pending-publisher-used", pending_id=_id("pending_id"),
+        project_name=_field("project_name"), project_id=_id("project_id"),
+        publisher_id=_id("publisher_id"), publisher=_field("publisher")),
     Account.EmailAdded: _account("account:email:add", email=_field("email"),
                                  primary=_field("primary")),
     Account.EmailVerificationSent: _account("account:email:sent", email=_field("email"),
@@ -352,6 +376,19 @@ def _publisher(name: str):
 
 entries.register(Project.PublisherAdded, _publisher("project:oidc:publisher-added"))
 entries.register(Project.PublisherRemoved, _publisher("project:oidc:publisher-removed"))
+
+
+@entries.register
+def _(event: Project.TrustedPublishingOnlyChanged, cur) -> list[Entry]:
+    name = f"project:oidc:trusted-publishing-only:{'on' if event.enabled else 'off'}"
+    return [Entry(name, event.actor_id, event.originator_id)]
+
+
+@entries.register
+def _(event: Project.UnusualPublisherNoticed, cur) -> list[Entry]:
+    return [Entry("project:release:unusual_publisher", event.actor_id, event.originator_id,
+                  details={"version": event.version, "usual_publisher_ids": event.usual,
+                           **_run(event.publisher)}, token_id=event.token_id)]
 
 
 @entries.register

@@ -183,6 +183,28 @@ def _(event: ApiToken.Revoked, cur) -> None:
            account_id=token["account_id"])
 
 
+@process.register
+def _(event: Account.PendingPublisherAdded, cur) -> None:
+    _queue(cur, event, "pending-publisher-added",
+           params={"project": event.project_name, "ip": event.ip,
+                   "publisher": describe_publisher(event.publisher),
+                   "expires_at": stamp(event.expires_at)})
+
+
+@process.register
+def _(event: Account.PendingPublisherRemoved, cur) -> None:
+    _queue(cur, event, "pending-publisher-removed",
+           params={"project": event.project_name, "ip": event.ip,
+                   "publisher": describe_publisher(event.publisher)})
+
+
+@process.register
+def _(event: Account.PendingPublisherUsed, cur) -> None:
+    _queue(cur, event, "pending-publisher-used",
+           params={"project": event.project_name, "ip": event.ip,
+                   "publisher": describe_publisher(event.publisher)})
+
+
 def _to_owners_and_member(template: str):
     """A role given, changed or removed: to the person and to every Owner of the project."""
     def queue(event, cur) -> None:
@@ -232,6 +254,22 @@ def _to_project_people(cur, event, template: str, account_ids, **params) -> None
 
 process.register(Project.PublisherAdded, _to_owners("publisher-added"))
 process.register(Project.PublisherRemoved, _to_owners("publisher-removed"))
+
+
+@process.register
+def _(event: Project.TrustedPublishingOnlyChanged, cur) -> None:
+    _to_project_people(cur, event, "trusted-publishing-only-on" if event.enabled
+                       else "trusted-publishing-only-off", event.owners)
+
+
+@process.register
+def _(event: Project.UnusualPublisherNoticed, cur) -> None:
+    publisher = event.publisher
+    came = "an API token" if publisher is None else (
+        f"a trusted publisher's run ({publisher['run'].get('workflow_ref', '?')},"
+        f" run {publisher['run'].get('run_id', '?')})")
+    _to_project_people(cur, event, "unusual-publisher", event.owners, version=event.version,
+                       came=came)
 
 
 def _to_owner(cur, event, template: str, **params) -> None:

@@ -7,7 +7,7 @@ import orjson
 from marshmallow import Schema, fields
 
 from wharf.domain.errors import Forbidden
-from wharf.domain.publishers import GITHUB, GitHubPublisher
+from wharf.domain.publishers import GITHUB, GITLAB, GitHubPublisher, GitLabPublisher
 from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.body import read_bounded
@@ -64,14 +64,32 @@ class NewPublisher(Schema):
     issuer = fields.String(load_default=GITHUB, validate=schemas.bounded(1, 500))
 
 
+class NewGitLabPublisher(Schema):
+    namespace = schemas.required_text(255 * 4)  # a group and its subgroups
+    project = schemas.required_text(255)
+    workflow_filepath = schemas.required_text(255)
+    environment = fields.String(load_default=None, allow_none=True,
+                                validate=schemas.bounded(1, 255))
+    issuer = fields.String(load_default=GITLAB, validate=schemas.bounded(1, 500))
+
+
 class PublisherView(NewPublisher):
+    """A GitHub publisher's fields, or a GitLab one's (namespace, project, workflow_filepath)."""
     id = fields.String()
     added_at = fields.String()
+    namespace = fields.String()
+    project = fields.String()
+    workflow_filepath = fields.String()
 
 
 class PublisherList(Schema):
     project = fields.String()
     publishers = fields.List(fields.Nested(PublisherView))
+    trusted_publishing_only_since = fields.String(allow_none=True)  # None: tokens upload too
+
+
+class TrustedPublishingOnly(Schema):
+    enabled = fields.Boolean(required=True, truthy={True}, falsy={False})  # JSON true or false
 
 
 def _token_of(req: falcon.Request, max_bytes: int) -> str:
@@ -142,12 +160,27 @@ class PublishersResource(Resource):
         owners = {r["account_id"] for r in project["roles"] if r["role"] == OWNER}
         if str(session.account_id) not in owners:
             raise Forbidden("only an Owner of this project can see its trusted publishers")
-        publishers = self.wiring.trusted_publishing.of_project(project["id"])
-        resp.media = schemas.dump(PublisherList, {"project": project["name"],
-                                                  "publishers": publishers})
+        view = self.wiring.trusted_publishing
+        resp.media = schemas.dump(PublisherList, {
+            "project": project["name"], "publishers": view.of_project(project["id"]),
+            "trusted_publishing_only_since": view.only_since(project["id"])})
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
         publisher = GitHubPublisher(**self.load(req, NewPublisher))
+        publisher_id = self.app.add_publisher(origin_of(req), path_project_key(name), publisher)
+        resp.status = falcon.HTTP_201
+        resp.media = {"id": str(publisher_id)}
+
+
+class GitLabPublishersResource(Resource):
+    endpoints = {
+        "POST": Endpoint(SESSION, "Add a GitLab CI/CD trusted publisher (Owners only, sudo"
+                         " window); every Owner is emailed", 201, NewGitLabPublisher,
+                         schemas.Created, CHANGE_ERRORS),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
+        publisher = GitLabPublisher(**self.load(req, NewGitLabPublisher))
         publisher_id = self.app.add_publisher(origin_of(req), path_project_key(name), publisher)
         resp.status = falcon.HTTP_201
         resp.media = {"id": str(publisher_id)}
@@ -162,4 +195,18 @@ class PublisherResource(Resource):
     def on_delete(self, req: falcon.Request, resp: falcon.Response, name: str,
                   publisher_id: str) -> None:
         self.app.remove_publisher(origin_of(req), path_project_key(name), publisher_id)
+        resp.status = falcon.HTTP_204
+
+
+class TrustedPublishingOnlyResource(Resource):
+    endpoints = {
+        "POST": Endpoint(SESSION, "Turn trusted publishing only on (API-token uploads refused;"
+                         " a trusted publisher is needed first) or off (Owners only, sudo"
+                         " window); every Owner is emailed", 204, TrustedPublishingOnly,
+                         errors=CHANGE_ERRORS),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
+        enabled = self.load(req, TrustedPublishingOnly)["enabled"]
+        self.app.require_trusted_publishing(origin_of(req), path_project_key(name), enabled)
         resp.status = falcon.HTTP_204

@@ -80,7 +80,7 @@ class LegacyUploadResource(Resource):
             if existing is not None:
                 _check_identical(existing, distribution, part.stream, parts, limit)
                 return None
-            self.app.check_new_file(distribution, req.context.now)
+            self.app.check_new_file(distribution, uploader, req.context.now)
             checks = _Checks(distribution, parts)
             try:
                 stored = self.wiring.file_store.put(part.stream, distribution.sha256_digest,
