@@ -131,6 +131,14 @@ EXPECTED = {
     ("POST", "/api/projects/{name}/roles"): ONLY_OWNER_SUDO,
     ("PATCH", "/api/projects/{name}/roles/{username}"): ONLY_OWNER_SUDO,
     ("DELETE", "/api/projects/{name}/roles/{username}"): ONLY_OWNER_SUDO,
+    ("GET", "/api/projects/{name}/invitations"): session(("owner",)),
+    ("DELETE", "/api/projects/{name}/invitations/{username}"): ONLY_OWNER_SUDO,  # none: 404
+    ("GET", "/api/account/invitations"): SIGNED_IN,
+    # Answers: no caller has an invitation (404), and "x" is no link (400).
+    ("POST", "/api/account/invitations/accept"): SIGNED_IN,
+    ("POST", "/api/account/invitations/decline"): SIGNED_IN,
+    ("POST", "/api/account/invitations/{name}/accept"): SIGNED_IN,
+    ("POST", "/api/account/invitations/{name}/decline"): SIGNED_IN,
     ("GET", "/api/projects/{name}/releases"): ANYONE,
     ("POST", "/api/projects/{name}/releases/{version}/yank"): ONLY_OWNER_SUDO,
     ("POST", "/api/projects/{name}/releases/{version}/unyank"): ONLY_OWNER_SUDO,
@@ -209,6 +217,8 @@ BODIES = {
     ("POST", "/api/account/webauthn/complete"): {"label": "matrix", "credential": {}},
     ("POST", "/api/projects/{name}/roles"): {"username": "bob", "role": "Maintainer"},
     ("PATCH", "/api/projects/{name}/roles/{username}"): {"role": "Maintainer"},
+    ("POST", "/api/account/invitations/accept"): {"token": "x"},
+    ("POST", "/api/account/invitations/decline"): {"token": "x"},
     # No such release or file ("x"): the Owner, let through, takes nothing down.
     ("POST", "/api/projects/{name}/releases/{version}/yank"): {"reason": "matrix"},
     ("POST", "/api/projects/{name}/releases/{version}/unyank"): {"reason": "matrix"},
@@ -247,9 +257,7 @@ def cast(api, clock) -> tuple[dict, dict]:
     project(api, alice, "sampleproject")
     project(api, alice, "otherproject")
     bob, _, _ = enrolled(api, clock, "bob")
-    granted = api.call("POST", "/api/projects/sampleproject/roles", alice,
-                       json={"username": "bob", "role": "Maintainer"})
-    assert granted.status_code == 201, granted.json
+    api.grant(alice, "sampleproject", bob)
     carol, _, _ = enrolled(api, clock, "carol")
     dave, _, _ = enrolled(api, clock, "dave")
     api.wiring.app.grant_admin(cli_origin(clock()), "dave")

@@ -42,14 +42,13 @@ def test_a_new_address_is_told_to_every_verified_one_and_a_primary_change_to_the
 
 def test_a_role_given_changed_or_removed_is_told_to_the_person_and_every_owner(api):
     alice, bob = verified_user(api, "alice"), verified_user(api, "bob")
-    verified_user(api, "carol")
+    carol = verified_user(api, "carol")
     assert api.call("POST", "/api/projects", alice, json={"name": "demo"}).status_code == 201
     roles = "/api/projects/demo/roles"
-    assert api.call("POST", roles, alice, json={"username": "bob", "role": "Owner"}) \
-        .status_code == 201
+    api.grant(alice, "demo", bob, "Owner")
     before = sent(api)
 
-    api.call("POST", roles, bob, json={"username": "carol", "role": "Maintainer"})
+    api.grant(bob, "demo", carol)
     api.call("PATCH", f"{roles}/carol", alice, json={"role": "Owner"})
     api.call("DELETE", f"{roles}/carol", bob)
 
@@ -64,11 +63,9 @@ def test_a_role_given_changed_or_removed_is_told_to_the_person_and_every_owner(a
 
 
 def test_a_rebuilt_outbox_sends_nothing_again(api):
-    alice = verified_user(api, "alice")
-    verified_user(api, "bob")
+    alice, bob = verified_user(api, "alice"), verified_user(api, "bob")
     api.call("POST", "/api/projects", alice, json={"name": "demo"})
-    api.call("POST", "/api/projects/demo/roles", alice,
-             json={"username": "bob", "role": "Maintainer"})
+    api.grant(alice, "demo", bob)
     count = len(api.mail())
 
     api.wiring.projector.reset("outbox")
