@@ -200,6 +200,10 @@ EXPECTED = {
     ("GET", "/projects/{name}/history"): page(("owner", "admin")),
     ("GET", "/projects/{name}/releases"): page(("owner",)),
     ("POST", "/projects/{name}/releases/{action}"): page(("owner",), sudo=True),  # a yank
+    ("GET", "/account/invitation"): SIGNED_IN_PAGE,
+    ("POST", "/account/invitations/{answer}"): SIGNED_IN_PAGE,  # no invitation: refused
+    ("GET", "/projects/{name}/roles"): page(("owner",)),
+    ("POST", "/projects/{name}/roles/{change}"): page(("owner",), sudo=True),  # a revoke
     ("GET", "/static/{name}"): ANYONE,
 }
 
@@ -227,6 +231,8 @@ BODIES = {
     ("POST", "/api/projects/{name}/files/{filename}/remove"): {"confirm": "x",
                                                                "reason": "matrix"},
     ("POST", "/projects/{name}/releases/{action}"): {"version": "x", "reason": "matrix"},
+    ("POST", "/account/invitations/{answer}"): {"project": "sampleproject"},
+    ("POST", "/projects/{name}/roles/{change}"): {"username": "carol"},  # not invited: 404
     # An issuer Wharf does not trust: the Owner, let through, adds nothing.
     ("POST", "/api/projects/{name}/publishers"): {
         "repository_owner": "o", "repository_owner_id": "1", "repository": "r",
@@ -283,7 +289,7 @@ def cast(api, clock) -> tuple[dict, dict]:
     people["alice"].tokens.update(minted[kind]["id"] for kind in TOKENS if kind != "tok_revoked")
     people["bob"].tokens.add(bobs)
     values = {"email": "alice@example.com", "name": "sampleproject", "project": "sampleproject",
-              "action": "yank", "switch": "read-only",
+              "action": "yank", "switch": "read-only", "answer": "accept", "change": "revoke",
               "username": "alice", "token_id": minted["tok_all"]["id"], "key_id": keys["alice"],
               # nosudo's own session: ending it leaves the Owner's, who comes next
               "session_id": callers["nosudo"].session_id}

@@ -8,6 +8,10 @@ from collections import Counter
 from tests.integration.test_audit_names import load_fixtures
 from tests.integration.test_two_factor import verified_user
 
+# The Owner and the invitee who accepted, in events-2026-12-invitations.json.
+INVITED_OWNER, INVITED_MEMBER = ("cd88fa9e-9b88-4d8e-8faf-f651fd62133f",
+                                 "ebdbad32-b10b-41c9-805e-e578a9a05891")
+
 
 def sent(api) -> list[tuple[str, str]]:
     return sorted((m["To"], m["Subject"].removeprefix("[Wharf] ")) for m in api.mail())
@@ -76,9 +80,12 @@ def test_a_rebuilt_outbox_sends_nothing_again(api):
 
 def test_events_an_older_release_wrote_ask_for_no_new_message(wiring):
     """The fixture logs hold roles granted and addresses added before these messages: they
-    name no recipients, so a view built from them queues none."""
+    name no recipients, so a view built from them queues none. (The one role given by an
+    accepted invitation, events-2026-12-invitations.json, was written with its message.)"""
     load_fixtures(wiring)
-    templates = {row["template"] for row in wiring.db.query("SELECT template FROM outbox")}
-    assert templates.isdisjoint({"role-granted", "role-changed", "role-removed",
-                                 "primary-email-changed"})
+    rows = wiring.db.query("SELECT template, account_id FROM outbox")
+    templates = {row["template"] for row in rows}
+    assert templates.isdisjoint({"role-changed", "role-removed", "primary-email-changed"})
+    assert {row["account_id"] for row in rows if row["template"] == "role-granted"} == {
+        INVITED_OWNER, INVITED_MEMBER}
     assert wiring.db.query("SELECT 1 AS found FROM audit_log WHERE name = 'project:role:add'")

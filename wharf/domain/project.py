@@ -5,7 +5,7 @@ its trusted publishers."""
 from uuid import UUID
 
 from wharf.domain.base import WharfAggregate
-from wharf.domain.errors import Conflict, Forbidden, InvalidInput, LastOwner, NotFound
+from wharf.domain.errors import Forbidden, InvalidInput, LastOwner, NotFound
 from wharf.domain.invitations import Invitations
 from wharf.domain.origin import Origin
 from wharf.domain.publishers import Publishers
@@ -36,6 +36,7 @@ class Project(Invitations, Publishers, Takedowns, Releases, WharfAggregate):
             project.roles = {str(self.owner_id): OWNER}
 
     class RoleGranted(WharfAggregate.Event):
+        """Recorded when an invitation is accepted (invitations.py), after InvitationAccepted."""
         TOPIC = "wharf:project:role-granted"
         account_id: UUID
         username: str
@@ -82,14 +83,6 @@ class Project(Invitations, Publishers, Takedowns, Releases, WharfAggregate):
         return cls._open(cls.Created, origin, project_id, name=name,
                          normalized_name=normalized_name, owner_id=origin.actor_id,
                          owner_username=owner_username)
-
-    def grant_role(self, origin: Origin, account_id: UUID, username: str, role: str) -> None:
-        self.check_owner(origin, MANAGE_ROLES)
-        self.check_role(role)
-        if str(account_id) in self.roles:
-            raise Conflict(f"{username} already has a role on this project")
-        self._record(self.RoleGranted, origin, account_id=account_id, username=username,
-                     role=role, owners=self._owners())
 
     def change_role(self, origin: Origin, account_id: UUID, username: str, role: str) -> None:
         self.check_owner(origin, MANAGE_ROLES)

@@ -15,6 +15,7 @@ from wharf.http.pages.emails import (
     VerificationResendPage,
 )
 from wharf.http.pages.history import AccountHistoryPage, ProjectHistoryPage
+from wharf.http.pages.invitations import InvitationAnswerPage, InvitationLinkPage
 from wharf.http.pages.login import (
     LoginPage,
     LogoutPage,
@@ -24,6 +25,7 @@ from wharf.http.pages.login import (
 )
 from wharf.http.pages.password_reset import ForgottenPasswordPage, PasswordResetPage
 from wharf.http.pages.releases import ReleaseActionPage, ReleasesPage
+from wharf.http.pages.roles import RoleActionPage, RolesPage
 from wharf.http.pages.signup import EmailVerificationPage, SignupPage
 from wharf.http.pages.static import StaticFiles
 from wharf.http.pages.tokens import TokenMintPage, TokenRevokePage
@@ -158,8 +160,12 @@ PAGES = [
     ("/account/tokens", TokenMintPage),
     ("/account/tokens/revoke", TokenRevokePage),
     ("/account/history", AccountHistoryPage),
+    ("/account/invitation", InvitationLinkPage),
+    ("/account/invitations/{answer}", InvitationAnswerPage),
     ("/projects/{name}/history", ProjectHistoryPage),
     ("/projects/{name}/releases", ReleasesPage),
     ("/projects/{name}/releases/{action}", ReleaseActionPage),
+    ("/projects/{name}/roles", RolesPage),
+    ("/projects/{name}/roles/{change}", RoleActionPage),
     ("/static/{name}", StaticFiles),
 ]
