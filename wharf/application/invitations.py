@@ -24,7 +24,6 @@ class InvitationCommands(ProjectCommands):
         """Invite someone to a role (Owners only, sudo window): they must have proved an
         address, to receive the link."""
         project, invitee = self._managed(origin, project_name, username)
-        Project.check_role(role)
         if not invitee.has_verified_primary_email:
             raise Conflict(f"{invitee.username} has no verified primary email address yet,"
                            f" so cannot be invited")

@@ -37,7 +37,7 @@ class Invitations:
         def apply(self, project) -> None:
             project.invitations[str(self.account_id)] = {
                 "username": self.username, "role": self.role, "nonce": self.nonce,
-                "expires_at": self.expires_at, "invited_by": self.actor_id}
+                "expires_at": self.expires_at}
 
     class InvitationAccepted(WharfAggregate.Event):
         """Always followed, in the same save, by the RoleGranted it brings."""
