@@ -20,6 +20,7 @@ from wharf.projections import (
     core_metadata,
     files,
     freezes,
+    invitations,
     known_addresses,
     log_tree,
     login_failures,
@@ -42,9 +43,9 @@ from wharf.uploads.storage import FileStore
 
 # Order matters: a view may read an earlier view's rows of the same event (outbox,
 # two_factor, audit_log), or what it read for a later one (log_tree for audit_chain).
-VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, known_addresses.VIEW,
-         client_actions.VIEW, api_tokens.VIEW, trusted_publishing.VIEW, files.VIEW,
-         core_metadata.VIEW, outbox.VIEW, audit_log.VIEW, log_tree.VIEW, audit_chain.VIEW,
+VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, invitations.VIEW, two_factor.VIEW,
+         known_addresses.VIEW, client_actions.VIEW, api_tokens.VIEW, trusted_publishing.VIEW,
+         files.VIEW, core_metadata.VIEW, outbox.VIEW, audit_log.VIEW, log_tree.VIEW, audit_chain.VIEW,
          freezes.VIEW, switches.VIEW, recovery_cases.VIEW]
 # Operational tables: written by requests, not rebuilt from the log.
 OPERATIONAL = [login_failures.SCHEMA]
@@ -64,6 +65,7 @@ class Wiring:
     accounts: accounts.Accounts
     sessions: sessions.Sessions
     projects: projects.Projects
+    invitations: invitations.Invitations
     outbox: outbox.Outbox
     two_factor: two_factor.TwoFactorMethods
     api_tokens: api_tokens.ApiTokens
@@ -155,7 +157,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
     app.recovery_cases = recovery_cases.RecoveryCases(db)
     return Wiring(settings=settings, clock=clock, db=db, app=app, projector=projector,
                   accounts=accounts.Accounts(db), sessions=sessions.Sessions(db),
-                  projects=projects.Projects(db), outbox=outbox.Outbox(db),
+                  projects=projects.Projects(db), invitations=invitations.Invitations(db),
+                  outbox=outbox.Outbox(db),
                   two_factor=two_factor.TwoFactorMethods(db), api_tokens=app.api_tokens,
                   files=files.Files(db), audit_log=audit_log.AuditLog(db),
                   log_tree=log_tree.LogTree(db), log_keys=log_keys(settings),
@@ -168,7 +171,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                                                  oidc_fetch),
                   file_store=file_store_for(settings),
                   renderer=Renderer(settings, app.verification_tokens, app.reset_tokens,
-                                    app.unlock_tokens, app.recovery_tokens),
+                                    app.unlock_tokens, app.recovery_tokens,
+                                    app.invitation_tokens),
                   switches=app.switches, recovery_cases=app.recovery_cases)
 
 

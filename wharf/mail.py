@@ -42,6 +42,10 @@ SUBJECTS = {
     "role-granted": "A role on a project was given",
     "role-changed": "A role on a project was changed",
     "role-removed": "A role on a project was removed",
+    "role-invitation": "You are invited to a role on a project",
+    "role-invited": "Someone was invited to a role on a project",
+    "invitation-declined": "An invitation to a role on a project was declined",
+    "invitation-revoked": "An invitation to a role on a project was revoked",
     "publisher-added": "A trusted publisher was added to a project of yours",
     "publisher-removed": "A trusted publisher was removed from a project of yours",
     "trusted-publishing-only-on": "A project of yours now takes trusted publishers' uploads only",
@@ -106,6 +110,11 @@ PROJECT_NOTICES = {
     "role-granted": "{username} was made {role} of {project} (from {ip}).\n",
     "role-changed": "{username} is now {role} of {project} (changed from {ip}).\n",
     "role-removed": "{username} no longer has a role on {project} (removed from {ip}).\n",
+    "role-invited": "{username} was invited to be {role} of {project} (from {ip}); they hold"
+                    " no role until they accept.\n",
+    "invitation-declined": "{username} declined the invitation to be {role} of {project}.\n",
+    "invitation-revoked": "The invitation of {username} to be {role} of {project} was revoked"
+                          " (from {ip}).\n",
 }
 # To every Owner of the project, whoever acted.
 PROJECT_NOTICES.update({
@@ -175,12 +184,14 @@ LOCKED = {
 class Renderer:
     def __init__(self, settings: Settings, tokens: VerificationTokens,
                  reset_tokens: ResetTokens, unlock_tokens: VerificationTokens,
-                 recovery_tokens: VerificationTokens):
+                 recovery_tokens: VerificationTokens,
+                 invitation_tokens: VerificationTokens):
         self._settings = settings
         self._tokens = tokens
         self._reset_tokens = reset_tokens
         self._unlock_tokens = unlock_tokens
         self._recovery_tokens = recovery_tokens
+        self._invitation_tokens = invitation_tokens
 
     def render(self, message: dict) -> EmailMessage:
         params, name = message["params"], message["username"]
@@ -205,6 +216,8 @@ class Renderer:
                     f"  {token}\n\nThe link works once and expires at {params['expires_at']}.\n")
         if template == "password-reset":
             return self._reset_link(message, params)
+        if template == "role-invitation":
+            return self._invitation_link(params)
         if template == "password-reset-done":
             revoked = params["tokens_revoked"]
             return (f"Your password was reset from {params['ip']} with an emailed link. Every"
@@ -233,6 +246,15 @@ class Renderer:
             return (PROJECT_NOTICES[template] + PROJECT_UNEXPECTED).format(**params)
         return TEMPLATES[template].format(**params) + UNEXPECTED
 
+    def _invitation_link(self, params: dict) -> str:
+        token = self._invitation_tokens.issue(UUID(params["project_id"]), params["nonce"])
+        return (f"You were invited (from {params['ip']}) to be {params['role']} of"
+                f" {params['project']}. You hold no role on it until you accept. Answer by"
+                f" opening\n\n  {self._settings.origin}/account/invitation?token={token}\n\n"
+                f"while logged in, or from your account page, or by sending this token to"
+                f" POST /api/account/invitations/accept (or .../decline):\n\n  {token}\n\n"
+                f"The invitation expires at {params['expires_at']}. If you do not know this"
+                f" project, decline it or simply ignore this email.\n")
 
     def _reset_link(self, message: dict, params: dict) -> str:
         token = self._reset_tokens.issue(UUID(message["account_id"]),

@@ -80,6 +80,16 @@ class Api:
         api.http.headers["X-Forwarded-For"] = ip
         return api
 
+    def grant(self, owner: str, project: str, member: str, role: str = "Maintainer") -> None:
+        """Give `member` (a verified account's session) a role the only way there is: the
+        Owner (sudo window open) invites, the member accepts."""
+        username = self.call("GET", "/api/account", member).json()["username"]
+        invited = self.call("POST", f"/api/projects/{project}/roles", owner,
+                            json={"username": username, "role": role})
+        assert invited.status_code == 201, invited.text
+        accepted = self.call("POST", f"/api/account/invitations/{project}/accept", member)
+        assert accepted.status_code == 204, accepted.text
+
     def verify_email(self, mail: "MailDirectory", address: str) -> None:
         """Open the verification link the outbox sent to `address`."""
         result = self.call("POST", "/api/account/emails/verify",

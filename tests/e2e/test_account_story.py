@@ -25,10 +25,8 @@ def test_a_new_owner_verifies_email_shares_a_project_and_logs_out(web, mail):
 
     created = web.call("POST", "/api/projects", alice, json={"name": "Harbour.Tools"})
     assert created.status_code == 201
-    bob = web.user("bob")
-    granted = web.call("POST", "/api/projects/harbour-tools/roles", alice,
-                       json={"username": "bob", "role": "Maintainer"})
-    assert granted.status_code == 201
+    bob = web.verified_user(mail, "bob")
+    web.grant(alice, "harbour-tools", bob)
     assert web.call("GET", "/api/projects/Harbour_Tools").json()["maintainers"] == ["Alice", "bob"]
 
     carol = web.user("carol")

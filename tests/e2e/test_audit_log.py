@@ -22,9 +22,7 @@ def uploaded(web, mail, deployment, tmp_path_factory) -> dict:
     olga = maintainer(web, mail, "olga")
     olga.create_project(web, "auditproject")
     pavel = maintainer(web, mail, "pavel")
-    granted = web.call("POST", "/api/projects/auditproject/roles", olga.session,
-                       json={"username": "pavel", "role": "Maintainer"})
-    assert granted.status_code == 201, granted.text
+    web.grant(olga.session, "auditproject", pavel.session)
     token = olga.mint(web, "twine", projects=["auditproject"])
     built = build(tmp_path_factory.mktemp("dist") / "auditproject", "auditproject", "1.0",
                   value="audited")

@@ -50,13 +50,12 @@ def test_a_project_created_on_one_server_is_found_by_the_other_at_once(two_serve
 
 def test_a_role_granted_on_one_server_is_enforced_by_the_other_at_once(two_servers, mail):
     a, b = two_servers
-    owner, member = a.sudo(a.verified_user(mail, "rywowner")), a.sudo(a.user("rywmember"))
+    owner = a.sudo(a.verified_user(mail, "rywowner"))
+    member = a.sudo(a.verified_user(mail, "rywmember"))
     assert a.call("POST", "/api/projects", owner, json={"name": "ryw-roles"}).status_code == 201
 
     assert b.call("GET", "/api/projects/ryw-roles/roles", member).status_code == 403
-    granted = a.call("POST", "/api/projects/ryw-roles/roles", owner,
-                     json={"username": "rywmember", "role": "Owner"})
-    assert granted.status_code == 201
+    a.grant(owner, "ryw-roles", member, "Owner")
     assert b.call("GET", "/api/projects/ryw-roles/roles", member).status_code == 200
     assert b.call("DELETE", "/api/projects/ryw-roles/roles/rywowner", member).status_code == 204
     assert a.call("GET", "/api/projects/ryw-roles/roles", owner).status_code == 403

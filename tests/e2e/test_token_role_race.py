@@ -30,9 +30,7 @@ def test_a_token_minted_as_the_role_goes_never_outlives_it(two_servers, mail):
     projects = [f"raced{tag}-{i}" for i in range(ROUNDS)]
     for name in projects:
         alice.create_project(a, name)
-        granted = a.call("POST", f"/api/projects/{name}/roles", alice.session,
-                         json={"username": bob.username, "role": "Maintainer"})
-        assert granted.status_code == 201, granted.text
+        a.grant(alice.session, name, bob.session)
 
     outcomes = race(
         (a.url, [Call("/api/account/tokens", {"description": name, "projects": [name]},
@@ -44,8 +42,6 @@ def test_a_token_minted_as_the_role_goes_never_outlives_it(two_servers, mail):
     minted = [m for m, _ in outcomes if m.status == 201]
     assert all(m.status == 403 for m, _ in outcomes if m.status != 201), outcomes
     for name in projects:  # the role comes back
-        regranted = a.call("POST", f"/api/projects/{name}/roles", alice.session,
-                           json={"username": bob.username, "role": "Maintainer"})
-        assert regranted.status_code == 201, regranted.text
+        a.grant(alice.session, name, bob.session)
     survivors = [m for m in minted if still_accepted(b, json.loads(m.text)["token"])]
     assert not survivors, f"{len(survivors)} of {len(minted)} tokens minted in the race live on"

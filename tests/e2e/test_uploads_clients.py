@@ -131,8 +131,7 @@ def refusals(web, mail, alice, dist, database) -> Refusals:
     # (only tokens reaching no other project are revoked with the role) but is refused there.
     bob = maintainer(api, mail, "bob")
     roles = "/api/projects/refusal-target/roles"
-    assert api.call("POST", roles, alice.session,
-                    json={"username": "bob", "role": "Maintainer"}).status_code == 201
+    api.grant(alice.session, "refusal-target", bob.session)
     no_role_token = bob.mint(api, "bob's")["token"]
     assert api.call("DELETE", f"{roles}/bob", alice.session).status_code == 204
     carol = maintainer(api, mail, "carol", totp=False)

@@ -49,6 +49,23 @@ class Api:
                            json={"password": PASSWORD})
         assert result.status_code == 200, result.json
 
+    def grant(self, owner: str, project: str, member: str, role: str = "Maintainer",
+              member_address: str = "192.0.2.10"):
+        """Give `member` (a session) a role the only way there is: the Owner invites, the
+        member (their primary address verified first, if it was not) accepts."""
+        me = self.call("GET", "/api/account", member).json
+        primary = next(e for e in me["emails"] if e["primary"])
+        if not primary["verified"]:
+            verified = self.call("POST", "/api/account/emails/verify",
+                                 json={"token": self.verification_token(primary["email"])})
+            assert verified.status_code == 204, verified.json
+        invited = self.call("POST", f"/api/projects/{project}/roles", owner,
+                            json={"username": me["username"], "role": role})
+        assert invited.status_code == 201, invited.json
+        accepted = self.call("POST", f"/api/account/invitations/{project}/accept", member,
+                             remote_addr=member_address)
+        assert accepted.status_code == 204, accepted.json
+
     def mail(self) -> list:
         """Deliver the outbox, then read every .eml file written so far."""
         self.wiring.deliver_mail()

@@ -218,8 +218,7 @@ def test_losing_the_role_revokes_tokens_that_reach_nothing_else(api, clock):
     project(api, owner, "beta")
     member, _, _ = enrolled(api, clock, "member")
     for name in ("alpha", "beta"):
-        api.call("POST", f"/api/projects/{name}/roles", owner,
-                 json={"username": "member", "role": "Maintainer"})
+        api.grant(owner, name, member)
     alpha_only = mint(api, member, description="alpha", projects=["alpha"]).json["token"]
     both = mint(api, member, description="both", projects=["alpha", "beta"]).json["token"]
 
@@ -255,8 +254,7 @@ def test_a_role_removal_revokes_a_token_whose_mint_the_views_have_not_seen_yet(
     owner, _, _ = enrolled(api, clock, "owner")
     project(api, owner, "alpha")
     member, _, _ = enrolled(api, clock, "member")
-    api.call("POST", "/api/projects/alpha/roles", owner,
-             json={"username": "member", "role": "Maintainer"})
+    api.grant(owner, "alpha", member)
     session = api.call("GET", "/api/session", member).json
     elsewhere = bootstrap(settings, clock, passwords=fast_passwords())
     write_as_an_older_release(elsewhere.app)  # saves, and stops before the views

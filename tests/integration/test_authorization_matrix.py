@@ -135,6 +135,14 @@ EXPECTED = {
     ("POST", "/api/projects/{name}/roles"): ONLY_OWNER_SUDO,
     ("PATCH", "/api/projects/{name}/roles/{username}"): ONLY_OWNER_SUDO,
     ("DELETE", "/api/projects/{name}/roles/{username}"): ONLY_OWNER_SUDO,
+    ("GET", "/api/projects/{name}/invitations"): session(("owner",)),
+    ("DELETE", "/api/projects/{name}/invitations/{username}"): ONLY_OWNER_SUDO,  # none: 404
+    ("GET", "/api/account/invitations"): SIGNED_IN,
+    # Answers: no caller has an invitation (404), and "x" is no link (400).
+    ("POST", "/api/account/invitations/accept"): SIGNED_IN,
+    ("POST", "/api/account/invitations/decline"): SIGNED_IN,
+    ("POST", "/api/account/invitations/{name}/accept"): SIGNED_IN,
+    ("POST", "/api/account/invitations/{name}/decline"): SIGNED_IN,
     ("GET", "/api/projects/{name}/releases"): ANYONE,
     ("POST", "/api/projects/{name}/releases/{version}/yank"): ONLY_OWNER_SUDO,
     ("POST", "/api/projects/{name}/releases/{version}/unyank"): ONLY_OWNER_SUDO,
@@ -205,6 +213,10 @@ EXPECTED = {
     ("GET", "/projects/{name}/history"): page(("owner", "admin")),
     ("GET", "/projects/{name}/releases"): page(("owner",)),
     ("POST", "/projects/{name}/releases/{action}"): page(("owner",), sudo=True),  # a yank
+    ("GET", "/account/invitation"): SIGNED_IN_PAGE,
+    ("POST", "/account/invitations/{answer}"): SIGNED_IN_PAGE,  # no invitation: refused
+    ("GET", "/projects/{name}/roles"): page(("owner",)),
+    ("POST", "/projects/{name}/roles/{change}"): page(("owner",), sudo=True),  # a revoke
     ("GET", "/static/{name}"): ANYONE,
 }
 
@@ -222,6 +234,8 @@ BODIES = {
     ("POST", "/api/account/webauthn/complete"): {"label": "matrix", "credential": {}},
     ("POST", "/api/projects/{name}/roles"): {"username": "bob", "role": "Maintainer"},
     ("PATCH", "/api/projects/{name}/roles/{username}"): {"role": "Maintainer"},
+    ("POST", "/api/account/invitations/accept"): {"token": "x"},
+    ("POST", "/api/account/invitations/decline"): {"token": "x"},
     # No such release or file ("x"): the Owner, let through, takes nothing down.
     ("POST", "/api/projects/{name}/releases/{version}/yank"): {"reason": "matrix"},
     ("POST", "/api/projects/{name}/releases/{version}/unyank"): {"reason": "matrix"},
@@ -230,6 +244,8 @@ BODIES = {
     ("POST", "/api/projects/{name}/files/{filename}/remove"): {"confirm": "x",
                                                                "reason": "matrix"},
     ("POST", "/projects/{name}/releases/{action}"): {"version": "x", "reason": "matrix"},
+    ("POST", "/account/invitations/{answer}"): {"project": "sampleproject"},
+    ("POST", "/projects/{name}/roles/{change}"): {"username": "carol"},  # not invited: 404
     # An issuer Wharf does not trust: the Owner, let through, adds nothing.
     ("POST", "/api/projects/{name}/publishers"): {
         "repository_owner": "o", "repository_owner_id": "1", "repository": "r",
@@ -272,9 +288,7 @@ def cast(api, clock) -> tuple[dict, dict]:
     project(api, alice, "sampleproject")
     project(api, alice, "otherproject")
     bob, _, _ = enrolled(api, clock, "bob")
-    granted = api.call("POST", "/api/projects/sampleproject/roles", alice,
-                       json={"username": "bob", "role": "Maintainer"})
-    assert granted.status_code == 201, granted.json
+    api.grant(alice, "sampleproject", bob)
     carol, _, _ = enrolled(api, clock, "carol")
     dave, _, _ = enrolled(api, clock, "dave")
     api.wiring.app.grant_admin(cli_origin(clock()), "dave")
@@ -300,7 +314,7 @@ def cast(api, clock) -> tuple[dict, dict]:
     people["alice"].tokens.update(minted[kind]["id"] for kind in TOKENS if kind != "tok_revoked")
     people["bob"].tokens.add(bobs)
     values = {"email": "alice@example.com", "name": "sampleproject", "project": "sampleproject",
-              "action": "yank", "switch": "read-only",
+              "action": "yank", "switch": "read-only", "answer": "accept", "change": "revoke",
               "username": "alice", "token_id": minted["tok_all"]["id"], "key_id": keys["alice"],
               "pending_id": "00000000-0000-4000-8000-000000000000",  # nobody's: a 404
               # nosudo's own session: ending it leaves the Owner's, who comes next

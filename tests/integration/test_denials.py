@@ -160,8 +160,7 @@ def project_with_maintainer(api):
     owner, maintainer, stranger = verified_user(api, "owner"), api.user("maint"), \
         api.user("stranger")
     assert api.call("POST", "/api/projects", owner, json={"name": "demo"}).status_code == 201
-    api.call("POST", "/api/projects/demo/roles", owner,
-             json={"username": "maint", "role": "Maintainer"})
+    api.grant(owner, "demo", maintainer)
     return owner, maintainer, stranger
 
 

@@ -27,8 +27,7 @@ def cast(api, clock) -> dict:
     alice, _, _ = enrolled(api, clock, "alice")
     project(api, alice, "SampleProject")
     bob, _, _ = enrolled(api, clock, "bob")
-    api.call("POST", "/api/projects/sampleproject/roles", alice,
-             json={"username": "bob", "role": "Maintainer"})
+    api.grant(alice, "sampleproject", bob, member_address=BOB_IP)
     carol = api.user("carol")
     api.register("dave")
     api.wiring.app.grant_admin(cli_origin(clock()), "dave")
@@ -168,13 +167,17 @@ def test_a_project_history_shows_everything_anyone_did_to_it(api, people):
     bob_mints_a_project_token(api, people)
     history = read(api, "/api/projects/SampleProject/events", people["alice"]).json["events"]
 
-    assert [e["name"] for e in history] == ["project:api_token:added", "project:role:add",
-                                            "project:create"]
-    token, role, created = history
+    assert [e["name"] for e in history] == [
+        "project:api_token:added", "project:role:add", "project:role:accept",
+        "project:role:invite", "project:create"]
+    token, role, accepted, invited, created = history
     assert token["actor"]["username"] == "bob" and token["details"] == {
         "description": "bob's CI"} and token["token_id"]
     assert role["account"]["username"] == "bob" and role["details"] == {
         "username": "bob", "role": "Maintainer"}
+    assert accepted["actor"]["username"] == "bob"
+    assert invited["actor"]["username"] == "alice" and invited["details"] == {
+        "username": "bob", "role": "Maintainer"}  # never the link's nonce
     assert created["project"]["name"] == "SampleProject"
 
 
@@ -185,11 +188,11 @@ def test_other_peoples_addresses_are_shown_to_admins_only(api, people):
     as_admin = read(api, path, people["dave"]).json["events"]
 
     assert [(e["ip"], e["user_agent"] is None) for e in as_owner] == [
-        (None, True), (ALICE_IP, False), (ALICE_IP, False)]
-    assert [e["ip"] for e in as_admin] == [BOB_IP, ALICE_IP, ALICE_IP]
-    # bob sees that alice gave him a role, not where she was
+        (None, True), (None, True), (None, True), (ALICE_IP, False), (ALICE_IP, False)]
+    assert [e["ip"] for e in as_admin] == [BOB_IP, BOB_IP, BOB_IP, ALICE_IP, ALICE_IP]
+    # bob sees that alice invited him, not where she was
     bobs = read(api, "/api/account/events", people["bob"]).json["events"]
-    assert [e["ip"] for e in bobs if e["name"] == "project:role:add"] == [None]
+    assert [e["ip"] for e in bobs if e["name"] == "project:role:invite"] == [None]
 
 
 def test_token_revocations_reach_the_account_and_each_scoped_project(api, people):
@@ -215,7 +218,7 @@ def test_the_admin_log_covers_everything_and_filters(api, people):
     assert by_bob and all("bob" in (e["actor"] or {}).get("username", "") + (
         e["account"] or {}).get("username", "") for e in by_bob)
     assert set(names(read(api, log, people["dave"], project="sampleproject"))) == {
-        "project:create", "project:role:add"}
+        "project:create", "project:role:invite", "project:role:accept", "project:role:add"}
     assert names(read(api, log, people["dave"], name="account:admin:grant")) == [
         "account:admin:grant"]
     assert read(api, log, people["dave"], account="nobody").status_code == 404

@@ -3,6 +3,7 @@
 import threading
 
 from tests.conftest import fast_passwords
+from tests.integration.test_two_factor import verified_user
 from tests.older_release import write_as_an_older_release, write_as_this_release
 from wharf.bootstrap import VIEWS, bootstrap
 
@@ -19,10 +20,10 @@ def snapshot_views(wiring) -> dict:
 
 
 def busy_history(api):
-    alice, bob = api.user("alice"), api.user("bob")
+    alice, bob = verified_user(api, "alice"), api.user("bob")
     api.call("POST", "/api/account/emails", alice, json={"email": "a2@example.com"})
     api.call("POST", "/api/projects", alice, json={"name": "demo"})
-    api.call("POST", "/api/projects/demo/roles", alice, json={"username": "bob", "role": "Owner"})
+    api.grant(alice, "demo", bob, "Owner")
     api.call("DELETE", "/api/projects/demo/roles/alice", bob)
     api.call("DELETE", "/api/session", bob)
     api.mail()

@@ -33,12 +33,14 @@ def test_invalid_project_names_are_refused(api):
 
 
 def test_owners_grant_change_and_remove_roles(api):
-    alice, bob = verified_user(api, "alice"), api.user("bob")
+    alice, bob = verified_user(api, "alice"), verified_user(api, "bob")
     api.call("POST", "/api/projects", alice, json={"name": "demo"})
 
-    granted = api.call("POST", "/api/projects/demo/roles", alice,
+    invited = api.call("POST", "/api/projects/demo/roles", alice,
                        json={"username": "BOB", "role": "Maintainer"})
-    assert granted.status_code == 201
+    assert invited.status_code == 201
+    assert api.call("GET", "/api/projects/demo/roles", bob).status_code == 403
+    assert api.call("POST", "/api/account/invitations/demo/accept", bob).status_code == 204
     assert api.call("GET", "/api/projects/demo/roles", bob).status_code == 200
 
     promoted = api.call("PATCH", "/api/projects/demo/roles/bob", alice, json={"role": "Owner"})
@@ -52,10 +54,9 @@ def test_owners_grant_change_and_remove_roles(api):
 
 
 def test_the_last_owner_can_never_be_removed_or_demoted(api):
-    alice, _ = verified_user(api, "alice"), api.user("bob")
+    alice, bob = verified_user(api, "alice"), api.user("bob")
     api.call("POST", "/api/projects", alice, json={"name": "demo"})
-    api.call("POST", "/api/projects/demo/roles", alice,
-             json={"username": "bob", "role": "Maintainer"})
+    api.grant(alice, "demo", bob)
 
     demoted = api.call("PATCH", "/api/projects/demo/roles/alice", alice,
                        json={"role": "Maintainer"})
@@ -66,10 +67,9 @@ def test_the_last_owner_can_never_be_removed_or_demoted(api):
 
 
 def test_granting_a_role_twice_or_to_nobody_is_refused(api):
-    alice, _ = verified_user(api, "alice"), api.user("bob")
+    alice, bob = verified_user(api, "alice"), api.user("bob")
     api.call("POST", "/api/projects", alice, json={"name": "demo"})
-    api.call("POST", "/api/projects/demo/roles", alice,
-             json={"username": "bob", "role": "Maintainer"})
+    api.grant(alice, "demo", bob)
 
     twice = api.call("POST", "/api/projects/demo/roles", alice,
                      json={"username": "bob", "role": "Owner"})
@@ -93,11 +93,10 @@ def test_unknown_projects_are_not_found(api):
 
 
 def test_granting_changing_and_removing_roles_need_the_sudo_window(api, clock):
-    alice, _ = verified_user(api, "alice"), api.user("bob")
+    alice, bob = verified_user(api, "alice"), api.user("bob")
     api.call("POST", "/api/projects", alice, json={"name": "demo"})
-    api.call("POST", "/api/projects/demo/roles", alice,
-             json={"username": "bob", "role": "Maintainer"})
-    api.user("mallory")
+    api.grant(alice, "demo", bob)
+    verified_user(api, "mallory")
     stolen = api.log_in("alice")  # a session whose password was never confirmed
 
     changes = [("POST", "/api/projects/demo/roles", {"username": "mallory", "role": "Owner"}),

@@ -13,14 +13,13 @@ from wharf.projections.audit_chain import entry
 
 @pytest.fixture
 def roles(api):
-    """alice creates sampleproject, gives bob Maintainer, makes him Owner, then removes him;
-    a token and a second address add entries the feed must leave out."""
-    alice = verified_user(api, "alice")
-    api.register("bob")
+    """alice creates sampleproject, invites bob as Maintainer (he accepts), makes him Owner,
+    then removes him; a token and a second address add entries the feed must leave out."""
+    alice, bob = verified_user(api, "alice"), api.user("bob")
     project(api, alice, "sampleproject")
     roles = "/api/projects/sampleproject/roles"
-    for method, path, body in (("POST", roles, {"username": "bob", "role": "Maintainer"}),
-                               ("PATCH", f"{roles}/bob", {"role": "Owner"}),
+    api.grant(alice, "sampleproject", bob)
+    for method, path, body in (("PATCH", f"{roles}/bob", {"role": "Owner"}),
                                ("DELETE", f"{roles}/bob", None)):
         assert api.call(method, path, alice, json=body).status_code in (201, 204)
     api.call("POST", "/api/account/emails", alice, json={"email": "alice@private.example"})
@@ -39,7 +38,7 @@ def test_the_feed_tells_who_got_which_role_in_log_order(api, roles):
 
     assert [(e["name"], e["project"], e["actor"], e["username"], e["role"]) for e in entries] == [
         ("project:create", "sampleproject", "alice", "alice", None),
-        ("project:role:add", "sampleproject", "alice", "bob", "Maintainer"),
+        ("project:role:add", "sampleproject", "bob", "bob", "Maintainer"),  # he accepted
         ("project:role:change", "sampleproject", "alice", "bob", "Owner"),
         ("project:role:remove", "sampleproject", "alice", "bob", None)]
     assert [e["log_index"] for e in entries] == sorted(e["log_index"] for e in entries)

@@ -21,14 +21,13 @@ def story(api, clock) -> dict:
     project(api, alice, "SampleProject")
     alice_token = mint(api, alice, description="alice everywhere").json["id"]
     bob, _, _ = enrolled(api, clock, "bob")
-    api.user("carol")
+    carol = api.user("carol")
     t0 = clock()
     clock.advance(hours=1)
     t1 = clock()
     api.sudo(alice)  # an hour on: her sudo window has closed
-    for name in ("bob", "carol"):
-        api.call("POST", "/api/projects/sampleproject/roles", alice,
-                 json={"username": name, "role": "Maintainer"})
+    for member in (bob, carol):
+        api.grant(alice, "sampleproject", member)
     api.sudo(bob)
     bob_token = mint(api, bob, description="bob's CI", projects=["sampleproject"]).json["id"]
     clock.advance(hours=1)
@@ -64,7 +63,7 @@ def test_between_two_role_changes_the_replay_shows_the_state_between_them(api, s
     assert roles(between) == {"alice": "Owner", "bob": "Maintainer", "carol": "Maintainer"}
     assert uploaders(between) == {"alice": [story["alice_token"]], "bob": [story["bob_token"]]}
     carol = next(a for a in between["accounts"] if a["username"] == "carol")
-    assert carol["blocked"] == "no verified primary email address"
+    assert carol["blocked"] == "no second factor"  # verified, to be invited
     assert roles(later) == {"alice": "Owner", "carol": "Maintainer"}
     assert uploaders(later) == {"alice": [story["alice_token"]]}
 

@@ -8,6 +8,10 @@ from collections import Counter
 from tests.integration.test_audit_names import load_fixtures
 from tests.integration.test_two_factor import verified_user
 
+# The Owner and the invitee who accepted, in events-2026-12-invitations.json.
+INVITED_OWNER, INVITED_MEMBER = ("cd88fa9e-9b88-4d8e-8faf-f651fd62133f",
+                                 "ebdbad32-b10b-41c9-805e-e578a9a05891")
+
 
 def sent(api) -> list[tuple[str, str]]:
     return sorted((m["To"], m["Subject"].removeprefix("[Wharf] ")) for m in api.mail())
@@ -42,14 +46,13 @@ def test_a_new_address_is_told_to_every_verified_one_and_a_primary_change_to_the
 
 def test_a_role_given_changed_or_removed_is_told_to_the_person_and_every_owner(api):
     alice, bob = verified_user(api, "alice"), verified_user(api, "bob")
-    verified_user(api, "carol")
+    carol = verified_user(api, "carol")
     assert api.call("POST", "/api/projects", alice, json={"name": "demo"}).status_code == 201
     roles = "/api/projects/demo/roles"
-    assert api.call("POST", roles, alice, json={"username": "bob", "role": "Owner"}) \
-        .status_code == 201
+    api.grant(alice, "demo", bob, "Owner")
     before = sent(api)
 
-    api.call("POST", roles, bob, json={"username": "carol", "role": "Maintainer"})
+    api.grant(bob, "demo", carol)
     api.call("PATCH", f"{roles}/carol", alice, json={"role": "Owner"})
     api.call("DELETE", f"{roles}/carol", bob)
 
@@ -64,11 +67,9 @@ def test_a_role_given_changed_or_removed_is_told_to_the_person_and_every_owner(a
 
 
 def test_a_rebuilt_outbox_sends_nothing_again(api):
-    alice = verified_user(api, "alice")
-    verified_user(api, "bob")
+    alice, bob = verified_user(api, "alice"), verified_user(api, "bob")
     api.call("POST", "/api/projects", alice, json={"name": "demo"})
-    api.call("POST", "/api/projects/demo/roles", alice,
-             json={"username": "bob", "role": "Maintainer"})
+    api.grant(alice, "demo", bob)
     count = len(api.mail())
 
     api.wiring.projector.reset("outbox")
@@ -79,9 +80,12 @@ def test_a_rebuilt_outbox_sends_nothing_again(api):
 
 def test_events_an_older_release_wrote_ask_for_no_new_message(wiring):
     """The fixture logs hold roles granted and addresses added before these messages: they
-    name no recipients, so a view built from them queues none."""
+    name no recipients, so a view built from them queues none. (The one role given by an
+    accepted invitation, events-2026-12-invitations.json, was written with its message.)"""
     load_fixtures(wiring)
-    templates = {row["template"] for row in wiring.db.query("SELECT template FROM outbox")}
-    assert templates.isdisjoint({"role-granted", "role-changed", "role-removed",
-                                 "primary-email-changed"})
+    rows = wiring.db.query("SELECT template, account_id FROM outbox")
+    templates = {row["template"] for row in rows}
+    assert templates.isdisjoint({"role-changed", "role-removed", "primary-email-changed"})
+    assert {row["account_id"] for row in rows if row["template"] == "role-granted"} == {
+        INVITED_OWNER, INVITED_MEMBER}
     assert wiring.db.query("SELECT 1 AS found FROM audit_log WHERE name = 'project:role:add'")

@@ -34,8 +34,7 @@ def released(api, clock) -> dict:
                   pyversion="source").status_code == 200
     files[filename] = content
     bob, carol = api.user("bob"), api.user("carol")
-    assert api.call("POST", "/api/projects/sampleproject/roles", alice,
-                    json={"username": "bob", "role": "Maintainer"}).status_code == 201
+    api.grant(alice, "sampleproject", bob)
     return {"alice": alice, "bob": bob, "carol": carol, "token": token, "files": files}
 
 

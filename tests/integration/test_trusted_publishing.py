@@ -251,8 +251,7 @@ def test_a_rotated_key_is_fetched_again_at_most_once_a_minute(api, clock, issuer
 
 def test_owners_list_add_and_remove_publishers_and_are_emailed(api, clock, owner):
     bob = api.user("bob")
-    assert api.call("POST", "/api/projects/sampleproject/roles", owner,
-                    json={"username": "bob", "role": "Owner"}).status_code == 201
+    api.grant(owner, "sampleproject", bob, "Owner")
     second = {**PUBLISHER, "environment": None, "workflow": "publish.yaml"}
     clock.advance(seconds=1)  # listed in the order added
 

@@ -337,8 +337,7 @@ def test_when_several_refusals_apply_the_first_in_the_documented_order_is_given(
                                         " project 'sampleproject'")
     assert answer(live) == ("403 The user 'bob' isn't allowed to upload to project"
                             " 'sampleproject'.")
-    api.call("POST", "/api/projects/sampleproject/roles", owner,
-             json={"username": "bob", "role": "Maintainer"})
+    api.grant(owner, "sampleproject", bob)
     assert answer(live).startswith("403 User 'bob' does not have two-factor authentication")
     enrol_totp(api, bob, clock)
     assert answer(live).startswith("400 File already exists ('sampleproject-1.0-py3-none-any.whl',"

@@ -16,7 +16,8 @@ it caused delivered (each delivery recorded); ...-12-trusted-publishing_pending.
 named to load after ...-12-trusted-publishing.json, whose account it goes on with: two pending
 publishers registered, one removed, the other used by a run that created its project;
 ...-12-trusted-publishing_rules.json: trusted publishing only turned on and off, a token
-release after trusted publishers' ones noticed as unusual).
+release after trusted publishers' ones noticed as unusual; ...-12-invitations.json: role
+invitations declined, revoked, and accepted, with the role it brings).
 NOTE: never regenerate one; add a new fixture when new events land.
 """
 

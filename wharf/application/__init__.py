@@ -2,6 +2,7 @@
 
 from wharf.application.accounts import AccountCommands
 from wharf.application.admin import AdminCommands
+from wharf.application.invitations import InvitationCommands
 from wharf.application.log_repair import LogRepairCommands
 from wharf.application.login import LoginCommands, NewSession, SecondStep
 from wharf.application.password_reset import PasswordResetCommands
@@ -27,7 +28,8 @@ __all__ = ["KeyRegistered", "MintedToken", "NewSession", "SecondStep", "TotpEnro
 
 class Wharf(AccountCommands, PasswordResetCommands, SecurityKeyCommands, LoginCommands,
             SessionCommands, TwoFactorCommands, UploadCommands, TrustedPublishingCommands,
-            ProjectCommands, TokenCommands, LogRepairCommands, AdminCommands, RecoveryCommands):
+            InvitationCommands, ProjectCommands, TokenCommands, LogRepairCommands, AdminCommands,
+            RecoveryCommands):
     name = "Wharf"
     # A failed log-in reads an Account or an UnknownUsername: with a snapshot every LOGIN_READ
     # events it replays at most LOGIN_READ - 1, however busy the name, so its time does not

@@ -1,5 +1,6 @@
-"""Project commands: creation, the Owner / Maintainer roles (losing one revokes tokens), and
-taking releases and files down (yank, un-yank, remove)."""
+"""Project commands: creation, the Owner / Maintainer roles (given by invitation,
+invitations.py; losing one revokes tokens), and taking releases and files down (yank,
+un-yank, remove)."""
 
 from uuid import UUID, uuid4
 
@@ -23,12 +24,6 @@ class ProjectCommands(TokenCommands):
         project, claim = self._new_project(origin, name)
         self._save(project, claim)
         return project.id
-
-    @retrying
-    def grant_role(self, origin: Origin, project_name: str, username: str, role: str) -> None:
-        project, member = self._managed(origin, project_name, username)
-        project.grant_role(origin, member.id, member.username, role)
-        self._save(project)
 
     @retrying
     def change_role(self, origin: Origin, project_name: str, username: str, role: str) -> None:

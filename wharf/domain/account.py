@@ -22,8 +22,8 @@ from wharf.domain.limits import PASSWORD, SECOND_FACTOR
 from wharf.domain.lockout import Lockout
 from wharf.domain.origin import Origin
 from wharf.domain.password_reset import PasswordResets
-from wharf.domain.recovery import Recoveries
 from wharf.domain.pending_publishers import PendingPublishers
+from wharf.domain.recovery import Recoveries
 
 MAX_EMAILS = 10
 CLAIMED = "claimed"  # EmailRemoved.reason: another account took the never-verified address

@@ -1,11 +1,12 @@
-"""The Project aggregate: a name, who holds which role on it, (releases.py) its files,
-(takedowns.py) their yanks and removals, (publishers.py) its trusted publishers and
-(publishing_rules.py) how its files may arrive."""
+"""The Project aggregate: a name, who holds which role on it, (invitations.py) who is invited
+to one, (releases.py) its files, (takedowns.py) their yanks and removals, (publishers.py) its
+trusted publishers and (publishing_rules.py) how its files may arrive."""
 
 from uuid import UUID
 
 from wharf.domain.base import WharfAggregate
-from wharf.domain.errors import Conflict, Forbidden, InvalidInput, LastOwner, NotFound
+from wharf.domain.errors import Forbidden, InvalidInput, LastOwner, NotFound
+from wharf.domain.invitations import Invitations
 from wharf.domain.origin import Origin
 from wharf.domain.publishers import Publishers
 from wharf.domain.publishing_rules import PublishingRules
@@ -18,7 +19,7 @@ MANAGE_ROLES = "manage its roles"  # what only an Owner may
 ROLES = (OWNER, MAINTAINER)
 
 
-class Project(PublishingRules, Publishers, Takedowns, Releases, WharfAggregate):
+class Project(Invitations, PublishingRules, Publishers, Takedowns, Releases, WharfAggregate):
     TOPIC = "wharf:project"
 
     # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.
@@ -36,6 +37,7 @@ class Project(PublishingRules, Publishers, Takedowns, Releases, WharfAggregate):
             project.roles = {str(self.owner_id): OWNER}
 
     class RoleGranted(WharfAggregate.Event):
+        """Recorded when an invitation is accepted (invitations.py), after InvitationAccepted."""
         TOPIC = "wharf:project:role-granted"
         account_id: UUID
         username: str
@@ -83,17 +85,9 @@ class Project(PublishingRules, Publishers, Takedowns, Releases, WharfAggregate):
                          normalized_name=normalized_name, owner_id=origin.actor_id,
                          owner_username=owner_username)
 
-    def grant_role(self, origin: Origin, account_id: UUID, username: str, role: str) -> None:
-        self.check_owner(origin, MANAGE_ROLES)
-        _check_role(role)
-        if str(account_id) in self.roles:
-            raise Conflict(f"{username} already has a role on this project")
-        self._record(self.RoleGranted, origin, account_id=account_id, username=username,
-                     role=role, owners=self._owners())
-
     def change_role(self, origin: Origin, account_id: UUID, username: str, role: str) -> None:
         self.check_owner(origin, MANAGE_ROLES)
-        _check_role(role)
+        self.check_role(role)
         current = self._role_of(account_id, username)
         if current == role:
             return
@@ -126,6 +120,11 @@ class Project(PublishingRules, Publishers, Takedowns, Releases, WharfAggregate):
         if self.roles.get(str(origin.actor_id)) != OWNER:
             raise Forbidden(f"only an Owner of this project can {doing}")
 
+    @staticmethod
+    def check_role(role: str) -> None:
+        if role not in ROLES:
+            raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
+
     def _role_of(self, account_id: UUID, username: str) -> str:
         try:
             return self.roles[str(account_id)]
@@ -138,8 +137,3 @@ class Project(PublishingRules, Publishers, Takedowns, Releases, WharfAggregate):
     def _check_not_last_owner(self) -> None:
         if list(self.roles.values()).count(OWNER) == 1:
             raise LastOwner("the last Owner of a project cannot be removed or demoted")
-
-
-def _check_role(role: str) -> None:
-    if role not in ROLES:
-        raise InvalidInput(f"role must be one of {', '.join(ROLES)}")

@@ -15,6 +15,7 @@ from wharf.http.pages.emails import (
     VerificationResendPage,
 )
 from wharf.http.pages.history import AccountHistoryPage, ProjectHistoryPage
+from wharf.http.pages.invitations import InvitationAnswerPage, InvitationLinkPage
 from wharf.http.pages.login import (
     LoginPage,
     LogoutPage,
@@ -25,6 +26,7 @@ from wharf.http.pages.login import (
 from wharf.http.pages.password_reset import ForgottenPasswordPage, PasswordResetPage
 from wharf.http.pages.recovery import OwnRecoveryCancelPage, RecoveryCancelPage
 from wharf.http.pages.releases import ReleaseActionPage, ReleasesPage
+from wharf.http.pages.roles import RoleActionPage, RolesPage
 from wharf.http.pages.signup import EmailVerificationPage, SignupPage
 from wharf.http.pages.static import StaticFiles
 from wharf.http.pages.tokens import TokenMintPage, TokenRevokePage
@@ -40,6 +42,7 @@ from wharf.http.resources import (
     disclosures,
     health,
     history,
+    invitations,
     log,
     metrics,
     password_reset,
@@ -94,6 +97,11 @@ ROUTES = [
     ("/api/token", tokens.OwnTokenResource),
     ("/api/account/sessions", account.SessionsResource),
     ("/api/account/sessions/{session_id}", account.SessionItemResource),
+    ("/api/account/invitations", invitations.MyInvitationsResource),
+    ("/api/account/invitations/accept", invitations.AcceptByLink),
+    ("/api/account/invitations/decline", invitations.DeclineByLink),
+    ("/api/account/invitations/{name}/accept", invitations.AcceptMyInvitation),
+    ("/api/account/invitations/{name}/decline", invitations.DeclineMyInvitation),
     ("/api/account/events", history.AccountHistory),
     ("/api/account/events/export", history.AccountHistoryExport),
     ("/_/secrets/disclose-token", disclosures.DisclosureResource),
@@ -106,6 +114,8 @@ ROUTES = [
     ("/api/projects/{name}", projects.ProjectResource),
     ("/api/projects/{name}/roles", projects.RolesResource),
     ("/api/projects/{name}/roles/{username}", projects.RoleResource),
+    ("/api/projects/{name}/invitations", invitations.ProjectInvitationsResource),
+    ("/api/projects/{name}/invitations/{username}", invitations.ProjectInvitationResource),
     ("/api/projects/{name}/releases", releases.ReleasesResource),
     ("/api/projects/{name}/releases/{version}/yank", releases.YankResource),
     ("/api/projects/{name}/releases/{version}/unyank", releases.UnyankResource),
@@ -166,8 +176,12 @@ PAGES = [
     ("/account/tokens", TokenMintPage),
     ("/account/tokens/revoke", TokenRevokePage),
     ("/account/history", AccountHistoryPage),
+    ("/account/invitation", InvitationLinkPage),
+    ("/account/invitations/{answer}", InvitationAnswerPage),
     ("/projects/{name}/history", ProjectHistoryPage),
     ("/projects/{name}/releases", ReleasesPage),
     ("/projects/{name}/releases/{action}", ReleaseActionPage),
+    ("/projects/{name}/roles", RolesPage),
+    ("/projects/{name}/roles/{change}", RoleActionPage),
     ("/static/{name}", StaticFiles),
 ]

@@ -73,6 +73,10 @@ NAMES = {
     "project:role:add": "someone was given a role",
     "project:role:change": "someone's role changed",
     "project:role:remove": "someone's role was removed",
+    "project:role:invite": "an Owner invited someone to a role (emailed a link, 7 days)",
+    "project:role:accept": "the invitee accepted an invitation (the role is theirs)",
+    "project:role:decline": "the invitee declined an invitation",
+    "project:role:revoke_invite": "an Owner revoked someone's invitation",
     "project:api_token:added": "an API token scoped to the project was made",
     "project:api_token:removed": "an API token scoped to the project was revoked",
     "project:release:add": "a release was created by its first file",
@@ -331,6 +335,10 @@ def _role(name: str):
 entries.register(Project.RoleGranted, _role("project:role:add"))
 entries.register(Project.RoleChanged, _role("project:role:change"))
 entries.register(Project.RoleRemoved, _role("project:role:remove"))
+entries.register(Project.RoleInvited, _role("project:role:invite"))  # never its nonce
+entries.register(Project.InvitationAccepted, _role("project:role:accept"))
+entries.register(Project.InvitationDeclined, _role("project:role:decline"))
+entries.register(Project.InvitationRevoked, _role("project:role:revoke_invite"))
 
 
 @entries.register

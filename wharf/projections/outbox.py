@@ -2,8 +2,8 @@
 
 Message ids derive from the event that asked for them, so replaying the log never makes a second
 message, and `outbox_sent` survives a rebuild, so a rebuild never sends old mail again.
-Rows hold no secret: verification and unlock links are derived from the nonce at delivery
-time, password reset links from the request's time and the account's markers (times, not
+Rows hold no secret: verification, unlock and invitation links are derived from the nonce at
+delivery time, password reset links from the request's time and the account's markers (times, not
 secrets).
 """
 
@@ -206,7 +206,8 @@ def _(event: Account.PendingPublisherUsed, cur) -> None:
 
 
 def _to_owners_and_member(template: str):
-    """A role given, changed or removed: to the person and to every Owner of the project."""
+    """A role given, changed or removed, or an invitation revoked: to the person and to every
+    Owner of the project."""
     def queue(event, cur) -> None:
         if not event.owners:  # an older event: its change was not emailed
             return
@@ -216,8 +217,25 @@ def _to_owners_and_member(template: str):
 
 
 process.register(Project.RoleGranted, _to_owners_and_member("role-granted"))
+process.register(Project.InvitationRevoked, _to_owners_and_member("invitation-revoked"))
 process.register(Project.RoleChanged, _to_owners_and_member("role-changed"))
 process.register(Project.RoleRemoved, _to_owners_and_member("role-removed"))
+
+
+@process.register
+def _(event: Project.RoleInvited, cur) -> None:
+    """The invitee gets the link (made from the nonce at delivery); every Owner is told."""
+    details = {"username": event.username, "role": event.role}
+    _to_project_people(cur, event, "role-invitation", [str(event.account_id)], **details,
+                       project_id=str(event.originator_id), nonce=event.nonce,
+                       expires_at=stamp(event.expires_at))
+    _to_project_people(cur, event, "role-invited", event.owners, **details)
+
+
+@process.register
+def _(event: Project.InvitationDeclined, cur) -> None:
+    _to_project_people(cur, event, "invitation-declined", event.owners,
+                       username=event.username, role=event.role)
 
 
 def _to_collaborators(template: str):

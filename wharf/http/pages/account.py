@@ -49,6 +49,7 @@ class AccountPages(Page):
             "security_keys": self.wiring.two_factor.security_keys(session.account_id),
             "tokens": self.wiring.api_tokens.active_for_account(session.account_id),
             "recovery_case": self.wiring.recovery_cases.of(session.account_id),
+            "invitations": self.wiring.invitations.for_account(session.account_id, now),
         }
 
 

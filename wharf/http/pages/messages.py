@@ -40,6 +40,12 @@ DONE = {
     "release-removed": "The release and its files were removed. Every collaborator was"
                        " emailed.",
     "file-removed": "The file was removed. Every collaborator was emailed.",
+    "invitation-accepted": "You accepted the invitation: the role on the project is yours.",
+    "invitation-declined": "You declined the invitation. The project's Owners were told.",
+    "invited": "The invitation was sent: they hold the role once they accept it (7 days).",
+    "invitation-revoked": "The invitation was revoked: its link no longer works.",
+    "password-confirmed-roles": "Password confirmed: for the next 30 minutes you can invite"
+                                " people and revoke invitations.",
 }
 
 

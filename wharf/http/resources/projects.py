@@ -41,8 +41,10 @@ class RolesResource(ProjectResource):
     endpoints = {
         "GET": Endpoint(SESSION, "Roles on a project (its Owners, Maintainers and admins)", 200,
                         None, schemas.RoleList, (401, 403, 404)),
-        "POST": Endpoint(SESSION, "Grant a role (Owners only, sudo window)", 201,
-                         schemas.NewRole, None, (400, 401, 403, 404, 409)),
+        "POST": Endpoint(SESSION, "Invite someone to a role (Owners only, sudo window; they"
+                         " need a verified primary email): they are emailed a link, valid 7"
+                         " days, and hold the role once they accept", 201, schemas.NewRole,
+                         None, (400, 401, 403, 404, 409)),
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
@@ -55,7 +57,7 @@ class RolesResource(ProjectResource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
         data = self.load(req, schemas.NewRole)
-        self.app.grant_role(origin_of(req), path_project_key(name), data["username"], data["role"])
+        self.app.invite(origin_of(req), path_project_key(name), data["username"], data["role"])
         resp.status = falcon.HTTP_201
 
 
