@@ -33,7 +33,6 @@ import jwt
 import trustme
 from load import percentile
 from servers import (
-    VENV_BIN,
     drop_schema,
     free_port,
     init_store,

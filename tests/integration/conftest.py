@@ -6,6 +6,7 @@ from email.policy import default as default_policy
 import falcon.testing
 import pytest
 
+from wharf.domain.origin import cli_origin
 from wharf.http.app import create_app
 
 PASSWORD = "correct horse battery staple"
@@ -79,6 +80,14 @@ class Api:
                   if m["To"] == address and "Verify" in m["Subject"]]
         assert bodies, f"no verification email to {address}"
         return bodies[-1].split("token=")[1].split()[0]
+
+
+@pytest.fixture
+def admin(api, clock) -> str:
+    """dave, an admin, in a session with the sudo window open."""
+    session = api.user("dave")
+    api.wiring.app.grant_admin(cli_origin(clock()), "dave")
+    return session
 
 
 @pytest.fixture

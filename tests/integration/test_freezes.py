@@ -10,17 +10,8 @@ from tests.integration.test_api_tokens import mint, project
 from tests.integration.test_cli import wharf
 from tests.integration.test_two_factor import code, enrolled
 from tests.integration.test_uploads import upload, wheel
-from wharf.domain.origin import cli_origin
 
 FREEZE, UNFREEZE = "/api/admin/accounts/{}/freeze", "/api/admin/accounts/{}/unfreeze"
-
-
-@pytest.fixture
-def admin(api, clock) -> str:
-    """dave, an admin with the sudo window open."""
-    session = api.user("dave")
-    api.wiring.app.grant_admin(cli_origin(clock()), "dave")
-    return session
 
 
 @pytest.fixture

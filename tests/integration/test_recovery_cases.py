@@ -18,13 +18,6 @@ CASE = {"reason": "lost phone and recovery codes", "ticket": "SUP-1234"}
 
 
 @pytest.fixture
-def admin(api, clock) -> str:
-    session = api.user("dave")
-    api.wiring.app.grant_admin(cli_origin(clock()), "dave")
-    return session
-
-
-@pytest.fixture
 def alice(api, clock) -> tuple[str, str]:
     """alice with TOTP, recovery codes and a second verified address: (session, TOTP secret)."""
     session, secret, _ = enrolled(api, clock)

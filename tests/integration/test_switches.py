@@ -8,14 +8,6 @@ from tests.integration.test_api_tokens import mint, project
 from tests.integration.test_cli import wharf
 from tests.integration.test_two_factor import enrolled
 from tests.integration.test_uploads import upload, wheel
-from wharf.domain.origin import cli_origin
-
-
-@pytest.fixture
-def admin(api, clock) -> str:
-    session = api.user("dave")
-    api.wiring.app.grant_admin(cli_origin(clock()), "dave")
-    return session
 
 
 @pytest.fixture
