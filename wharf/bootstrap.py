@@ -157,7 +157,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                                                  oidc_fetch),
                   file_store=file_store_for(settings),
                   renderer=Renderer(settings, app.verification_tokens, app.reset_tokens,
-                                    app.unlock_tokens),
+                                    app.unlock_tokens, app.device_tokens),
                   switches=app.switches)
 
 

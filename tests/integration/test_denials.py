@@ -39,6 +39,7 @@ def test_the_public_surface_is_exactly_what_we_mean_to_be_public():
         ("/api/accounts", "POST"), ("/api/session", "POST"), ("/api/session/totp", "POST"),
         ("/api/session/unlock", "POST"),
         ("/api/session/recovery-code", "POST"), ("/api/session/webauthn/begin", "POST"),
+        ("/api/session/device", "POST"),
         ("/api/session/webauthn/complete", "POST"),
         ("/api/account/emails/verify", "POST"), ("/api/projects/{name}", "GET"),
         ("/api/projects/{name}/releases", "GET"),
@@ -101,6 +102,7 @@ def test_the_public_pages_are_exactly_what_we_mean_to_be_public():
         ("/password-reset", "GET"), ("/password-reset", "POST"),
         ("/account/password-reset", "GET"), ("/account/password-reset", "POST"),
         ("/account/unlock", "GET"), ("/account/unlock", "POST"),
+        ("/login/confirm-device", "GET"), ("/login/confirm-device", "POST"),
     }
 
 

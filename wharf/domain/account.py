@@ -7,6 +7,7 @@ from uuid import UUID
 from wharf.domain import quotas
 from wharf.domain.admin_actions import AdminActions
 from wharf.domain.base import WharfAggregate
+from wharf.domain.devices import Devices
 from wharf.domain.errors import (
     Conflict,
     EmailTaken,
@@ -32,7 +33,7 @@ FAILURE_KINDS = {
 }  # "rate_limited" is recorded but never counted
 
 
-class Account(AdminActions, PasswordResets, Lockout, WharfAggregate):
+class Account(AdminActions, PasswordResets, Devices, Lockout, WharfAggregate):
     TOPIC = "wharf:account"
 
     # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.

@@ -4,7 +4,7 @@ Message ids derive from the event that asked for them, so replaying the log neve
 message, and `outbox_sent` survives a rebuild, so a rebuild never sends old mail again.
 Rows hold no secret: verification and unlock links are derived from the nonce at delivery
 time, password reset links from the request's time and the account's markers (times, not
-secrets).
+secrets), new-device links from the hold's nonce.
 """
 
 import json
@@ -67,6 +67,13 @@ def _(event: Account.Locked, cur) -> None:
     _queue(cur, event, "account-locked",
            params={"scope": event.scope, "nonce": event.nonce, "ip": event.ip,
                    "expires_at": stamp(event.expires_at)})
+
+
+@process.register
+def _(event: Account.NewDeviceHeld, cur) -> None:
+    _queue(cur, event, "new-device",
+           params={"nonce": event.nonce, "ip": event.ip, "user_agent": event.user_agent,
+                   "method": event.two_factor_method, "expires_at": stamp(event.expires_at)})
 
 
 @process.register
