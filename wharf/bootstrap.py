@@ -24,6 +24,7 @@ from wharf.projections import (
     login_failures,
     outbox,
     projects,
+    recovery_cases,
     sessions,
     switches,
     trusted_publishing,
@@ -43,7 +44,7 @@ from wharf.uploads.storage import FileStore
 VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, known_addresses.VIEW,
          client_actions.VIEW, api_tokens.VIEW, trusted_publishing.VIEW, files.VIEW,
          core_metadata.VIEW, outbox.VIEW, audit_log.VIEW, log_tree.VIEW, audit_chain.VIEW,
-         freezes.VIEW, switches.VIEW]
+         freezes.VIEW, switches.VIEW, recovery_cases.VIEW]
 # Operational tables: written by requests, not rebuilt from the log.
 OPERATIONAL = [login_failures.SCHEMA]
 
@@ -76,6 +77,7 @@ class Wiring:
     file_store: FileStore
     renderer: Renderer
     switches: switches.Switches
+    recovery_cases: recovery_cases.RecoveryCases
 
     def mail_transport(self):
         return transport_for(self.settings)
@@ -142,6 +144,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
     app.api_tokens = api_tokens.ApiTokens(db)
     app.trusted_publishing = trusted_publishing.TrustedPublishing(db)
     app.switches = switches.Switches(db)
+    app.recovery_cases = recovery_cases.RecoveryCases(db)
     return Wiring(settings=settings, clock=clock, db=db, app=app, projector=projector,
                   accounts=accounts.Accounts(db), sessions=sessions.Sessions(db),
                   projects=projects.Projects(db), outbox=outbox.Outbox(db),
@@ -157,8 +160,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                                                  oidc_fetch),
                   file_store=file_store_for(settings),
                   renderer=Renderer(settings, app.verification_tokens, app.reset_tokens,
-                                    app.unlock_tokens, app.device_tokens),
-                  switches=app.switches)
+                                    app.unlock_tokens, app.recovery_tokens, app.device_tokens),
+                  switches=app.switches, recovery_cases=app.recovery_cases)
 
 
 def log_keys(settings: Settings) -> list[checkpoints.SigningKey]:
