@@ -58,3 +58,15 @@ def test_an_unknown_nonce_confirms_nothing():
 
     with pytest.raises(InvalidToken):
         account.confirm_device(from_(), "cd" * 16)
+
+
+def test_a_password_change_or_a_freeze_kills_the_held_log_in():
+    changed, _ = held()
+    frozen, _ = held()
+
+    changed.change_password(from_(), "new hash", keep_session_id=uuid4())
+    frozen.freeze(from_(), "test")
+
+    for account in (changed, frozen):
+        with pytest.raises(InvalidToken, match="already been used"):
+            account.check_device_link(from_(), NONCE)

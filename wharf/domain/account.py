@@ -215,6 +215,7 @@ class Account(AdminActions, Recoveries, PasswordResets, Devices, Lockout, WharfA
             for session_id in self.ended_session_ids:
                 account.sessions.pop(str(session_id), None)
             account.tickets = {}
+            account.device_holds.clear()  # a held log-in's link dies with the old password
             account.password_changed_at = self.timestamp  # a reset link issued before now dies
 
     class PasswordReset(PasswordChanged):

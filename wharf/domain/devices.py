@@ -4,8 +4,9 @@ A TOTP code or a recovery code can be phished and relayed from the phisher's own
 security key cannot. So a log-in that passes its second step with one of the first two, from an
 address this account has never logged in from, opens no session: it is held, and a link is
 emailed. Followed from the same address within CONFIRM_WITHIN, the link opens the session
-there, once. The link derives from the hold's nonce with the server secret (VerificationTokens,
-purpose b"new-device"): no usable link is stored anywhere.
+there, once; a password change, a freeze or a completed recovery kills it first. The link
+derives from the hold's nonce with the server secret (VerificationTokens, purpose
+b"new-device"): no usable link is stored anywhere.
 """
 
 from datetime import datetime, timedelta
@@ -65,8 +66,8 @@ class Devices:
         """The hold a genuine link names, followed in time from the address that logged in."""
         hold = self.device_holds.get(nonce)
         if hold is None:
-            raise InvalidToken("this confirmation link is invalid or has already been used;"
-                               " log in again")
+            raise InvalidToken("this confirmation link is invalid, has already been used, or"
+                               " died with a password change; log in again")
         if origin.at >= hold["expires_at"]:
             raise InvalidToken("this confirmation link has expired; log in again")
         if origin.ip != hold["ip"]:
