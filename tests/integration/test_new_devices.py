@@ -190,15 +190,16 @@ def test_the_outbox_and_the_audit_log_never_hold_the_link(api, clock):
     assert token not in entries and json.loads(rows[0]["params"])["nonce"] not in entries
 
 
-def test_a_frozen_accounts_link_opens_nothing(api, clock):
+def test_a_freeze_kills_the_link_for_good(api, clock):
     _, secret, _ = enrolled(api, clock)
     second_step(api, clock, secret)
     token = device_link(api)
     api.wiring.app.freeze_account(cli_origin(clock()), "alice", "test")
+    frozen = confirm(api, token)
+    api.wiring.app.unfreeze_account(cli_origin(clock()), "alice", "test")
 
-    refused = confirm(api, token)
-
-    assert refused.status_code == 403 and refused.json["code"] == "account_frozen"
+    assert frozen.status_code == 400 and frozen.json["code"] == "invalid_token"
+    assert confirm(api, token).status_code == 400
 
 
 def test_the_setting_turns_it_off(settings, clock):
