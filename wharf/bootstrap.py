@@ -172,7 +172,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                   file_store=file_store_for(settings),
                   renderer=Renderer(settings, app.verification_tokens, app.reset_tokens,
                                     app.unlock_tokens, app.recovery_tokens,
-                                    app.invitation_tokens),
+                                    app.invitation_tokens, app.device_tokens),
                   switches=app.switches, recovery_cases=app.recovery_cases)
 
 

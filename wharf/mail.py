@@ -34,6 +34,7 @@ SUBJECTS = {
     "api-token-added": "A new API token was created",
     "api-token-leaked": "One of your API tokens was found in public and revoked",
     "account-locked": "Your account was locked after too many failed log-ins",
+    "new-device": "Confirm a log-in from a new device",
     "release-yanked": "A release of a project of yours was yanked",
     "release-unyanked": "A release of a project of yours was un-yanked",
     "release-removed": "A release of a project of yours was removed",
@@ -159,6 +160,7 @@ RECOVERY_OPENED = (
     " cancel the case now by opening\n\n  {origin}/account/recovery/cancel?token={token}\n\n"
     "or by sending the token to POST /api/account/recovery/cancel:\n\n  {token}\n\n"
     "and tell the administrators. You can also cancel it from your account page.\n")
+METHOD_NAMES = {"totp": "a code from your authenticator app", "recovery-code": "a recovery code"}
 PROJECT_UNEXPECTED = "If no Owner of {project} meant this, tell the administrators now.\n"
 UNEXPECTED = "If this was not you, change your password now and contact the administrators.\n"
 
@@ -185,13 +187,14 @@ class Renderer:
     def __init__(self, settings: Settings, tokens: VerificationTokens,
                  reset_tokens: ResetTokens, unlock_tokens: VerificationTokens,
                  recovery_tokens: VerificationTokens,
-                 invitation_tokens: VerificationTokens):
+                 invitation_tokens: VerificationTokens, device_tokens: VerificationTokens):
         self._settings = settings
         self._tokens = tokens
         self._reset_tokens = reset_tokens
         self._unlock_tokens = unlock_tokens
         self._recovery_tokens = recovery_tokens
         self._invitation_tokens = invitation_tokens
+        self._device_tokens = device_tokens
 
     def render(self, message: dict) -> EmailMessage:
         params, name = message["params"], message["username"]
@@ -218,6 +221,8 @@ class Renderer:
             return self._reset_link(message, params)
         if template == "role-invitation":
             return self._invitation_link(params)
+        if template == "new-device":
+            return self._device_link(message, params)
         if template == "password-reset-done":
             revoked = params["tokens_revoked"]
             return (f"Your password was reset from {params['ip']} with an emailed link. Every"
@@ -267,6 +272,20 @@ class Renderer:
                 f"  {token}\n\nThe link works once, for 6 hours, and stops working as soon as"
                 f" you log in or change your password. If you did not ask, ignore this email:"
                 f" your password stays as it is.\n")
+
+
+    def _device_link(self, message: dict, params: dict) -> str:
+        token = self._device_tokens.issue(UUID(message["account_id"]), params["nonce"])
+        return (f"Your password and {METHOD_NAMES.get(params['method'], 'a second factor')}"
+                f" were just used to log in to your account from a new device: {params['ip']}"
+                f" ({params['user_agent']}). No session was opened. If this was you, confirm by"
+                f" opening this link on that same device and network:\n\n"
+                f"  {self._settings.origin}/login/confirm-device?token={token}\n\n"
+                f"or by sending this token to POST /api/session/device from there:\n\n"
+                f"  {token}\n\nThe link works once, until {params['expires_at']}, and only"
+                f" from the address that logged in.\n\nIf this was not you, do not open the"
+                f" link: someone knows your password and got a second factor code from you."
+                f" Change your password now.\n")
 
 
 class EmlDirectory:

@@ -49,6 +49,7 @@ class Settings:
     quotas: Quotas = Quotas()  # verification emails and new projects
     oidc_issuers: tuple[str, ...] = (GITHUB, GITLAB)  # trusted publishing's identity issuers
     oidc_audience: str = "wharf"  # what an identity token must be meant for
+    confirm_new_devices: bool = True  # hold TOTP/recovery-code log-ins from new addresses
 
     @property
     def uses_postgres(self) -> bool:
@@ -119,6 +120,7 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         quotas=_quotas(env),
         oidc_issuers=(GITHUB, GITLAB, *_issuers(env.get("WHARF_OIDC_ISSUERS", ""))),
         oidc_audience=env.get("WHARF_OIDC_AUDIENCE", "wharf"),
+        confirm_new_devices=env.get("WHARF_CONFIRM_NEW_DEVICES", "1") not in ("0", "false", "no"),
     )
     key = env.get("WHARF_SECRET_KEY")
     return _with_secret(settings, key.encode() if key else None)

@@ -32,9 +32,9 @@ class Api:
         assert result.status_code == 201, result.json
         return result.json["id"]
 
-    def log_in(self, username: str, password: str = PASSWORD) -> str:
+    def log_in(self, username: str, password: str = PASSWORD, **kwargs) -> str:
         result = self.call("POST", "/api/session",
-                           json={"username": username, "password": password})
+                           json={"username": username, "password": password}, **kwargs)
         assert result.status_code == 201, result.json
         return result.json["token"]
 

@@ -92,6 +92,7 @@ EXPECTED = {
     ("POST", "/api/password-reset"): ANYONE,
     ("POST", "/api/password-reset/complete"): ANYONE,
     ("POST", "/api/session/recovery-code"): ANYONE,
+    ("POST", "/api/session/device"): ANYONE,  # the emailed link is its own credential
     ("POST", "/api/session/webauthn/begin"): ANYONE,
     ("POST", "/api/session/webauthn/complete"): ANYONE,
     ("GET", "/api/account"): SIGNED_IN,
@@ -189,6 +190,8 @@ EXPECTED = {
     ("GET", "/account/password-reset"): ANYONE,
     ("POST", "/account/password-reset"): ANYONE,
     ("POST", "/login/recovery-code"): ANYONE,
+    ("GET", "/login/confirm-device"): ANYONE,
+    ("POST", "/login/confirm-device"): ANYONE,
     ("GET", "/account/unlock"): ANYONE,
     ("POST", "/account/unlock"): ANYONE,
     ("GET", "/account/recovery/cancel"): ANYONE,

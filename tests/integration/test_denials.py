@@ -39,6 +39,7 @@ def test_the_public_surface_is_exactly_what_we_mean_to_be_public():
         ("/api/accounts", "POST"), ("/api/session", "POST"), ("/api/session/totp", "POST"),
         ("/api/session/unlock", "POST"),
         ("/api/session/recovery-code", "POST"), ("/api/session/webauthn/begin", "POST"),
+        ("/api/session/device", "POST"),
         ("/api/session/webauthn/complete", "POST"),
         ("/api/account/emails/verify", "POST"), ("/api/projects/{name}", "GET"),
         ("/api/projects/{name}/releases", "GET"),
@@ -103,6 +104,7 @@ def test_the_public_pages_are_exactly_what_we_mean_to_be_public():
         ("/account/password-reset", "GET"), ("/account/password-reset", "POST"),
         ("/account/unlock", "GET"), ("/account/unlock", "POST"),
         ("/account/recovery/cancel", "GET"), ("/account/recovery/cancel", "POST"),
+        ("/login/confirm-device", "GET"), ("/login/confirm-device", "POST"),
     }
 
 

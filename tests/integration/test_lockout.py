@@ -1,12 +1,14 @@
 """A hundred failures in a row lock an account to strangers, never to its holder: addresses it
 has logged in from keep working, and the emailed link with the password and the second factor
-lifts the lock from anywhere."""
+lifts the lock from anywhere (a TOTP code from a new address after the new device's emailed
+confirmation, tests/integration/test_new_devices.py)."""
 
 import json
 from uuid import UUID
 
 from tests.integration.browser import Browser, alert, hidden, totp_now
 from tests.integration.conftest import PASSWORD
+from tests.integration.test_new_devices import confirm, device_link
 from tests.integration.test_two_factor import code, enrolled
 from wharf.domain.limits import MAX_CONSECUTIVE_FAILURES
 from wharf.domain.origin import cli_origin
@@ -84,7 +86,10 @@ def test_the_emailed_link_with_the_password_and_the_second_factor_unlocks(api, c
                     remote_addr=AWAY)
     assert step.status_code == 202 and step.json["methods"] == ["totp", "recovery-code"]
     assert log_in(api, "alice").status_code == 403  # still locked between the two steps
-    session = second_step(api, step.json["ticket"], secret, clock)
+    held = second_step(api, step.json["ticket"], secret, clock)
+    assert held.status_code == 202  # AWAY is new: its emailed confirmation comes first
+    assert log_in(api, "alice").status_code == 403
+    session = confirm(api, device_link(api), ip=AWAY)
 
     assert session.status_code == 201
     clock.advance(seconds=31)
@@ -190,8 +195,10 @@ def test_by_form_the_link_then_the_password_then_the_code_unlock_and_log_in(api,
     step = browser.post("/account/unlock", {"token": token, "password": PASSWORD})
     assert step.status_code == 200 and "<h1>Two-factor authentication</h1>" in step.text
     assert browser.cookie is None
-    done = browser.post("/login/totp", {"ticket": hidden(step.text, "ticket"),
+    held = browser.post("/login/totp", {"ticket": hidden(step.text, "ticket"),
                                         "code": totp_now(secret, clock)})
+    assert held.status_code == 200 and "Check your email" in held.text  # AWAY is new
+    done = browser.post("/login/confirm-device", {"token": device_link(api)})
 
     assert done.status_code == 303 and done.headers["Location"] == "/account?done=unlocked"
     assert "Your account is unlocked" in browser.get(done.headers["Location"]).text

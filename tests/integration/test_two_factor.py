@@ -15,18 +15,20 @@ def code(secret: str, clock, steps: int = 0) -> str:
     return pyotp.TOTP(secret).at(clock.now.timestamp() + STEP * steps)
 
 
-def verified_user(api, name: str) -> str:
+def verified_user(api, name: str, ip: str = "192.0.2.10") -> str:
+    """Logged in (password only) from `ip`: the address TOTP log-ins come from unheld."""
     api.register(name)
     api.call("POST", "/api/account/emails/verify",
              json={"token": api.verification_token(f"{name}@example.com")})
-    token = api.log_in(name)
+    token = api.log_in(name, remote_addr=ip)
     api.sudo(token)
     return token
 
 
-def enrolled(api, clock, name: str = "alice") -> tuple[str, str, list[str]]:
+def enrolled(api, clock, name: str = "alice",
+             ip: str = "192.0.2.10") -> tuple[str, str, list[str]]:
     """A verified account with TOTP on: (session token, TOTP secret, recovery codes)."""
-    token = verified_user(api, name)
+    token = verified_user(api, name, ip)
     secret = api.call("POST", "/api/account/totp", token).json["secret"]
     confirmed = api.call("POST", "/api/account/totp/confirm", token,
                          json={"code": code(secret, clock)})

@@ -4,7 +4,7 @@ from wharf.application.accounts import AccountCommands
 from wharf.application.admin import AdminCommands
 from wharf.application.invitations import InvitationCommands
 from wharf.application.log_repair import LogRepairCommands
-from wharf.application.login import LoginCommands, NewSession, SecondStep
+from wharf.application.login import DeviceHeld, LoginCommands, NewSession, SecondStep
 from wharf.application.password_reset import PasswordResetCommands
 from wharf.application.projects import ProjectCommands
 from wharf.application.recovery import RecoveryCommands
@@ -22,8 +22,8 @@ from wharf.domain.unknown_username import UnknownUsername
 
 LOGIN_READ = 10
 
-__all__ = ["KeyRegistered", "MintedToken", "NewSession", "SecondStep", "TotpEnrolment",
-           "Uploader", "Wharf"]
+__all__ = ["DeviceHeld", "KeyRegistered", "MintedToken", "NewSession", "SecondStep",
+           "TotpEnrolment", "Uploader", "Wharf"]
 
 
 class Wharf(AccountCommands, PasswordResetCommands, SecurityKeyCommands, LoginCommands,

@@ -4,7 +4,9 @@ An account without two factors gets a session from the password alone. One with 
 gets a short-lived, single-use ticket instead, which a TOTP code or a recovery code turns into a
 session. The emailed unlock link stands in for a known address: with it, the password and the
 second factor open a session from anywhere and lift the lock. Every attempt passes the limits
-first (wharf/application/limits.py); every failure at a real account is an event.
+first (wharf/application/limits.py); every failure at a real account is an event. A TOTP code or
+a recovery code from an address the account never logged in from is held instead of opening a
+session, until the emailed link confirms the device (wharf/domain/devices.py).
 """
 
 from contextlib import nullcontext
@@ -17,18 +19,28 @@ from wharf.application.base import one_at_a_time_per_address, retrying
 from wharf.application.limits import Attempt, LimitedCommands, Stopwatch
 from wharf.domain.account import Account
 from wharf.domain.admin_actions import FROZEN
+from wharf.domain.devices import CONFIRM_WITHIN, ELSEWHERE
 from wharf.domain.errors import (
+    DeviceElsewhere,
     InvalidCredentials,
     InvalidInput,
     InvalidToken,
     SecondFactorFailed,
+    Unavailable,
 )
 from wharf.domain.limits import PASSWORD, SECOND_FACTOR
 from wharf.domain.origin import Origin
 from wharf.domain.two_factor import RECOVERY_CODE, TOTP, TwoFactor
 from wharf.domain.unknown_username import unknown_username_id
 from wharf.security import totp
-from wharf.security.tokens import new_session_token, new_ticket, parse_ticket, token_hash
+from wharf.security.tokens import (
+    VerificationTokens,
+    new_nonce,
+    new_session_token,
+    new_ticket,
+    parse_ticket,
+    token_hash,
+)
 
 TICKET_LIFETIME = timedelta(minutes=5)
 
@@ -55,7 +67,19 @@ class SecondStep:
         return f"SecondStep(methods={self.methods!r}, expires_at={self.expires_at!r})"
 
 
+@dataclass(frozen=True)
+class DeviceHeld:
+    """The second step passed from a new address: no session yet, a confirmation link emailed."""
+    expires_at: datetime
+
+
 class LoginCommands(LimitedCommands):
+    def __init__(self, env, settings, passwords):
+        super().__init__(env, settings, passwords)
+        self.device_tokens = VerificationTokens(settings.secret_key,
+                                                settings.previous_secret_keys, b"new-device")
+        self.confirm_new_devices = settings.confirm_new_devices
+
     @one_at_a_time_per_address
     @retrying
     def log_in(self, origin: Origin, username: str, password: str) -> NewSession | SecondStep:
@@ -122,7 +146,7 @@ class LoginCommands(LimitedCommands):
 
     @one_at_a_time_per_address
     @retrying
-    def log_in_with_totp(self, origin: Origin, ticket: str, code: str) -> NewSession:
+    def log_in_with_totp(self, origin: Origin, ticket: str, code: str) -> NewSession | DeviceHeld:
         account, ticket_id, origin, attempt = self._second_step(origin, ticket)
         two_factor = self._two_factor(account.id)
         if two_factor is None or TOTP not in two_factor.methods:
@@ -139,12 +163,13 @@ class LoginCommands(LimitedCommands):
         if not two_factor.accept_totp_step(origin, match.step):
             self._fail(origin, account, attempt, "totp_replayed",
                        "this TOTP code has already been used; wait for the next one")
-        return self._open_session(origin, account, two_factor, TOTP, ticket_id,
+        return self._open_or_hold(origin, account, two_factor, TOTP, ticket_id,
                                   two_factor.totp["label"])
 
     @one_at_a_time_per_address
     @retrying
-    def log_in_with_recovery_code(self, origin: Origin, ticket: str, code: str) -> NewSession:
+    def log_in_with_recovery_code(self, origin: Origin, ticket: str,
+                                  code: str) -> NewSession | DeviceHeld:
         account, ticket_id, origin, attempt = self._second_step(origin, ticket)
         two_factor = self._two_factor(account.id)
         outcome = (two_factor.use_recovery_code(origin, self.recovery_codes.candidates(code))
@@ -155,7 +180,25 @@ class LoginCommands(LimitedCommands):
         if outcome == "burned":
             self._fail(origin, account, attempt, "burned_recovery_code",
                        "this recovery code has already been used")
-        return self._open_session(origin, account, two_factor, RECOVERY_CODE, ticket_id)
+        return self._open_or_hold(origin, account, two_factor, RECOVERY_CODE, ticket_id)
+
+    @one_at_a_time_per_address
+    @retrying
+    def confirm_new_device(self, origin: Origin, token: str) -> NewSession:
+        """The emailed link of a held log-in: the session, from the address that logged in."""
+        account_id, nonce = self.device_tokens.open(token)
+        account = self._find(account_id)
+        if not isinstance(account, Account):
+            raise InvalidToken("this confirmation link is invalid")
+        origin = origin.acting_as(account.id)
+        try:
+            hold = account.confirm_device(origin, nonce)
+        except DeviceElsewhere:  # the link is genuine: someone else may be logging in
+            account.fail_login(origin, reason=ELSEWHERE)
+            self._save(account)
+            raise
+        return self._open_session(origin, account, self._two_factor(account.id), hold["method"],
+                                  label=hold["label"], unlocking=hold["unlocks"])
 
     @retrying
     def unlock(self, origin: Origin, username: str) -> UUID:
@@ -176,6 +219,26 @@ class LoginCommands(LimitedCommands):
         attempt = self._admit(origin, SECOND_FACTOR, account,
                               recognised=issued.get("unlocks", False))
         return account, parsed[1], origin, attempt
+
+    def _open_or_hold(self, origin: Origin, account: Account, two_factor: TwoFactor,
+                      method: str, ticket_id: UUID,
+                      label: str | None = None) -> NewSession | DeviceHeld:
+        """A session, unless this phishable second step comes from a new address: then a hold
+        and its emailed link. Security keys never come here: they confirm the address."""
+        if not self.confirm_new_devices or self._logged_in_from(account, origin):
+            return self._open_session(origin, account, two_factor, method, ticket_id, label)
+        unlocks = account.tickets[str(ticket_id)].get("unlocks", False)
+        account.hold_new_device(origin, new_nonce(), method, ticket_id, label, unlocks)
+        self._save(account, two_factor)  # the code is spent either way
+        return DeviceHeld(origin.at + CONFIRM_WITHIN)
+
+    def _logged_in_from(self, account: Account, origin: Origin) -> bool:
+        """Every session opened confirms its address: a password-only log-in before two
+        factors existed, a security key, a confirmed link, and (turned off) any log-in."""
+        try:
+            return self.known_addresses.includes(account.id, origin.ip)
+        except Exception as error:  # the store could not say: fail closed
+            raise Unavailable("cannot check this address right now; try again") from error
 
     def _open_session(self, origin: Origin, account: Account, two_factor: TwoFactor | None = None,
                       method: str | None = None, ticket_id: UUID | None = None,

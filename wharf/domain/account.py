@@ -8,6 +8,7 @@ from wharf.domain import quotas
 from wharf.domain.admin_actions import AdminActions
 from wharf.domain.base import WharfAggregate
 from wharf.domain.deliveries import Deliveries
+from wharf.domain.devices import Devices
 from wharf.domain.errors import (
     Conflict,
     EmailTaken,
@@ -35,8 +36,8 @@ FAILURE_KINDS = {
 }  # "rate_limited" is recorded but never counted
 
 
-class Account(PendingPublishers, AdminActions, Recoveries, PasswordResets, Lockout, Deliveries,
-              WharfAggregate):
+class Account(PendingPublishers, AdminActions, Recoveries, PasswordResets, Devices, Lockout,
+              Deliveries, WharfAggregate):
     TOPIC = "wharf:account"
 
     # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.
@@ -217,6 +218,7 @@ class Account(PendingPublishers, AdminActions, Recoveries, PasswordResets, Locko
             for session_id in self.ended_session_ids:
                 account.sessions.pop(str(session_id), None)
             account.tickets = {}
+            account.device_holds.clear()  # a held log-in's link dies with the old password
             account.password_changed_at = self.timestamp  # a reset link issued before now dies
 
     class PasswordReset(PasswordChanged):

@@ -30,6 +30,7 @@ class AdminActions:
         def apply(self, account) -> None:
             account.frozen = {"reason": self.reason, "at": self.timestamp}
             account.tickets = {}  # a log-in half done stops here
+            account.device_holds.clear()  # and one held for its new device's emailed link
 
     class Unfrozen(WharfAggregate.Event):
         TOPIC = "wharf:account:unfrozen"

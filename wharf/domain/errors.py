@@ -77,6 +77,11 @@ class AccountLocked(Forbidden):
     code = "account_locked"
 
 
+class DeviceElsewhere(Forbidden):
+    """A new device's confirmation link, followed from another address than the log-in's."""
+    code = "new_device_elsewhere"
+
+
 class AccountFrozen(Forbidden):
     """The administrators froze the account: no log-in, session or API token of it works."""
     code = "account_frozen"

@@ -59,6 +59,7 @@ class Recoveries:
             account.password_hash = None  # no password verifies until the reset link is used
             account.password_changed_at = self.timestamp  # older reset links die
             account.tickets = {}
+            account.device_holds.clear()
 
     @property
     def open_recovery_case(self) -> dict | None:

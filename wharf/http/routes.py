@@ -8,6 +8,7 @@ from wharf.http.pages.account import (
     PasswordPage,
     ReauthenticationPage,
 )
+from wharf.http.pages.devices_held import ConfirmDevicePage
 from wharf.http.pages.emails import (
     AddEmailPage,
     PrimaryEmailPage,
@@ -71,6 +72,7 @@ ROUTES = [
     ("/api/session/unlock", session.UnlockResource),
     ("/api/session/totp", session.TotpLoginResource),
     ("/api/session/recovery-code", session.RecoveryCodeLoginResource),
+    ("/api/session/device", session.DeviceConfirmationResource),
     ("/api/session/webauthn/begin", security_keys.KeyLoginResource),
     ("/api/session/webauthn/complete", security_keys.KeyLoginCompletionResource),
     ("/api/account", account.AccountResource),
@@ -157,6 +159,7 @@ PAGES = [
     ("/account/password-reset", PasswordResetPage),
     ("/login/totp", TotpStepPage),
     ("/login/recovery-code", RecoveryCodeStepPage),
+    ("/login/confirm-device", ConfirmDevicePage),
     ("/account/unlock", UnlockPage),
     ("/account/recovery", OwnRecoveryCancelPage),
     ("/account/recovery/cancel", RecoveryCancelPage),

@@ -164,6 +164,12 @@ class SecondStepDue(Schema):
     expires_at = fields.String()
 
 
+class DeviceConfirmationSent(Schema):
+    status = fields.String(metadata={"description": "device-confirmation-sent: no session;"
+                                     " follow the emailed link from this same address"})
+    expires_at = fields.String(metadata={"description": "when the emailed link stops working"})
+
+
 class TicketAndCode(Schema):
     ticket = required_text(200)
     code = required_text(64)

@@ -2,9 +2,9 @@
 
 Message ids derive from the event that asked for them, so replaying the log never makes a second
 message, and `outbox_sent` survives a rebuild, so a rebuild never sends old mail again.
-Rows hold no secret: verification, unlock and invitation links are derived from the nonce at
-delivery time, password reset links from the request's time and the account's markers (times, not
-secrets).
+Rows hold no secret: verification, unlock, invitation and new-device links are derived from
+the nonce at delivery time, password reset links from the request's time and the account's
+markers (times, not secrets).
 """
 
 import json
@@ -67,6 +67,13 @@ def _(event: Account.Locked, cur) -> None:
     _queue(cur, event, "account-locked",
            params={"scope": event.scope, "nonce": event.nonce, "ip": event.ip,
                    "expires_at": stamp(event.expires_at)})
+
+
+@process.register
+def _(event: Account.NewDeviceHeld, cur) -> None:
+    _queue(cur, event, "new-device",
+           params={"nonce": event.nonce, "ip": event.ip, "user_agent": event.user_agent,
+                   "method": event.two_factor_method, "expires_at": stamp(event.expires_at)})
 
 
 @process.register

@@ -1,9 +1,13 @@
-"""Logging in by form: the password, then (with two factors) the second step; logging out."""
+"""Logging in by form: the password, then (with two factors) the second step; logging out.
+
+A second step from a new address may be held (wharf/domain/devices.py): the page then says to
+check the email, whose link leads to /login/confirm-device (wharf/http/pages/devices_held.py).
+"""
 
 import falcon
 from marshmallow import ValidationError
 
-from wharf.application import NewSession, SecondStep
+from wharf.application import DeviceHeld, NewSession, SecondStep
 from wharf.domain.errors import InvalidCredentials, InvalidToken, SecondFactorFailed
 from wharf.domain.two_factor import RECOVERY_CODE, TOTP
 from wharf.http import schemas
@@ -112,9 +116,12 @@ class SecondStepPage(LoginSteps):
             failure = failure_of(error, {SecondFactorFailed: "code"}, {"code": self.control_id})
             self.second_step(req, resp, form.get("ticket", ""), methods, failure)
             return
+        if isinstance(new, DeviceHeld):
+            self.render(req, resp, "login/device_held.html", expires_at=new.expires_at)
+            return
         self.logged_in(resp, new)
 
-    def log_in(self, req: falcon.Request, ticket: str, code: str) -> NewSession:
+    def log_in(self, req: falcon.Request, ticket: str, code: str) -> NewSession | DeviceHeld:
         raise NotImplementedError
 
 
@@ -122,7 +129,7 @@ class TotpStepPage(SecondStepPage):
     endpoints = {"POST": Endpoint(PUBLIC, "Second log-in step: a TOTP code")}
     control_id = "totp-code"
 
-    def log_in(self, req: falcon.Request, ticket: str, code: str) -> NewSession:
+    def log_in(self, req: falcon.Request, ticket: str, code: str) -> NewSession | DeviceHeld:
         return self.app.log_in_with_totp(origin_of(req), ticket, code)
 
 
@@ -131,7 +138,7 @@ class RecoveryCodeStepPage(SecondStepPage):
     landing = done("/account", "recovery-code-used")  # the page says how many are left
     control_id = "recovery-code"
 
-    def log_in(self, req: falcon.Request, ticket: str, code: str) -> NewSession:
+    def log_in(self, req: falcon.Request, ticket: str, code: str) -> NewSession | DeviceHeld:
         return self.app.log_in_with_recovery_code(origin_of(req), ticket, code)
 
 

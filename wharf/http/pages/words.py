@@ -27,6 +27,7 @@ REASONS = {
     "possible_clone": "security key's counter went backwards (a copied key?)",
     "backup_eligibility_changed": "security key's backup state changed",
     "registration_refused": "the new key's answer was refused",
+    "new_device_elsewhere": "a new device's emailed link opened from another address",
     # an ended session
     "logout": "logged out", "revoked": "ended from another session",
     "two_factor_change": "two-factor settings changed",

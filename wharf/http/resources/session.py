@@ -2,7 +2,7 @@
 
 import falcon
 
-from wharf.application import NewSession, SecondStep
+from wharf.application import DeviceHeld, NewSession, SecondStep
 from wharf.http import schemas
 from wharf.http.auth import clear_session_cookie, origin_of, set_session_cookie
 from wharf.http.endpoint import PUBLIC, SESSION, Endpoint
@@ -10,6 +10,8 @@ from wharf.http.resources import Resource
 from wharf.projections.database import stamp
 
 LOGIN_ERRORS = (400, 401, 403, 429, 503)
+DEVICE_CONFIRMATION_SENT = "device-confirmation-sent"
+HELD = (202, schemas.DeviceConfirmationSent)  # a second step from a new address
 PASSWORD_ERRORS = LOGIN_ERRORS  # a password check is rate-limited like a log-in
 
 
@@ -31,6 +33,17 @@ def answer_password_step(settings, req: falcon.Request, resp: falcon.Response,
         resp.media = schemas.dump(schemas.SecondStepDue, {
             "ticket": result.ticket, "methods": result.methods,
             "expires_at": stamp(result.expires_at)})
+    else:
+        start_session(settings, req, resp, result)
+
+
+def answer_second_step(settings, req: falcon.Request, resp: falcon.Response,
+                       result: NewSession | DeviceHeld) -> None:
+    """201 and the session, or 202: a new address's log-in is held, a link was emailed."""
+    if isinstance(result, DeviceHeld):
+        resp.status = falcon.HTTP_202
+        resp.media = schemas.dump(schemas.DeviceConfirmationSent, {
+            "status": DEVICE_CONFIRMATION_SENT, "expires_at": stamp(result.expires_at)})
     else:
         start_session(settings, req, resp, result)
 
@@ -91,23 +104,39 @@ class ReauthenticationResource(Resource):
 
 class TotpLoginResource(Resource):
     endpoints = {
-        "POST": Endpoint(PUBLIC, "Second log-in step: a TOTP code", 201, schemas.TicketAndCode,
-                         schemas.SessionCreated, LOGIN_ERRORS),
+        "POST": Endpoint(PUBLIC, "Second log-in step: a TOTP code (202: from a new address, "
+                         "a confirmation link was emailed)", 201, schemas.TicketAndCode,
+                         schemas.SessionCreated, LOGIN_ERRORS, alternative=HELD),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         data = self.load(req, schemas.TicketAndCode)
-        new = self.app.log_in_with_totp(origin_of(req), data["ticket"], data["code"])
-        start_session(self.wiring.settings, req, resp, new)
+        result = self.app.log_in_with_totp(origin_of(req), data["ticket"], data["code"])
+        answer_second_step(self.wiring.settings, req, resp, result)
 
 
 class RecoveryCodeLoginResource(Resource):
     endpoints = {
-        "POST": Endpoint(PUBLIC, "Second log-in step: a recovery code (each works once)", 201,
-                         schemas.TicketAndCode, schemas.SessionCreated, LOGIN_ERRORS),
+        "POST": Endpoint(PUBLIC, "Second log-in step: a recovery code (each works once; 202: "
+                         "from a new address, a confirmation link was emailed)", 201,
+                         schemas.TicketAndCode, schemas.SessionCreated, LOGIN_ERRORS,
+                         alternative=HELD),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         data = self.load(req, schemas.TicketAndCode)
-        new = self.app.log_in_with_recovery_code(origin_of(req), data["ticket"], data["code"])
+        result = self.app.log_in_with_recovery_code(origin_of(req), data["ticket"], data["code"])
+        answer_second_step(self.wiring.settings, req, resp, result)
+
+
+class DeviceConfirmationResource(Resource):
+    endpoints = {
+        "POST": Endpoint(PUBLIC, "Confirm a held log-in with the emailed token: the session, "
+                         "only from the address that logged in, within 15 minutes, once", 201,
+                         schemas.VerificationToken, schemas.SessionCreated, (400, 403, 503)),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        data = self.load(req, schemas.VerificationToken)
+        new = self.app.confirm_new_device(origin_of(req), data["token"])
         start_session(self.wiring.settings, req, resp, new)
