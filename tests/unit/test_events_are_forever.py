@@ -18,7 +18,6 @@ publishers registered, one removed, the other used by a run that created its pro
 ...-12-trusted-publishing_rules.json: trusted publishing only turned on and off, a token
 release after trusted publishers' ones noticed as unusual; ...-12-invitations.json: role
 invitations declined, revoked, and accepted, with the role it brings);
-
 ...-12-new-devices.json: a TOTP log-in from a new address held, its emailed link refused from
 another address, then confirmed).
 NOTE: never regenerate one; add a new fixture when new events land.
