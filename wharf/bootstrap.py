@@ -45,8 +45,8 @@ from wharf.uploads.storage import FileStore
 # two_factor, audit_log), or what it read for a later one (log_tree for audit_chain).
 VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, invitations.VIEW, two_factor.VIEW,
          known_addresses.VIEW, client_actions.VIEW, api_tokens.VIEW, trusted_publishing.VIEW,
-         files.VIEW, core_metadata.VIEW, outbox.VIEW, audit_log.VIEW, log_tree.VIEW, audit_chain.VIEW,
-         freezes.VIEW, switches.VIEW, recovery_cases.VIEW]
+         files.VIEW, core_metadata.VIEW, outbox.VIEW, audit_log.VIEW, log_tree.VIEW,
+         audit_chain.VIEW, freezes.VIEW, switches.VIEW, recovery_cases.VIEW]
 # Operational tables: written by requests, not rebuilt from the log.
 OPERATIONAL = [login_failures.SCHEMA]
 
@@ -170,9 +170,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                   identity_tokens=IdentityTokens(settings.oidc_issuers, settings.oidc_audience,
                                                  oidc_fetch),
                   file_store=file_store_for(settings),
-                  renderer=Renderer(settings, app.verification_tokens, app.reset_tokens,
-                                    app.unlock_tokens, app.recovery_tokens,
-                                    app.invitation_tokens, app.device_tokens),
+                  renderer=Renderer(settings),
                   switches=app.switches, recovery_cases=app.recovery_cases)
 
 

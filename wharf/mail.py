@@ -14,7 +14,15 @@ from uuid import UUID
 
 from wharf.projections.database import unstamp
 from wharf.projections.outbox import Outbox
-from wharf.security.tokens import ResetTokens, VerificationTokens
+from wharf.security.tokens import (
+    ACCOUNT_UNLOCK,
+    EMAIL_VERIFICATION,
+    NEW_DEVICE,
+    RECOVERY_CANCEL,
+    ROLE_INVITATION,
+    ResetTokens,
+    VerificationTokens,
+)
 from wharf.settings import Settings
 
 log = logging.getLogger("wharf.mail")
@@ -184,17 +192,15 @@ LOCKED = {
 
 
 class Renderer:
-    def __init__(self, settings: Settings, tokens: VerificationTokens,
-                 reset_tokens: ResetTokens, unlock_tokens: VerificationTokens,
-                 recovery_tokens: VerificationTokens,
-                 invitation_tokens: VerificationTokens, device_tokens: VerificationTokens):
+    def __init__(self, settings: Settings):
         self._settings = settings
-        self._tokens = tokens
-        self._reset_tokens = reset_tokens
-        self._unlock_tokens = unlock_tokens
-        self._recovery_tokens = recovery_tokens
-        self._invitation_tokens = invitation_tokens
-        self._device_tokens = device_tokens
+        keys = settings.secret_key, settings.previous_secret_keys
+        self._tokens = VerificationTokens(*keys, EMAIL_VERIFICATION)
+        self._reset_tokens = ResetTokens(*keys)
+        self._unlock_tokens = VerificationTokens(*keys, ACCOUNT_UNLOCK)
+        self._recovery_tokens = VerificationTokens(*keys, RECOVERY_CANCEL)
+        self._invitation_tokens = VerificationTokens(*keys, ROLE_INVITATION)
+        self._device_tokens = VerificationTokens(*keys, NEW_DEVICE)
 
     def render(self, message: dict) -> EmailMessage:
         params, name = message["params"], message["username"]

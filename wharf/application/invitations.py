@@ -8,7 +8,7 @@ from wharf.domain.invitations import DEAD_INVITATION_LINK
 from wharf.domain.names import project_key
 from wharf.domain.origin import Origin
 from wharf.domain.project import Project
-from wharf.security.tokens import VerificationTokens, new_nonce
+from wharf.security.tokens import ROLE_INVITATION, VerificationTokens, new_nonce
 
 ACCEPT, DECLINE = "accept", "decline"
 
@@ -17,7 +17,7 @@ class InvitationCommands(ProjectCommands):
     def __init__(self, env, settings, passwords):
         super().__init__(env, settings, passwords)
         self.invitation_tokens = VerificationTokens(
-            settings.secret_key, settings.previous_secret_keys, b"role-invitation")
+            settings.secret_key, settings.previous_secret_keys, ROLE_INVITATION)
 
     @retrying
     def invite(self, origin: Origin, project_name: str, username: str, role: str) -> None:

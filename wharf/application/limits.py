@@ -24,7 +24,7 @@ from wharf.domain.account import Account
 from wharf.domain.errors import LimiterUnavailable, RateLimited
 from wharf.domain.origin import Origin
 from wharf.domain.unknown_username import UnknownUsername
-from wharf.security.tokens import VerificationTokens, new_nonce
+from wharf.security.tokens import ACCOUNT_UNLOCK, VerificationTokens, new_nonce
 
 TOO_MANY = "too many failed attempts; try again later"
 
@@ -81,7 +81,7 @@ class LimitedCommands(Commands):
     def __init__(self, env, settings, passwords):
         super().__init__(env, settings, passwords)
         self.unlock_tokens = VerificationTokens(settings.secret_key,
-                                                settings.previous_secret_keys, b"account-unlock")
+                                                settings.previous_secret_keys, ACCOUNT_UNLOCK)
         self.failure_pace = FailurePace()
         self.login_failures = None  # the login_failures table, set by bootstrap
         self.known_addresses = None  # the known_addresses view's queries, set by bootstrap

@@ -34,6 +34,7 @@ from wharf.domain.two_factor import RECOVERY_CODE, TOTP, TwoFactor
 from wharf.domain.unknown_username import unknown_username_id
 from wharf.security import totp
 from wharf.security.tokens import (
+    NEW_DEVICE,
     VerificationTokens,
     new_nonce,
     new_session_token,
@@ -77,7 +78,7 @@ class LoginCommands(LimitedCommands):
     def __init__(self, env, settings, passwords):
         super().__init__(env, settings, passwords)
         self.device_tokens = VerificationTokens(settings.secret_key,
-                                                settings.previous_secret_keys, b"new-device")
+                                                settings.previous_secret_keys, NEW_DEVICE)
         self.confirm_new_devices = settings.confirm_new_devices
 
     @one_at_a_time_per_address

@@ -8,7 +8,7 @@ from wharf.domain.account import Account
 from wharf.domain.errors import Conflict, InvalidToken
 from wharf.domain.origin import Origin
 from wharf.domain.recovery import DEAD_LINK
-from wharf.security.tokens import VerificationTokens, new_nonce
+from wharf.security.tokens import RECOVERY_CANCEL, VerificationTokens, new_nonce
 
 
 class RecoveryCommands(Commands):
@@ -17,7 +17,7 @@ class RecoveryCommands(Commands):
         self.recovery_wait = settings.recovery_wait
         self.recovery_tokens = VerificationTokens(settings.secret_key,
                                                   settings.previous_secret_keys,
-                                                  purpose=b"recovery-cancel")
+                                                  RECOVERY_CANCEL)
 
     @retrying
     def open_recovery_case(self, origin: Origin, username: str, reason: str,

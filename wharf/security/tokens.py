@@ -28,9 +28,14 @@ def new_nonce() -> str:
     return secrets.token_hex(16)
 
 
+# What an emailed link is for: each purpose signs under a key of its own.
+EMAIL_VERIFICATION, ACCOUNT_UNLOCK = b"email-verification", b"account-unlock"
+NEW_DEVICE, RECOVERY_CANCEL, ROLE_INVITATION = b"new-device", b"recovery-cancel", b"role-invitation"
+
+
 class VerificationTokens:
     def __init__(self, secret_key: bytes, previous: tuple[bytes, ...] = (),
-                 purpose: bytes = b"email-verification"):
+                 purpose: bytes = EMAIL_VERIFICATION):
         if not secret_key:
             raise ValueError("a server secret key is required")
         # One key per purpose: a token made for one never opens another's door.

@@ -20,8 +20,8 @@ class NewRecoveryCase(Schema):
 class RecoveryCase(Schema):
     open = fields.Boolean()
     opened_at = fields.DateTime(allow_none=True)
-    completes_at = fields.DateTime(allow_none=True, metadata={"description": "when, unless cancelled, the second"
-                                             " factors go and a reset link is sent"})
+    completes_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when, unless cancelled, the second factors go and a reset link is sent"})
 
 
 class OpenRecoveryCaseResource(Resource):
