@@ -28,6 +28,7 @@ from wharf.projections import (
     switches,
     trusted_publishing,
     two_factor,
+    uploaders,
 )
 from wharf.projections.database import Database, PostgresDatabase, SQLiteDatabase
 from wharf.projections.projector import Projector
@@ -76,6 +77,7 @@ class Wiring:
     file_store: FileStore
     renderer: Renderer
     switches: switches.Switches
+    uploaders: uploaders.Uploaders
 
     def mail_transport(self):
         return transport_for(self.settings)
@@ -158,7 +160,9 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                   file_store=file_store_for(settings),
                   renderer=Renderer(settings, app.verification_tokens, app.reset_tokens,
                                     app.unlock_tokens),
-                  switches=app.switches)
+                  switches=app.switches,
+                  uploaders=uploaders.Uploaders(db, app.trusted_publishing, app.token_keys,
+                                                settings.uploads_require_2fa))
 
 
 def log_keys(settings: Settings) -> list[checkpoints.SigningKey]:

@@ -142,6 +142,7 @@ EXPECTED = {
     ("GET", "/_/oidc/audience"): ANYONE,
     ("POST", "/_/oidc/mint-token"): dict.fromkeys(KINDS, 422),  # no identity token: refused
     ("POST", "/_/oidc/burn-token"): dict.fromkeys(KINDS, 422),  # no token in the body
+    ("GET", "/api/projects/{name}/uploaders"): OWNERS,  # who can publish: not Maintainers
     ("GET", "/api/projects/{name}/events"): OWNERS,
     ("GET", "/api/projects/{name}/events/export"): OWNERS,
     ("GET", "/api/admin/events"): ADMINS,
@@ -191,6 +192,7 @@ EXPECTED = {
     ("GET", "/account/history"): SIGNED_IN_PAGE,
     ("GET", "/projects/{name}/history"): page(("owner", "admin")),
     ("GET", "/projects/{name}/releases"): page(("owner",)),
+    ("GET", "/projects/{name}/uploaders"): page(("owner", "admin")),
     ("POST", "/projects/{name}/releases/{action}"): page(("owner",), sudo=True),  # a yank
     ("GET", "/static/{name}"): ANYONE,
 }

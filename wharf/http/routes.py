@@ -33,6 +33,7 @@ from wharf.http.pages.two_factor import (
     TotpEnrolmentPage,
     TotpRemovalPage,
 )
+from wharf.http.pages.uploaders import UploadersPage
 from wharf.http.resources import (
     account,
     admin,
@@ -50,6 +51,7 @@ from wharf.http.resources import (
     tokens,
     trusted_publishing,
     two_factor,
+    uploaders,
     uploads,
 )
 
@@ -105,6 +107,7 @@ ROUTES = [
     ("/api/projects/{name}/files/{filename}/remove", releases.FileRemovalResource),
     ("/api/projects/{name}/publishers", trusted_publishing.PublishersResource),
     ("/api/projects/{name}/publishers/{publisher_id}", trusted_publishing.PublisherResource),
+    ("/api/projects/{name}/uploaders", uploaders.UploadersResource),
     ("/_/oidc/audience", trusted_publishing.AudienceResource),
     ("/_/oidc/mint-token", trusted_publishing.MintTokenResource),
     ("/_/oidc/burn-token", trusted_publishing.BurnTokenResource),
@@ -152,6 +155,7 @@ PAGES = [
     ("/account/history", AccountHistoryPage),
     ("/projects/{name}/history", ProjectHistoryPage),
     ("/projects/{name}/releases", ReleasesPage),
+    ("/projects/{name}/uploaders", UploadersPage),
     ("/projects/{name}/releases/{action}", ReleaseActionPage),
     ("/static/{name}", StaticFiles),
 ]
