@@ -17,6 +17,7 @@ from wharf.projections import (
     audit_log,
     client_actions,
     core_metadata,
+    credentials,
     files,
     freezes,
     known_addresses,
@@ -44,7 +45,7 @@ from wharf.uploads.storage import FileStore
 VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, known_addresses.VIEW,
          client_actions.VIEW, api_tokens.VIEW, trusted_publishing.VIEW, files.VIEW,
          core_metadata.VIEW, outbox.VIEW, audit_log.VIEW, log_tree.VIEW, audit_chain.VIEW,
-         freezes.VIEW, switches.VIEW]
+         freezes.VIEW, switches.VIEW, credentials.VIEW]
 # Operational tables: written by requests, not rebuilt from the log.
 OPERATIONAL = [login_failures.SCHEMA]
 
@@ -78,6 +79,7 @@ class Wiring:
     renderer: Renderer
     switches: switches.Switches
     uploaders: uploaders.Uploaders
+    credentials: credentials.Credentials
 
     def mail_transport(self):
         return transport_for(self.settings)
@@ -162,7 +164,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                                     app.unlock_tokens),
                   switches=app.switches,
                   uploaders=uploaders.Uploaders(db, app.trusted_publishing, app.token_keys,
-                                                settings.uploads_require_2fa))
+                                                settings.uploads_require_2fa),
+                  credentials=credentials.Credentials(db))
 
 
 def log_keys(settings: Settings) -> list[checkpoints.SigningKey]:

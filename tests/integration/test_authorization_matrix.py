@@ -117,6 +117,9 @@ EXPECTED = {
     ("DELETE", "/api/token"): tokens("tok_else", "tok_proj", "tok_all"),
     ("GET", "/api/account/sessions"): SIGNED_IN,
     ("DELETE", "/api/account/sessions/{session_id}"): ALICES,
+    # alice's token: what it did, for her and admins; for anyone else it does not exist
+    ("GET", "/api/account/credentials/{credential_id}/activity"): session(("owner", "admin"),
+                                                                          refused=404),
     ("GET", "/api/account/events"): SIGNED_IN,
     ("GET", "/api/account/events/export"): SIGNED_IN,
     ("POST", "/_/secrets/disclose-token"): ANYONE,
@@ -142,7 +145,8 @@ EXPECTED = {
     ("GET", "/_/oidc/audience"): ANYONE,
     ("POST", "/_/oidc/mint-token"): dict.fromkeys(KINDS, 422),  # no identity token: refused
     ("POST", "/_/oidc/burn-token"): dict.fromkeys(KINDS, 422),  # no token in the body
-    ("GET", "/api/projects/{name}/uploaders"): OWNERS,  # who can publish: not Maintainers
+    ("GET", "/api/projects/{name}/uploaders"): OWNERS,
+    ("GET", "/api/projects/{name}/credentials/{credential_id}/activity"): OWNERS,  # who can publish: not Maintainers
     ("GET", "/api/projects/{name}/events"): OWNERS,
     ("GET", "/api/projects/{name}/events/export"): OWNERS,
     ("GET", "/api/admin/events"): ADMINS,
@@ -279,6 +283,7 @@ def cast(api, clock) -> tuple[dict, dict]:
     values = {"email": "alice@example.com", "name": "sampleproject", "project": "sampleproject",
               "action": "yank", "switch": "read-only",
               "username": "alice", "token_id": minted["tok_all"]["id"], "key_id": keys["alice"],
+              "credential_id": minted["tok_all"]["id"],
               # nosudo's own session: ending it leaves the Owner's, who comes next
               "session_id": callers["nosudo"].session_id}
     return callers, values, people
