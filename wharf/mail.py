@@ -32,6 +32,7 @@ SUBJECTS = {
     "possible-clone": "A log-in with a possibly cloned security key was refused",
     "api-token-added": "A new API token was created",
     "api-token-leaked": "One of your API tokens was found in public and revoked",
+    "api-token-expiring": "One of your API tokens expires in 3 days",
     "account-locked": "Your account was locked after too many failed log-ins",
     "release-yanked": "A release of a project of yours was yanked",
     "release-unyanked": "A release of a project of yours was un-yanked",
@@ -106,6 +107,12 @@ FROM_ADMINS = {
     "account-unfrozen": "The administrators unfroze your account: you can log in again and its"
                         " API tokens work again. The reason given: {reason}\n",
 }
+# Reminders of what is due: nothing happened that someone else could have done.
+REMINDERS = {
+    "api-token-expiring": "Your API token described \"{description}\" expires at {expires_at}."
+                          " Whatever uploads with it (a CI job, say) will then be refused:"
+                          " create a new token and put it in its place before then.\n",
+}
 PROJECT_UNEXPECTED = "If no Owner of {project} meant this, tell the administrators now.\n"
 UNEXPECTED = "If this was not you, change your password now and contact the administrators.\n"
 
@@ -179,6 +186,8 @@ class Renderer:
                     + warning + UNEXPECTED)
         if template in FROM_ADMINS:
             return FROM_ADMINS[template].format(**params)
+        if template in REMINDERS:
+            return REMINDERS[template].format(**params)
         if template in PROJECT_NOTICES:
             return (PROJECT_NOTICES[template] + PROJECT_UNEXPECTED).format(**params)
         return TEMPLATES[template].format(**params) + UNEXPECTED

@@ -163,6 +163,15 @@ def _(event: ApiToken.Revoked, cur) -> None:
            account_id=token["account_id"])
 
 
+@process.register
+def _(event: ApiToken.ExpiryReminded, cur) -> None:
+    token = cur.execute("SELECT account_id, description FROM api_tokens WHERE id = ?",
+                        (str(event.originator_id),)).fetchone()
+    _queue(cur, event, "api-token-expiring", params={"description": token["description"],
+                                                     "expires_at": stamp(event.expires_at)},
+           account_id=token["account_id"])
+
+
 def _to_owners_and_member(template: str):
     """A role given, changed or removed: to the person and to every Owner of the project."""
     def queue(event, cur) -> None:
