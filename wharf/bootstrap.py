@@ -16,6 +16,7 @@ from wharf.projections import (
     audit_chain,
     audit_log,
     client_actions,
+    containment,
     core_metadata,
     credentials,
     files,
@@ -80,6 +81,7 @@ class Wiring:
     switches: switches.Switches
     uploaders: uploaders.Uploaders
     credentials: credentials.Credentials
+    containment: containment.Containment
 
     def mail_transport(self):
         return transport_for(self.settings)
@@ -146,11 +148,12 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
     app.api_tokens = api_tokens.ApiTokens(db)
     app.trusted_publishing = trusted_publishing.TrustedPublishing(db)
     app.switches = switches.Switches(db)
+    readers = {"sessions": sessions.Sessions(db), "projects": projects.Projects(db),
+               "files": files.Files(db), "audit_log": audit_log.AuditLog(db)}
     return Wiring(settings=settings, clock=clock, db=db, app=app, projector=projector,
-                  accounts=accounts.Accounts(db), sessions=sessions.Sessions(db),
-                  projects=projects.Projects(db), outbox=outbox.Outbox(db),
+                  accounts=accounts.Accounts(db), outbox=outbox.Outbox(db),
                   two_factor=two_factor.TwoFactorMethods(db), api_tokens=app.api_tokens,
-                  files=files.Files(db), audit_log=audit_log.AuditLog(db),
+                  **readers,
                   log_tree=log_tree.LogTree(db), log_keys=log_keys(settings),
                   replay=Replay(app, settings.uploads_require_2fa),
                   upload_authority=UploadAuthority(app.api_tokens, app.trusted_publishing,
@@ -165,7 +168,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                   switches=app.switches,
                   uploaders=uploaders.Uploaders(db, app.trusted_publishing, app.token_keys,
                                                 settings.uploads_require_2fa),
-                  credentials=credentials.Credentials(db))
+                  credentials=credentials.Credentials(db),
+                  containment=containment.Containment(api_tokens=app.api_tokens, **readers))
 
 
 def log_keys(settings: Settings) -> list[checkpoints.SigningKey]:

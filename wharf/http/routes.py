@@ -37,6 +37,7 @@ from wharf.http.pages.uploaders import UploadersPage
 from wharf.http.resources import (
     account,
     admin,
+    containment,
     credentials,
     disclosures,
     health,
@@ -89,6 +90,7 @@ ROUTES = [
     ("/api/token", tokens.OwnTokenResource),
     ("/api/account/sessions", account.SessionsResource),
     ("/api/account/sessions/{session_id}", account.SessionItemResource),
+    ("/api/account/containment", containment.ContainmentResource),
     ("/api/account/credentials/{credential_id}/activity",
      credentials.AccountCredentialActivity),
     ("/api/account/events", history.AccountHistory),

@@ -31,12 +31,6 @@ class Activity(History):
     """A credential's entries within `scope`, from its creation unless `since` says otherwise
     (not the histories' 14 days: an investigation wants the whole trail)."""
 
-    def credential(self, credential_id: str) -> dict:
-        found = self.wiring.credentials.by_id(id_of(credential_id, "credential"))
-        if found is None:
-            raise NotFound(NOT_FOUND)
-        return found
-
     def on_get(self, req: falcon.Request, resp: falcon.Response, **path) -> None:
         credential, scope = self.scope(req, **path)
         params = body.query(req, schemas.HistoryQuery)
@@ -50,16 +44,28 @@ class Activity(History):
             "since": stamp(filters.since), "until": stamp(filters.until)})
 
 
+def find_credential(wiring, credential_id: str) -> dict:
+    found = wiring.credentials.by_id(id_of(credential_id, "credential"))
+    if found is None:
+        raise NotFound(NOT_FOUND)
+    return found
+
+
+def own_credential(wiring, req: falcon.Request, credential_id: str) -> dict:
+    """A credential of the session's account (any, for an admin); another's is not found."""
+    found, session = find_credential(wiring, credential_id), req.context.session
+    if found["account_id"] != str(session.account_id) and not session.is_admin:
+        raise NotFound(NOT_FOUND)  # another's credential is not even said to exist
+    return found
+
+
 class AccountCredentialActivity(Activity):
     endpoints = {"GET": Endpoint(SESSION, "Everything one of your sessions or API tokens did"
                                  " (admins: anyone's), newest first", 200, None, ActivityPage,
                                  ERRORS, query=schemas.HistoryQuery)}
 
     def scope(self, req: falcon.Request, credential_id: str) -> tuple[dict, dict]:
-        credential, session = self.credential(credential_id), req.context.session
-        if credential["account_id"] != str(session.account_id) and not session.is_admin:
-            raise NotFound(NOT_FOUND)  # another's credential is not even said to exist
-        return credential, {}
+        return own_credential(self.wiring, req, credential_id), {}
 
 
 class ProjectCredentialActivity(Activity):
@@ -69,4 +75,4 @@ class ProjectCredentialActivity(Activity):
 
     def scope(self, req: falcon.Request, name: str, credential_id: str) -> tuple[dict, dict]:
         project = owned_or_admin(self.wiring, req, name, "read what a credential did to it")
-        return self.credential(credential_id), {"project_id": project["id"]}
+        return find_credential(self.wiring, credential_id), {"project_id": project["id"]}
