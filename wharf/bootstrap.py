@@ -26,6 +26,7 @@ from wharf.projections import (
     login_failures,
     outbox,
     projects,
+    recovery_cases,
     sessions,
     switches,
     trusted_publishing,
@@ -46,7 +47,7 @@ from wharf.uploads.storage import FileStore
 VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, two_factor.VIEW, known_addresses.VIEW,
          client_actions.VIEW, api_tokens.VIEW, trusted_publishing.VIEW, files.VIEW,
          core_metadata.VIEW, outbox.VIEW, audit_log.VIEW, log_tree.VIEW, audit_chain.VIEW,
-         freezes.VIEW, switches.VIEW, credentials.VIEW]
+         freezes.VIEW, switches.VIEW, recovery_cases.VIEW, credentials.VIEW]
 # Operational tables: written by requests, not rebuilt from the log.
 OPERATIONAL = [login_failures.SCHEMA]
 
@@ -79,6 +80,7 @@ class Wiring:
     file_store: FileStore
     renderer: Renderer
     switches: switches.Switches
+    recovery_cases: recovery_cases.RecoveryCases
     uploaders: uploaders.Uploaders
     credentials: credentials.Credentials
     containment: containment.Containment
@@ -148,6 +150,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
     app.api_tokens = api_tokens.ApiTokens(db)
     app.trusted_publishing = trusted_publishing.TrustedPublishing(db)
     app.switches = switches.Switches(db)
+    app.recovery_cases = recovery_cases.RecoveryCases(db)
     readers = {"sessions": sessions.Sessions(db), "projects": projects.Projects(db),
                "files": files.Files(db), "audit_log": audit_log.AuditLog(db)}
     return Wiring(settings=settings, clock=clock, db=db, app=app, projector=projector,
@@ -164,8 +167,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                                                  oidc_fetch),
                   file_store=file_store_for(settings),
                   renderer=Renderer(settings, app.verification_tokens, app.reset_tokens,
-                                    app.unlock_tokens),
-                  switches=app.switches,
+                                    app.unlock_tokens, app.recovery_tokens),
+                  switches=app.switches, recovery_cases=app.recovery_cases,
                   uploaders=uploaders.Uploaders(db, app.trusted_publishing, app.token_keys,
                                                 settings.uploads_require_2fa),
                   credentials=credentials.Credentials(db),

@@ -48,6 +48,9 @@ SUBJECTS = {
     "account-unfrozen": "Your account was unfrozen by the administrators",
     "admin-granted": "Your account was made an administrator",
     "admin-revoked": "Your account's administrator rights were revoked",
+    "recovery-case-opened": "A recovery case was opened for your account",
+    "recovery-case-cancelled": "The recovery case of your account was cancelled",
+    "recovery-case-completed": "The recovery case of your account completed",
 }
 TEMPLATES = {
     "email-added": "The address {email} was added to your account.\n",
@@ -106,6 +109,13 @@ FROM_ADMINS = {
                       " administrators about it.\n",
     "account-unfrozen": "The administrators unfroze your account: you can log in again and its"
                         " API tokens work again. The reason given: {reason}\n",
+    "recovery-case-cancelled": "The recovery case of your account was cancelled (with the"
+                               " {by}). Nothing was changed.\n",
+    "recovery-case-completed": "The recovery case of your account completed: its second factors"
+                               " and recovery codes were removed, its password no longer works"
+                               " and every session was ended. A password reset link follows in"
+                               " a separate message; after the reset, set up a second factor"
+                               " again at once.\n",
 }
 # Reminders of what is due: nothing happened that someone else could have done.
 REMINDERS = {
@@ -113,6 +123,15 @@ REMINDERS = {
                           " Whatever uploads with it (a CI job, say) will then be refused:"
                           " create a new token and put it in its place before then.\n",
 }
+RECOVERY_OPENED = (
+    "The administrators opened a recovery case for your account, because someone told them it"
+    " lost every second factor. The reason given: {reason} (ticket {ticket}).\n\n"
+    "On {completes_at}, unless it is cancelled, your second factors and recovery codes will be"
+    " removed, your password disabled, and a password reset link sent to your primary verified"
+    " address.\n\nIf you did NOT ask for this, someone may be trying to take over your account:"
+    " cancel the case now by opening\n\n  {origin}/account/recovery/cancel?token={token}\n\n"
+    "or by sending the token to POST /api/account/recovery/cancel:\n\n  {token}\n\n"
+    "and tell the administrators. You can also cancel it from your account page.\n")
 PROJECT_UNEXPECTED = "If no Owner of {project} meant this, tell the administrators now.\n"
 UNEXPECTED = "If this was not you, change your password now and contact the administrators.\n"
 
@@ -137,11 +156,13 @@ LOCKED = {
 
 class Renderer:
     def __init__(self, settings: Settings, tokens: VerificationTokens,
-                 reset_tokens: ResetTokens, unlock_tokens: VerificationTokens):
+                 reset_tokens: ResetTokens, unlock_tokens: VerificationTokens,
+                 recovery_tokens: VerificationTokens):
         self._settings = settings
         self._tokens = tokens
         self._reset_tokens = reset_tokens
         self._unlock_tokens = unlock_tokens
+        self._recovery_tokens = recovery_tokens
 
     def render(self, message: dict) -> EmailMessage:
         params, name = message["params"], message["username"]
@@ -184,6 +205,10 @@ class Renderer:
                        else f"You have {left} recovery codes left.\n")
             return (f"A recovery code was used to log in to your account from {params['ip']}.\n"
                     + warning + UNEXPECTED)
+        if template == "recovery-case-opened":
+            token = self._recovery_tokens.issue(UUID(message["account_id"]), params["nonce"])
+            return RECOVERY_OPENED.format(origin=self._settings.origin, token=token, **{
+                key: params[key] for key in ("reason", "ticket", "completes_at")})
         if template in FROM_ADMINS:
             return FROM_ADMINS[template].format(**params)
         if template in REMINDERS:

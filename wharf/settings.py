@@ -45,6 +45,7 @@ class Settings:
     s3_access_key_id: str | None = field(default=None, repr=False)
     s3_secret_access_key: str | None = field(default=None, repr=False)
     files_gc_grace: timedelta = timedelta(hours=24)  # an unreferenced object's age before gc
+    recovery_wait: timedelta = timedelta(days=7)  # a recovery case's wait before it completes
     quotas: Quotas = Quotas()  # verification emails and new projects
     oidc_issuers: tuple[str, ...] = (GITHUB,)  # trusted publishing's identity issuers
     oidc_audience: str = "wharf"  # what an identity token must be meant for
@@ -114,6 +115,7 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         s3_access_key_id=env.get("AWS_ACCESS_KEY_ID") or None,
         s3_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY") or None,
         files_gc_grace=timedelta(hours=float(env.get("WHARF_FILES_GC_GRACE_HOURS", 24))),
+        recovery_wait=timedelta(hours=float(env.get("WHARF_RECOVERY_WAIT_HOURS", 7 * 24))),
         quotas=_quotas(env),
         oidc_issuers=(GITHUB, *_issuers(env.get("WHARF_OIDC_ISSUERS", ""))),
         oidc_audience=env.get("WHARF_OIDC_AUDIENCE", "wharf"),

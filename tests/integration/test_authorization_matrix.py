@@ -156,6 +156,10 @@ EXPECTED = {
     ("GET", "/api/admin/replay"): ADMINS,
     ("POST", "/api/admin/accounts/{username}/freeze"): ADMINS,  # an empty reason: 400
     ("POST", "/api/admin/accounts/{username}/unfreeze"): ADMINS,
+    ("POST", "/api/admin/accounts/{username}/recovery-case"): ADMINS,
+    ("GET", "/api/account/recovery"): SIGNED_IN,  # none open: 404
+    ("DELETE", "/api/account/recovery"): SIGNED_IN,  # none open: 409
+    ("POST", "/api/account/recovery/cancel"): ANYONE,  # the emailed link is its own credential
     ("GET", "/api/admin/switches"): ADMINS,
     ("POST", "/api/admin/switches/{switch}"): ADMINS,
     ("GET", "/api/openapi.json"): ANYONE,  # added by create_app, outside ROUTES
@@ -180,6 +184,9 @@ EXPECTED = {
     ("POST", "/login/recovery-code"): ANYONE,
     ("GET", "/account/unlock"): ANYONE,
     ("POST", "/account/unlock"): ANYONE,
+    ("GET", "/account/recovery/cancel"): ANYONE,
+    ("POST", "/account/recovery/cancel"): ANYONE,
+    ("POST", "/account/recovery"): SIGNED_IN_PAGE,  # none open: the page says so (409)
     ("POST", "/logout"): SIGNED_IN_PAGE,
     ("GET", "/account"): SIGNED_IN_PAGE,
     ("POST", "/account/reauthenticate"): SIGNED_IN_PAGE,
@@ -236,6 +243,7 @@ BODIES = {
     ("POST", "/api/admin/accounts/{username}/freeze"): {"reason": ""},
     ("POST", "/api/admin/accounts/{username}/unfreeze"): {"reason": ""},
     ("POST", "/api/admin/switches/{switch}"): {"on": True, "reason": ""},
+    ("POST", "/api/admin/accounts/{username}/recovery-case"): {"reason": "", "ticket": ""},
     ("POST", "/account/emails/primary"): {"email": "{email}"},
     ("POST", "/account/emails/remove"): {"email": "{email}"},
     ("POST", "/account/emails/verification"): {"email": "{email}"},

@@ -43,6 +43,7 @@ def test_the_public_surface_is_exactly_what_we_mean_to_be_public():
         ("/api/account/emails/verify", "POST"), ("/api/projects/{name}", "GET"),
         ("/api/projects/{name}/releases", "GET"),
         ("/api/password-reset", "POST"), ("/api/password-reset/complete", "POST"),
+        ("/api/account/recovery/cancel", "POST"),  # the emailed link is the credential
         ("/_/secrets/disclose-token", "POST"), ("/simple/", "GET"),
         ("/simple/{project}/", "GET"), ("/files/{sha256}/{filename}", "GET"),
         ("/files/{sha256}/{filename}.metadata", "GET"),
@@ -101,6 +102,7 @@ def test_the_public_pages_are_exactly_what_we_mean_to_be_public():
         ("/password-reset", "GET"), ("/password-reset", "POST"),
         ("/account/password-reset", "GET"), ("/account/password-reset", "POST"),
         ("/account/unlock", "GET"), ("/account/unlock", "POST"),
+        ("/account/recovery/cancel", "GET"), ("/account/recovery/cancel", "POST"),
     }
 
 

@@ -10,8 +10,10 @@ out-of-sync answer, a token scoped on its project, an address claimed away;
 at a made-up name logged once a window; ...-12-trusted-publishing.json: a trusted publisher
 added, its run's token minted, used for an upload and burned, the publisher removed;
 ...-12-admin.json: an account frozen, refused a log-in and unfrozen, a switch turned on and
-off, admin rights granted (emailed) and revoked); ...-12-credentials.json: events that name
-the session or token that acted (`acting_credential_id`), and a token's expiry reminder.
+off, admin rights granted (emailed) and revoked); ...-12-recovery.json: a recovery case opened,
+cancelled by the holder, opened again and completed (second factors cleared);
+...-12-credentials.json: events that name the session or token that acted
+(`acting_credential_id`), and a token's expiry reminder.
 NOTE: never regenerate one; add a new fixture when new events land.
 """
 

@@ -6,6 +6,7 @@ from wharf.application.log_repair import LogRepairCommands
 from wharf.application.login import LoginCommands, NewSession, SecondStep
 from wharf.application.password_reset import PasswordResetCommands
 from wharf.application.projects import ProjectCommands
+from wharf.application.recovery import RecoveryCommands
 from wharf.application.security_keys import KeyRegistered, SecurityKeyCommands
 from wharf.application.sessions import SessionCommands
 from wharf.application.tokens import MintedToken, TokenCommands
@@ -26,7 +27,7 @@ __all__ = ["KeyRegistered", "MintedToken", "NewSession", "SecondStep", "TotpEnro
 
 class Wharf(AccountCommands, PasswordResetCommands, SecurityKeyCommands, LoginCommands,
             SessionCommands, TwoFactorCommands, UploadCommands, TrustedPublishingCommands,
-            ProjectCommands, TokenCommands, LogRepairCommands, AdminCommands):
+            ProjectCommands, TokenCommands, LogRepairCommands, AdminCommands, RecoveryCommands):
     name = "Wharf"
     # A failed log-in reads an Account or an UnknownUsername: with a snapshot every LOGIN_READ
     # events it replays at most LOGIN_READ - 1, however busy the name, so its time does not

@@ -27,6 +27,16 @@ def add(commands) -> None:
         parser.add_argument("username")
         parser.add_argument("--reason", required=True)
         parser.set_defaults(run=run)
+    recover = admin.add_parser("recover", help="open a recovery case for an account that lost"
+                               " every second factor: its addresses are emailed a cancel link;"
+                               " it completes after the wait (WHARF_RECOVERY_WAIT_HOURS)")
+    recover.add_argument("username")
+    recover.add_argument("--reason", required=True)
+    recover.add_argument("--ticket", required=True, help="the support ticket's reference")
+    recover.set_defaults(run=_recover)
+    complete = admin.add_parser("complete-recoveries", help="complete every recovery case whose"
+                                " wait is over (run it hourly, e.g. from cron)")
+    complete.set_defaults(run=_complete_recoveries)
     switch = admin.add_parser("switch", help="turn a switch on or off: while on, what it stops"
                               " is answered 503")
     switch.add_argument("name", choices=SWITCHES)
@@ -58,6 +68,21 @@ def _freeze(wiring, args) -> None:
 def _unfreeze(wiring, args) -> None:
     account_id = wiring.app.unfreeze_account(cli_origin(utc_now()), args.username, args.reason)
     print(f"wharf: {args.username} ({account_id}) is no longer frozen")
+
+
+def _recover(wiring, args) -> None:
+    account = wiring.app.open_recovery_case(cli_origin(utc_now()), args.username, args.reason,
+                                            args.ticket)
+    completes_at = account.open_recovery_case["completes_at"]
+    print(f"wharf: a recovery case for {args.username} is open; it completes at"
+          f" {completes_at.isoformat()} unless the holder cancels it")
+
+
+def _complete_recoveries(wiring, args) -> None:
+    done = wiring.app.complete_due_recovery_cases(cli_origin(utc_now()))
+    for username in done:
+        print(f"wharf: the recovery case of {username} completed; a reset link was emailed")
+    print(f"wharf: {len(done)} recovery case(s) completed")
 
 
 def _switch(wiring, args) -> None:

@@ -21,6 +21,7 @@ from wharf.domain.limits import PASSWORD, SECOND_FACTOR
 from wharf.domain.lockout import Lockout
 from wharf.domain.origin import Origin
 from wharf.domain.password_reset import PasswordResets
+from wharf.domain.recovery import Recoveries
 
 MAX_EMAILS = 10
 CLAIMED = "claimed"  # EmailRemoved.reason: another account took the never-verified address
@@ -32,7 +33,7 @@ FAILURE_KINDS = {
 }  # "rate_limited" is recorded but never counted
 
 
-class Account(AdminActions, PasswordResets, Lockout, WharfAggregate):
+class Account(AdminActions, Recoveries, PasswordResets, Lockout, WharfAggregate):
     TOPIC = "wharf:account"
 
     # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.

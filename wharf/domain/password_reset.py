@@ -65,6 +65,10 @@ class PasswordResets(ResetRequests):
         is verified, to another verified one when it is not, and only failing those (with no
         link) to the unverified primary."""
         self.check_reset_limit(origin)
+        self.send_reset_link(origin, email_key)
+
+    def send_reset_link(self, origin: Origin, email_key: str | None) -> None:
+        """Record the request (no limit: a completed recovery case sends one too)."""
         ranked = sorted(self.emails.items(), key=lambda item: (not item[1]["verified"],
                                                                not item[1]["primary"]))
         key = email_key or next((k for k, _ in ranked), None)

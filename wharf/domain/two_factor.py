@@ -100,6 +100,16 @@ class TwoFactor(SecurityKeys, WharfAggregate):
         def apply(self, aggregate: "TwoFactor") -> None:
             aggregate.recovery_codes[self.index]["used_at"] = self.timestamp
 
+    class Cleared(WharfAggregate.Event):
+        """Every second factor and recovery code removed by a completed recovery case."""
+        TOPIC = "wharf:two-factor:cleared"
+        methods: list[str]  # what was removed, for the history
+
+        def apply(self, aggregate: "TwoFactor") -> None:
+            aggregate.totp = aggregate.pending_totp = None
+            aggregate.recovery_codes = []
+            aggregate.start_security_keys()
+
     @classmethod
     def create(cls, origin: Origin, account_id: UUID) -> "TwoFactor":
         return cls._open(cls.Created, origin, two_factor_id(account_id), account_id=account_id)
@@ -148,6 +158,10 @@ class TwoFactor(SecurityKeys, WharfAggregate):
 
     def _totp_step_spent(self, step: int) -> bool:
         return step <= self.totp["last_step"] or step in self.totp.get("spent_steps", ())
+
+    def clear(self, origin: Origin) -> None:
+        if self.enabled or self.recovery_codes or self.pending_totp:
+            self._record(self.Cleared, origin, methods=self.methods)
 
     def generate_recovery_codes(self, origin: Origin, digests: list[str]) -> None:
         if not self.enabled:

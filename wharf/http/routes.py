@@ -23,6 +23,7 @@ from wharf.http.pages.login import (
     UnlockPage,
 )
 from wharf.http.pages.password_reset import ForgottenPasswordPage, PasswordResetPage
+from wharf.http.pages.recovery import OwnRecoveryCancelPage, RecoveryCancelPage
 from wharf.http.pages.releases import ReleaseActionPage, ReleasesPage
 from wharf.http.pages.signup import EmailVerificationPage, SignupPage
 from wharf.http.pages.static import StaticFiles
@@ -46,6 +47,7 @@ from wharf.http.resources import (
     metrics,
     password_reset,
     projects,
+    recovery,
     releases,
     security_keys,
     session,
@@ -125,6 +127,9 @@ ROUTES = [
     ("/api/admin/replay", history.AdminReplay),
     ("/api/admin/accounts/{username}/freeze", admin.FreezeResource),
     ("/api/admin/accounts/{username}/unfreeze", admin.UnfreezeResource),
+    ("/api/admin/accounts/{username}/recovery-case", recovery.OpenRecoveryCaseResource),
+    ("/api/account/recovery", recovery.OwnRecoveryCaseResource),
+    ("/api/account/recovery/cancel", recovery.RecoveryCancelResource),
     ("/api/admin/switches", admin.SwitchesResource),
     ("/api/admin/switches/{switch}", admin.SwitchResource),
     ("/api/log/checkpoint", log.CheckpointResource),
@@ -144,6 +149,8 @@ PAGES = [
     ("/login/totp", TotpStepPage),
     ("/login/recovery-code", RecoveryCodeStepPage),
     ("/account/unlock", UnlockPage),
+    ("/account/recovery", OwnRecoveryCancelPage),
+    ("/account/recovery/cancel", RecoveryCancelPage),
     ("/logout", LogoutPage),
     ("/account", AccountPage),
     ("/account/reauthenticate", ReauthenticationPage),

@@ -85,6 +85,26 @@ def _(event: Account.Unfrozen, cur) -> None:
 
 
 @process.register
+def _(event: Account.RecoveryCaseOpened, cur) -> None:
+    for address in event.told:  # every verified address, each with the cancel link
+        _queue(cur, event, "recovery-case-opened", recipient=address, recipient_key=address,
+               params={"reason": event.reason, "ticket": event.ticket, "nonce": event.nonce,
+                       "completes_at": stamp(event.completes_at)})
+
+
+@process.register
+def _(event: Account.RecoveryCaseCancelled, cur) -> None:
+    for address in event.told:
+        _queue(cur, event, "recovery-case-cancelled", recipient=address, recipient_key=address,
+               params={"by": "emailed link" if event.by == "link" else "a logged-in session"})
+
+
+@process.register
+def _(event: Account.RecoveryCaseCompleted, cur) -> None:
+    _queue(cur, event, "recovery-case-completed", params={})
+
+
+@process.register
 def _(event: Account.AdminGranted, cur) -> None:
     if event.told:
         _queue(cur, event, "admin-granted", params={})

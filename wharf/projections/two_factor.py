@@ -92,6 +92,15 @@ def _(event: TwoFactor.RecoveryCodeUsed, cur) -> None:
                 (event.remaining, str(event.originator_id)))
 
 
+@process.register
+def _(event: TwoFactor.Cleared, cur) -> None:
+    account_id = account_of(cur, event.originator_id)
+    cur.execute("UPDATE two_factor_accounts SET recovery_codes_left = 0 WHERE id = ?",
+                (str(event.originator_id),))
+    for table in ("two_factor_methods", "security_keys"):
+        cur.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))  # noqa: S608
+
+
 def account_of(cur, two_factor_id) -> str:
     """The account a TwoFactor aggregate belongs to (other views' projections use this too)."""
     return cur.execute("SELECT account_id FROM two_factor_accounts WHERE id = ?",

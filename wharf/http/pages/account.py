@@ -48,6 +48,7 @@ class AccountPages(Page):
             "recovery_codes_left": account["two_factor"]["recovery_codes_left"],
             "security_keys": self.wiring.two_factor.security_keys(session.account_id),
             "tokens": self.wiring.api_tokens.active_for_account(session.account_id),
+            "recovery_case": self.wiring.recovery_cases.of(session.account_id),
         }
 
 

@@ -23,6 +23,8 @@ DONE = {
     "email-added": "Email address added. We sent it a link to verify it.",
     "email-primary": "Your primary email address was changed.",
     "email-removed": "The email address was removed.",
+    "recovery-cancelled": "The recovery case was cancelled; nothing was changed. Tell the"
+                          " administrators if you did not ask for it.",
     "totp-enabled": "Your authenticator app is set up.",
     "totp-removed": "Your authenticator app was removed. Every other session was ended.",
     "session-ended": "The session was ended.",

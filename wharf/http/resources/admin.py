@@ -42,7 +42,7 @@ class FreezeResource(Resource):
         origin = origin_of(req)
         self.app.check_admin(origin)
         reason = self.load(req, schemas.Reason)["reason"]
-        self.app.freeze_account(origin, _path_username(username), reason)
+        self.app.freeze_account(origin, path_username(username), reason)
         resp.status = falcon.HTTP_204
 
 
@@ -55,7 +55,7 @@ class UnfreezeResource(Resource):
         origin = origin_of(req)
         self.app.check_admin(origin)
         reason = self.load(req, schemas.Reason)["reason"]
-        self.app.unfreeze_account(origin, _path_username(username), reason)
+        self.app.unfreeze_account(origin, path_username(username), reason)
         resp.status = falcon.HTTP_204
 
 
@@ -86,7 +86,7 @@ class SwitchResource(Resource):
         resp.media = schemas.dump(SwitchList, {"switches": self.wiring.switches.all()})
 
 
-def _path_username(username: str) -> str:
+def path_username(username: str) -> str:
     """A username in a path; one that no account could have is simply not found."""
     try:
         return username_key(username)
