@@ -17,7 +17,9 @@ from wharf.projections import (
     audit_chain,
     audit_log,
     client_actions,
+    containment,
     core_metadata,
+    credentials,
     files,
     freezes,
     invitations,
@@ -31,6 +33,7 @@ from wharf.projections import (
     switches,
     trusted_publishing,
     two_factor,
+    uploaders,
 )
 from wharf.projections.database import Database, PostgresDatabase, SQLiteDatabase
 from wharf.projections.projector import Projector
@@ -46,7 +49,8 @@ from wharf.uploads.storage import FileStore
 VIEWS = [accounts.VIEW, sessions.VIEW, projects.VIEW, invitations.VIEW, two_factor.VIEW,
          known_addresses.VIEW, client_actions.VIEW, api_tokens.VIEW, trusted_publishing.VIEW,
          files.VIEW, core_metadata.VIEW, outbox.VIEW, audit_log.VIEW, log_tree.VIEW,
-         audit_chain.VIEW, freezes.VIEW, switches.VIEW, recovery_cases.VIEW]
+         audit_chain.VIEW, freezes.VIEW, switches.VIEW, recovery_cases.VIEW,
+         credentials.VIEW]
 # Operational tables: written by requests, not rebuilt from the log.
 OPERATIONAL = [login_failures.SCHEMA]
 
@@ -81,6 +85,9 @@ class Wiring:
     renderer: Renderer
     switches: switches.Switches
     recovery_cases: recovery_cases.RecoveryCases
+    uploaders: uploaders.Uploaders
+    credentials: credentials.Credentials
+    containment: containment.Containment
 
     def mail_transport(self):
         return transport_for(self.settings)
@@ -155,12 +162,13 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
     app.trusted_publishing = trusted_publishing.TrustedPublishing(db)
     app.switches = switches.Switches(db)
     app.recovery_cases = recovery_cases.RecoveryCases(db)
+    readers = {"sessions": sessions.Sessions(db), "projects": projects.Projects(db),
+               "files": files.Files(db), "audit_log": audit_log.AuditLog(db)}
     return Wiring(settings=settings, clock=clock, db=db, app=app, projector=projector,
-                  accounts=accounts.Accounts(db), sessions=sessions.Sessions(db),
-                  projects=projects.Projects(db), invitations=invitations.Invitations(db),
+                  accounts=accounts.Accounts(db), invitations=invitations.Invitations(db),
                   outbox=outbox.Outbox(db),
                   two_factor=two_factor.TwoFactorMethods(db), api_tokens=app.api_tokens,
-                  files=files.Files(db), audit_log=audit_log.AuditLog(db),
+                  **readers,
                   log_tree=log_tree.LogTree(db), log_keys=log_keys(settings),
                   replay=Replay(app, settings.uploads_require_2fa),
                   upload_authority=UploadAuthority(app.api_tokens, app.trusted_publishing,
@@ -171,7 +179,11 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                                                  oidc_fetch),
                   file_store=file_store_for(settings),
                   renderer=Renderer(settings),
-                  switches=app.switches, recovery_cases=app.recovery_cases)
+                  switches=app.switches, recovery_cases=app.recovery_cases,
+                  uploaders=uploaders.Uploaders(db, app.trusted_publishing, app.token_keys,
+                                                settings.uploads_require_2fa),
+                  credentials=credentials.Credentials(db),
+                  containment=containment.Containment(api_tokens=app.api_tokens, **readers))
 
 
 def log_keys(settings: Settings) -> list[checkpoints.SigningKey]:

@@ -41,6 +41,7 @@ SUBJECTS = {
     "possible-clone": "A log-in with a possibly cloned security key was refused",
     "api-token-added": "A new API token was created",
     "api-token-leaked": "One of your API tokens was found in public and revoked",
+    "api-token-expiring": "One of your API tokens expires in 3 days",
     "account-locked": "Your account was locked after too many failed log-ins",
     "new-device": "Confirm a log-in from a new device",
     "release-yanked": "A release of a project of yours was yanked",
@@ -159,6 +160,12 @@ FROM_ADMINS = {
                                " a separate message; after the reset, set up a second factor"
                                " again at once.\n",
 }
+# Reminders of what is due: nothing happened that someone else could have done.
+REMINDERS = {
+    "api-token-expiring": "Your API token described \"{description}\" expires at {expires_at}."
+                          " Whatever uploads with it (a CI job, say) will then be refused:"
+                          " create a new token and put it in its place before then.\n",
+}
 RECOVERY_OPENED = (
     "The administrators opened a recovery case for your account, because someone told them it"
     " lost every second factor. The reason given: {reason} (ticket {ticket}).\n\n"
@@ -253,6 +260,8 @@ class Renderer:
                 key: params[key] for key in ("reason", "ticket", "completes_at")})
         if template in FROM_ADMINS:
             return FROM_ADMINS[template].format(**params)
+        if template in REMINDERS:
+            return REMINDERS[template].format(**params)
         if template in PROJECT_NOTICES:
             return (PROJECT_NOTICES[template] + PROJECT_UNEXPECTED).format(**params)
         return TEMPLATES[template].format(**params) + UNEXPECTED

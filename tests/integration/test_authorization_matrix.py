@@ -122,6 +122,11 @@ EXPECTED = {
     ("DELETE", "/api/token"): tokens("tok_else", "tok_proj", "tok_all"),
     ("GET", "/api/account/sessions"): SIGNED_IN,
     ("DELETE", "/api/account/sessions/{session_id}"): ALICES,
+    # A dry run: alice's token's containment plan, for her and admins; for others, no token
+    ("POST", "/api/account/containment"): session(("owner", "admin"), refused=404),
+    # alice's token: what it did, for her and admins; for anyone else it does not exist
+    ("GET", "/api/account/credentials/{credential_id}/activity"): session(("owner", "admin"),
+                                                                          refused=404),
     ("GET", "/api/account/events"): SIGNED_IN,
     ("GET", "/api/account/events/export"): SIGNED_IN,
     ("POST", "/_/secrets/disclose-token"): ANYONE,
@@ -157,6 +162,8 @@ EXPECTED = {
     ("GET", "/_/oidc/audience"): ANYONE,
     ("POST", "/_/oidc/mint-token"): dict.fromkeys(KINDS, 422),  # no identity token: refused
     ("POST", "/_/oidc/burn-token"): dict.fromkeys(KINDS, 422),  # no token in the body
+    ("GET", "/api/projects/{name}/uploaders"): OWNERS,
+    ("GET", "/api/projects/{name}/credentials/{credential_id}/activity"): OWNERS,  # who can publish: not Maintainers
     ("GET", "/api/projects/{name}/events"): OWNERS,
     ("GET", "/api/projects/{name}/events/export"): OWNERS,
     ("GET", "/api/admin/events"): ADMINS,
@@ -215,6 +222,7 @@ EXPECTED = {
     ("GET", "/account/history"): SIGNED_IN_PAGE,
     ("GET", "/projects/{name}/history"): page(("owner", "admin")),
     ("GET", "/projects/{name}/releases"): page(("owner",)),
+    ("GET", "/projects/{name}/uploaders"): page(("owner", "admin")),
     ("POST", "/projects/{name}/releases/{action}"): page(("owner",), sudo=True),  # a yank
     ("GET", "/account/invitation"): SIGNED_IN_PAGE,
     ("POST", "/account/invitations/{answer}"): SIGNED_IN_PAGE,  # no invitation: refused
@@ -231,6 +239,9 @@ BODIES = {
     ("POST", "/api/account/emails"): {"email": "{email}"},
     ("POST", "/account/emails"): {"email": "{email}"},
     ("POST", "/api/account/tokens"): {"description": "tok_all"},
+    ("POST", "/api/account/containment"): {"credential": "{credential_id}",
+                                           "since": "2026-01-01T00:00:00Z",
+                                           "actions": ["revoke", "yank_uploads"]},
     ("POST", "/account/tokens"): {"description": "tok_all"},
     ("POST", "/api/account/totp/confirm"): {"code": "000000"},
     ("POST", "/account/totp/confirm"): {"code": "000000"},
@@ -320,6 +331,7 @@ def cast(api, clock) -> tuple[dict, dict]:
               "action": "yank", "switch": "read-only", "answer": "accept", "change": "revoke",
               "username": "alice", "token_id": minted["tok_all"]["id"], "key_id": keys["alice"],
               "pending_id": "00000000-0000-4000-8000-000000000000",  # nobody's: a 404
+              "credential_id": minted["tok_all"]["id"],
               # nosudo's own session: ending it leaves the Owner's, who comes next
               "session_id": callers["nosudo"].session_id}
     return callers, values, people

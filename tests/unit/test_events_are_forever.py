@@ -19,7 +19,8 @@ publishers registered, one removed, the other used by a run that created its pro
 release after trusted publishers' ones noticed as unusual; ...-12-invitations.json: role
 invitations declined, revoked, and accepted, with the role it brings);
 ...-12-new-devices.json: a TOTP log-in from a new address held, its emailed link refused from
-another address, then confirmed).
+another address, then confirmed); ...-12-credentials.json: events that name the session or
+token that acted (`acting_credential_id`), and a token's expiry reminder.
 NOTE: never regenerate one; add a new fixture when new events land.
 """
 

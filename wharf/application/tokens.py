@@ -1,5 +1,5 @@
-"""API token commands: mint, revoke (by the user, by the token itself, when leaked), and the
-revocation of tokens whose every project is lost with a role."""
+"""API token commands: mint, revoke (by the user, by the token itself, when leaked), the
+revocation of tokens whose every project is lost with a role, and reminders of expiry."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +10,7 @@ from wharf.domain.api_token import (
     BY_ITSELF,
     BY_USER,
     LEAKED,
+    REMIND_BEFORE,
     ROLE_LOST,
     ApiToken,
     check_description,
@@ -73,6 +74,20 @@ class TokenCommands(Commands):
         if not isinstance(token, ApiToken) or token.revoked:
             return False
         self._revoke(origin, token_id, LEAKED, url)
+        return True
+
+    def remind_expiring_tokens(self, origin: Origin) -> int:
+        """Email each live token's owner once, REMIND_BEFORE it expires; how many were."""
+        expiring = self.api_tokens.expiring(origin.at, origin.at + REMIND_BEFORE)
+        return sum(self._remind(origin, UUID(token_id)) for token_id in expiring)
+
+    @retrying
+    def _remind(self, origin: Origin, token_id: UUID) -> bool:
+        token = self._find(token_id)
+        if not token.reminder_due(origin.at):
+            return False  # reminded already, by an earlier run or one racing this one
+        token.remind_expiry(origin)
+        self._save(token)
         return True
 
     def _revoke(self, origin: Origin, token_id: UUID, reason: str, url: str | None = None):

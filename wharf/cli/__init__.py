@@ -1,4 +1,4 @@
-"""The `wharf` command: init, serve, admin, projections, files, audit, replay.
+"""The `wharf` command: init, serve, admin, projections, files, audit, replay, tokens.
 
 Each verb lives in a module of its own that adds its parser (`add`) and names what runs it:
 `run(wiring, args)` with Wharf's wiring, or `alone(args)` for a verb that needs no store.
@@ -10,7 +10,7 @@ import sys
 
 from wharf import logs
 from wharf.bootstrap import bootstrap, initialise
-from wharf.cli import admin, audit, files, projections, replay
+from wharf.cli import admin, audit, files, projections, replay, tokens
 from wharf.domain.errors import DomainError
 from wharf.settings import ensure_secret_key, from_environ
 
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the web process under gunicorn")
     serve.add_argument("--bind", default=default_bind(os.environ))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WHARF_WORKERS", 2)))
-    for verb in (admin, files, projections, audit, replay):
+    for verb in (admin, files, projections, audit, replay, tokens):
         verb.add(commands)
     args = parser.parse_args(argv)
     logs.configure()

@@ -2,18 +2,19 @@
 for good. The secret itself is never here: only the id of the server secret it derives from.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from wharf.domain.base import WharfAggregate
 from wharf.domain.moments import check_moment
-from wharf.domain.errors import InvalidInput, NotFound
+from wharf.domain.errors import Conflict, InvalidInput, NotFound
 from wharf.domain.names import free_text
 from wharf.domain.origin import Origin
 
 # Why a token stopped working (Revoked.reason).
 BY_USER, BY_ITSELF, ROLE_LOST, LEAKED = "user", "self", "role_lost", "leaked"
 PASSWORD_RESET = "password_reset"  # the owner reset a forgotten password and asked for it
+REMIND_BEFORE = timedelta(days=3)  # the owner is emailed this long before a token expires
 
 
 class ApiToken(WharfAggregate):
@@ -51,6 +52,15 @@ class ApiToken(WharfAggregate):
         def apply(self, token: "ApiToken") -> None:
             token.revoked = True
 
+    class ExpiryReminded(WharfAggregate.Event):
+        TOPIC = "wharf:api-token:expiry-reminded"
+        expires_at: datetime
+
+        def apply(self, token: "ApiToken") -> None:
+            token.expiry_reminded = True
+
+    expiry_reminded = False  # tokens issued before reminders existed were never reminded
+
     @classmethod
     def issue(cls, origin: Origin, token_id: UUID, description: str,
               projects: list[tuple[UUID, str]] | None, not_before: datetime | None,
@@ -77,6 +87,17 @@ class ApiToken(WharfAggregate):
         if self.revoked:
             raise NotFound("this token is already revoked")
         self._record(self.Revoked, origin, reason=reason, url=url)
+
+
+    def reminder_due(self, now: datetime) -> bool:
+        """A live token expiring within REMIND_BEFORE whose owner was not reminded yet."""
+        return (not self.revoked and not self.expiry_reminded and self.expires_at is not None
+                and now < self.expires_at <= now + REMIND_BEFORE)
+
+    def remind_expiry(self, origin: Origin) -> None:
+        if not self.reminder_due(origin.at):
+            raise Conflict("this token's owner is not due a reminder of its expiry")
+        self._record(self.ExpiryReminded, origin, expires_at=self.expires_at)
 
 
 def check_description(description: str) -> str:

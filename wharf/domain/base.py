@@ -1,5 +1,6 @@
 """The base of every Wharf aggregate: each event records who acted, from where, and when."""
 
+from dataclasses import KW_ONLY
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +15,10 @@ class WharfAggregate(Aggregate):
         actor_id: UUID | None
         ip: str
         user_agent: str
+        _: KW_ONLY  # so that a field with a default may come before every event's own fields
+        # The session or API token through which the actor acted (Origin.credential_id).
+        # Recorded since 2026-12: older events, the command line's and anonymous ones have None.
+        acting_credential_id: UUID | None = None
 
     class Created(Event, Aggregate.Created):
         pass

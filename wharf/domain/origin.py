@@ -11,14 +11,16 @@ class Origin:
     ip: str
     user_agent: str
     at: datetime
-    session_id: UUID | None = None  # the session acting, when there is one; not recorded
+    session_id: UUID | None = None  # the session acting, when there is one (its sudo window)
+    credential_id: UUID | None = None  # the session or API token acting: recorded
 
     def as_event_fields(self) -> dict:
         return {"actor_id": self.actor_id, "ip": self.ip, "user_agent": self.user_agent,
-                "timestamp": self.at}
+                "timestamp": self.at, "acting_credential_id": self.credential_id}
 
-    def acting_as(self, actor_id: UUID) -> "Origin":
-        return Origin(actor_id, self.ip, self.user_agent, self.at, self.session_id)
+    def acting_as(self, actor_id: UUID | None, credential_id: UUID | None = None) -> "Origin":
+        return Origin(actor_id, self.ip, self.user_agent, self.at, self.session_id,
+                      credential_id or self.credential_id)
 
 
 def cli_origin(at: datetime) -> Origin:

@@ -136,6 +136,6 @@ def _presented_token(req: falcon.Request) -> tuple[str | None, bool]:
 
 def origin_of(req: falcon.Request) -> Origin:
     session = req.context.session
+    session_id = session.session_id if session else None
     return Origin(session.account_id if session else None, req.context.ip,
-                  req.context.user_agent, req.context.now,
-                  session.session_id if session else None)
+                  req.context.user_agent, req.context.now, session_id, session_id)

@@ -37,9 +37,12 @@ from wharf.http.pages.two_factor import (
     TotpEnrolmentPage,
     TotpRemovalPage,
 )
+from wharf.http.pages.uploaders import UploadersPage
 from wharf.http.resources import (
     account,
     admin,
+    containment,
+    credentials,
     disclosures,
     health,
     history,
@@ -57,6 +60,7 @@ from wharf.http.resources import (
     tokens,
     trusted_publishing,
     two_factor,
+    uploaders,
     uploads,
 )
 
@@ -104,6 +108,9 @@ ROUTES = [
     ("/api/account/invitations/decline", invitations.DeclineByLink),
     ("/api/account/invitations/{name}/accept", invitations.AcceptMyInvitation),
     ("/api/account/invitations/{name}/decline", invitations.DeclineMyInvitation),
+    ("/api/account/containment", containment.ContainmentResource),
+    ("/api/account/credentials/{credential_id}/activity",
+     credentials.AccountCredentialActivity),
     ("/api/account/events", history.AccountHistory),
     ("/api/account/events/export", history.AccountHistoryExport),
     ("/_/secrets/disclose-token", disclosures.DisclosureResource),
@@ -128,9 +135,12 @@ ROUTES = [
     ("/api/projects/{name}/gitlab-publishers", trusted_publishing.GitLabPublishersResource),
     ("/api/projects/{name}/trusted-publishing-only",
      trusted_publishing.TrustedPublishingOnlyResource),
+    ("/api/projects/{name}/uploaders", uploaders.UploadersResource),
     ("/_/oidc/audience", trusted_publishing.AudienceResource),
     ("/_/oidc/mint-token", trusted_publishing.MintTokenResource),
     ("/_/oidc/burn-token", trusted_publishing.BurnTokenResource),
+    ("/api/projects/{name}/credentials/{credential_id}/activity",
+     credentials.ProjectCredentialActivity),
     ("/api/projects/{name}/events", history.ProjectHistory),
     ("/api/projects/{name}/events/export", history.ProjectHistoryExport),
     ("/api/admin/events", history.AdminHistory),
@@ -183,6 +193,7 @@ PAGES = [
     ("/account/invitations/{answer}", InvitationAnswerPage),
     ("/projects/{name}/history", ProjectHistoryPage),
     ("/projects/{name}/releases", ReleasesPage),
+    ("/projects/{name}/uploaders", UploadersPage),
     ("/projects/{name}/releases/{action}", ReleaseActionPage),
     ("/projects/{name}/roles", RolesPage),
     ("/projects/{name}/roles/{change}", RoleActionPage),

@@ -84,6 +84,13 @@ class ApiTokens:
         return [{**row, "projects": None if row["project_ids"] is None
                  else json.loads(row["project_names"])} for row in rows]
 
+    def expiring(self, after, until) -> list[str]:
+        """Ids of live tokens expiring after `after`, by `until`, soonest first."""
+        rows = self._db.query("SELECT id FROM api_tokens WHERE revoked_at IS NULL"
+                              " AND expires_at > ? AND expires_at <= ? ORDER BY expires_at, id",
+                              (stamp(after), stamp(until)))
+        return [row["id"] for row in rows]
+
     def scoped_to(self, account_id, project_id) -> list[str]:
         """Ids of the account's live tokens whose scope names this project."""
         rows = self._db.query("SELECT id, project_ids FROM api_tokens WHERE account_id = ?"

@@ -70,6 +70,7 @@ class Filters:
     project_id: str | None = None  # entries about this project
     involving: str | None = None  # entries about or by this account (the admin's filter)
     ip: str | None = None
+    credential_id: str | None = None  # entries of what this session or token did
 
     def __post_init__(self):
         unknown = sorted(set(self.names) - NAMES.keys())
@@ -121,6 +122,10 @@ class AuditLog:
         if filters.involving is not None:
             where.append("(l.account_id = ? OR l.actor_id = ?)")
             params += [filters.involving, filters.involving]
+        if filters.credential_id is not None:
+            where.append("l.position IN (SELECT a.position FROM credential_actions a"
+                         " WHERE a.credential_id = ?)")
+            params.append(filters.credential_id)
         if filters.names:
             where.append(f"l.name IN ({', '.join('?' * len(filters.names))})")
             params += list(filters.names)

@@ -71,6 +71,7 @@ NAMES = {
                                             " name nobody holds yet (its first run creates it)",
     "account:oidc:pending-publisher-removed": "a pending trusted publisher was removed",
     "account:oidc:pending-publisher-used": "a pending trusted publisher's run created its project",
+    "account:api_token:expiry_reminder": "the owner was emailed that an API token expires soon",
     "project:create": "a project was created",
     "project:role:add": "someone was given a role",
     "project:role:change": "someone's role changed",
@@ -310,9 +311,7 @@ def _(event: ApiToken.Issued, cur) -> list[Entry]:
 
 @entries.register
 def _(event: ApiToken.Revoked, cur) -> list[Entry]:
-    token = _known(cur, "tokens").get(str(event.originator_id)) or cur.execute(
-        "SELECT account_id, description, project_ids FROM api_tokens WHERE id = ?",
-        (str(event.originator_id),)).fetchone()
+    token = _token(cur, event.originator_id)
     name = "account:api_token:removed_leak" if event.reason == LEAKED \
         else "account:api_token:removed"
     details = {"description": token["description"], "reason": event.reason, "url": event.url}
@@ -321,6 +320,22 @@ def _(event: ApiToken.Revoked, cur) -> list[Entry]:
             *(Entry("project:api_token:removed", project_id=project,
                     details={"description": token["description"], "reason": event.reason},
                     token_id=event.originator_id) for project in projects)]
+
+
+def _token(cur, token_id) -> dict:
+    """What a token was issued for: seen earlier in this transaction, else from its view."""
+    return _known(cur, "tokens").get(str(token_id)) or cur.execute(
+        "SELECT account_id, description, project_ids FROM api_tokens WHERE id = ?",
+        (str(token_id),)).fetchone()
+
+
+@entries.register
+def _(event: ApiToken.ExpiryReminded, cur) -> list[Entry]:
+    token = _token(cur, event.originator_id)
+    return [Entry("account:api_token:expiry_reminder", token["account_id"],
+                  details={"description": token["description"],
+                           "expires_at": stamp(event.expires_at)},
+                  token_id=event.originator_id)]
 
 
 @entries.register

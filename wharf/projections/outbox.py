@@ -212,6 +212,15 @@ def _(event: Account.PendingPublisherUsed, cur) -> None:
                    "publisher": describe_publisher(event.publisher)})
 
 
+@process.register
+def _(event: ApiToken.ExpiryReminded, cur) -> None:
+    token = cur.execute("SELECT account_id, description FROM api_tokens WHERE id = ?",
+                        (str(event.originator_id),)).fetchone()
+    _queue(cur, event, "api-token-expiring", params={"description": token["description"],
+                                                     "expires_at": stamp(event.expires_at)},
+           account_id=token["account_id"])
+
+
 def _to_owners_and_member(template: str):
     """A role given, changed or removed, or an invitation revoked: to the person and to every
     Owner of the project."""

@@ -54,6 +54,6 @@ class OwnTokenResource(Resource):
     def on_delete(self, req: falcon.Request, resp: falcon.Response) -> None:
         token_id, account_id = self.wiring.upload_authority.authenticate(req.context.api_token,
                                                                          req.context.now)
-        origin = origin_of(req).acting_as(account_id)
+        origin = origin_of(req).acting_as(account_id, token_id)
         self.app.revoke_own_token(origin, token_id)
         resp.status = falcon.HTTP_204

@@ -142,7 +142,7 @@ class BurnTokenResource(Resource):
         if account_id is not None:
             raise TokenRefused("Invalid API Token: only a trusted publisher's token is burned"
                                " here; an API token revokes itself with DELETE /api/token")
-        self.app.burn_publisher_token(origin_of(req), token_id)
+        self.app.burn_publisher_token(origin_of(req).acting_as(None, token_id), token_id)
         resp.media = {"success": True}
 
 

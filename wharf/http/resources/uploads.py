@@ -49,7 +49,7 @@ class LegacyUploadResource(Resource):
         received = self._receive(req, authority, token)
         if received is not None:
             uploader, distribution, stored, metadata_sha256 = received
-            origin = origin_of(req).acting_as(uploader.account_id)
+            origin = origin_of(req).acting_as(uploader.account_id, uploader.token_id)
             record_while_present(
                 self.wiring.file_store, self.app.mutex, [stored.key, metadata_sha256],
                 lambda: self.app.add_file(origin, uploader, distribution, stored,
