@@ -20,7 +20,8 @@ release after trusted publishers' ones noticed as unusual; ...-12-invitations.js
 invitations declined, revoked, and accepted, with the role it brings);
 ...-12-new-devices.json: a TOTP log-in from a new address held, its emailed link refused from
 another address, then confirmed); ...-12-credentials.json: events that name the session or
-token that acted (`acting_credential_id`), and a token's expiry reminder.
+token that acted (`acting_credential_id`), and a token's expiry reminder; ...-12-passkeys.json:
+a security key registered as a passkey, then a log-in with it alone.
 NOTE: never regenerate one; add a new fixture when new events land.
 """
 

@@ -5,10 +5,11 @@ from wharf.application.admin import AdminCommands
 from wharf.application.invitations import InvitationCommands
 from wharf.application.log_repair import LogRepairCommands
 from wharf.application.login import DeviceHeld, LoginCommands, NewSession, SecondStep
+from wharf.application.passkeys import PasskeyCommands
 from wharf.application.password_reset import PasswordResetCommands
 from wharf.application.projects import ProjectCommands
 from wharf.application.recovery import RecoveryCommands
-from wharf.application.security_keys import KeyRegistered, SecurityKeyCommands
+from wharf.application.security_keys import KeyRegistered
 from wharf.application.sessions import SessionCommands
 from wharf.application.tokens import MintedToken, TokenCommands
 from wharf.application.trusted_publishing import TrustedPublishingCommands
@@ -26,7 +27,7 @@ __all__ = ["DeviceHeld", "KeyRegistered", "MintedToken", "NewSession", "SecondSt
            "TotpEnrolment", "Uploader", "Wharf"]
 
 
-class Wharf(AccountCommands, PasswordResetCommands, SecurityKeyCommands, LoginCommands,
+class Wharf(AccountCommands, PasswordResetCommands, PasskeyCommands, LoginCommands,
             SessionCommands, TwoFactorCommands, UploadCommands, TrustedPublishingCommands,
             InvitationCommands, ProjectCommands, TokenCommands, LogRepairCommands, AdminCommands,
             RecoveryCommands):
