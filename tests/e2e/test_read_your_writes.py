@@ -29,7 +29,7 @@ def test_an_email_added_on_one_server_is_listed_by_the_other_at_once(two_servers
     for i in range(ROUNDS):
         address = f"extra{i}@example.com"
         added = a.call("POST", "/api/account/emails", token, json={"email": address})
-        assert added.status_code == 201
+        assert added.status_code == 201, added.text
         assert address in _emails(b, token), f"round {i}: B does not show what A wrote"
         assert b.call("DELETE", f"/api/account/emails/{address}", token).status_code == 204
         assert address not in _emails(a, token), f"round {i}: A does not show what B removed"

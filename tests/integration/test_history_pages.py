@@ -117,7 +117,8 @@ def test_owners_read_a_project_history_and_only_admins_see_every_address(api, pe
     assert result.status_code == 200
     page = result.text
     assert "<h1>History of SampleProject</h1>" in page
-    assert names(page) == ["project:api_token:added", "project:role:add", "project:create"]
+    assert names(page) == ["project:api_token:added", "project:role:add", "project:role:accept",
+                           "project:role:invite", "project:create"]
     assert '<td data-label="Who acted">bob</td>' in page and BOB_IP not in page
     assert '<td data-label="From">hidden</td>' in page
     assert "Description: bob&#39;s CI" in page

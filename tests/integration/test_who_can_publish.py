@@ -24,10 +24,8 @@ def team(api, clock) -> dict:
     erin = verified_user(api, "erin")
     project(api, alice, "sampleproject")
     project(api, bob, "bobsproject")
-    for name in ("bob", "erin"):
-        granted = api.call("POST", "/api/projects/sampleproject/roles", alice,
-                           json={"username": name, "role": "Maintainer"})
-        assert granted.status_code == 201, granted.json
+    for member in (bob, erin):
+        api.grant(alice, "sampleproject", member)
     tokens = {
         "alice-all": mint(api, alice, description="alice-all").json,
         "alice-proj": mint(api, alice, description="alice-proj",

@@ -37,6 +37,7 @@ from wharf.bootstrap import event_store_env
 from wharf.domain.account import Account
 from wharf.domain.api_token import ApiToken
 from wharf.domain.claim import Claim
+from wharf.domain.deliveries import MailLog
 from wharf.domain.project import Project
 from wharf.domain.publisher_token import PublisherToken
 from wharf.domain.switches import Switchboard
@@ -73,7 +74,7 @@ def test_the_recorded_story_rebuilds_its_aggregates(app):
     alice = next(a for a in aggregates if isinstance(a, Account) and a.username == "alice")
 
     assert {type(a) for a in aggregates} == {Account, ApiToken, Claim, Project, PublisherToken,
-                                             TwoFactor, UnknownUsername, Switchboard}
+                                             TwoFactor, UnknownUsername, Switchboard, MailLog}
     assert alice.is_admin
     assert list(alice.emails) == ["second@example.com"]
 
@@ -82,7 +83,7 @@ def test_every_event_class_has_a_recorded_example():
     never_triggered = {Account.Created.TOPIC, ApiToken.Created.TOPIC,
                        PublisherToken.Created.TOPIC}  # bases, never recorded
     topics = {value.TOPIC for aggregate in (Account, ApiToken, Claim, Project, PublisherToken,
-                                            TwoFactor, UnknownUsername, Switchboard)
+                                            TwoFactor, UnknownUsername, Switchboard, MailLog)
               for name, value in vars(aggregate).items()
               if isinstance(value, type) and name != "Event" and hasattr(value, "TOPIC")}
     assert topics - never_triggered <= {record["topic"] for record in RECORDS}

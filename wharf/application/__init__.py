@@ -17,6 +17,7 @@ from wharf.application.two_factor import TotpEnrolment, TwoFactorCommands
 from wharf.application.uploads import UploadCommands, Uploader
 from wharf.domain.account import Account
 from wharf.domain.api_token import ApiToken
+from wharf.domain.deliveries import MailLog
 from wharf.domain.project import Project
 from wharf.domain.two_factor import TwoFactor
 from wharf.domain.unknown_username import UnknownUsername
@@ -37,4 +38,4 @@ class Wharf(AccountCommands, PasswordResetCommands, PasskeyCommands, LoginComman
     # tell a busy account from a quiet one (bench/login_timing.py measures both).
     snapshotting_intervals = {  # noqa: RUF012
         Account: LOGIN_READ, UnknownUsername: LOGIN_READ,
-        Project: 200, TwoFactor: 200, ApiToken: 200}
+        Project: 200, TwoFactor: 200, ApiToken: 200, MailLog: 200}

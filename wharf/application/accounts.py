@@ -6,6 +6,7 @@ from wharf.application.base import Commands, retrying
 from wharf.domain import quotas
 from wharf.domain.account import Account
 from wharf.domain.claim import Claim, claim_id
+from wharf.domain.deliveries import MailLog, mail_log_id
 from wharf.domain.errors import (
     Conflict,
     EmailTaken,
@@ -26,10 +27,10 @@ class AccountCommands(Commands):
     @retrying
     def record_delivery(self, origin: Origin, message: dict) -> None:
         """An outbox message was delivered: its template and recipient go in the history."""
-        account = self._account(UUID(message["account_id"]))
-        account.record_delivery(origin, message["id"], message["template"],
-                                message["recipient"])
-        self._save(account)
+        account_id = UUID(message["account_id"])
+        log = self._find(mail_log_id(account_id)) or MailLog.open(origin, account_id)
+        log.record_delivery(origin, message["id"], message["template"], message["recipient"])
+        self._save(log)
 
     @retrying
     def register(self, origin: Origin, username: str, password: str, email: str) -> UUID:

@@ -7,7 +7,6 @@ from uuid import UUID
 from wharf.domain import quotas
 from wharf.domain.admin_actions import AdminActions
 from wharf.domain.base import WharfAggregate
-from wharf.domain.deliveries import Deliveries
 from wharf.domain.devices import Devices
 from wharf.domain.errors import (
     Conflict,
@@ -37,7 +36,7 @@ FAILURE_KINDS = {
 
 
 class Account(PendingPublishers, AdminActions, Recoveries, PasswordResets, Devices, Lockout,
-              Deliveries, WharfAggregate):
+              WharfAggregate):
     TOPIC = "wharf:account"
 
     # NOTE: events are forever. Never rename or remove a class, its TOPIC or a field.

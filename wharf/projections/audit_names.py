@@ -16,6 +16,7 @@ from uuid import UUID
 from wharf.domain.account import Account
 from wharf.domain.api_token import LEAKED, ApiToken
 from wharf.domain.claim import Claim
+from wharf.domain.deliveries import MailLog
 from wharf.domain.log_repair import LogRepair
 from wharf.domain.project import Project
 from wharf.domain.publisher_token import PublisherToken
@@ -114,7 +115,7 @@ INTERNAL = (
     TwoFactor.TotpStepSpent,  # the log-in failure beside it says "out_of_sync"
     Project.TokenScoped,  # the token's own issue names the project
     TwoFactor.SecurityKeyUsed,  # the log-in it completes names the key
-    LogRepair.Created, Switchboard.Created,
+    LogRepair.Created, Switchboard.Created, MailLog.Created,
 )
 
 
@@ -156,8 +157,6 @@ for event_class, describe in {
     Account.AdminRevoked: _account("account:admin:revoke"),
     Account.Frozen: _account("account:freeze", reason=_field("reason")),
     Account.Unfrozen: _account("account:unfreeze", reason=_field("reason")),
-    Account.EmailDelivered: _account("account:email:sent", template=_field("template"),
-                                     recipient=_field("recipient")),
     Account.RecoveryCaseOpened: _account("account:recovery:open", reason=_field("reason"),
                                          ticket=_field("ticket"),
                                          completes_at=lambda e: stamp(e.completes_at)),
@@ -277,6 +276,12 @@ for event_class, describe in {
         presented_sign_count=_field("presented_sign_count")),
 }.items():
     entries.register(event_class, describe)
+
+
+@entries.register
+def _(event: MailLog.EmailDelivered, cur) -> list[Entry]:
+    return [Entry("account:email:sent", event.account_id,
+                  details={"template": event.template, "recipient": event.recipient})]
 
 
 @entries.register
