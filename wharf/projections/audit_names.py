@@ -119,7 +119,7 @@ INTERNAL = (
     TwoFactor.TotpStepSpent,  # the log-in failure beside it says "out_of_sync"
     Project.TokenScoped,  # the token's own issue names the project
     TwoFactor.SecurityKeyUsed,  # the log-in it completes names the key
-    LogRepair.Created, Switchboard.Created, Containment.Created,
+    LogRepair.Created, Switchboard.Created,
 )
 
 
