@@ -2,6 +2,7 @@
 each step an event naming the containment; twice does nothing more."""
 
 from tests.integration.test_containment_plan import ALL, plan, worm  # noqa: F401 - a fixture
+from tests.integration.test_two_factor import verified_user
 from tests.integration.test_uploads import upload, wheel
 from wharf.domain.origin import cli_origin
 
@@ -35,7 +36,8 @@ def test_containing_a_stolen_session_ends_it_and_undoes_its_roles_and_tokens(api
     answer = contain(api, worm["alice"], worm["session_id"], worm["since"])
 
     assert [s["action"] for s in answer.json["steps"]] == [
-        "end_session", "revoke_token", "restore_role", "remove_role"]
+        "end_session", "revoke_token", "yank_release", "yank_release", "restore_role",
+        "remove_role"]
     assert api.call("GET", "/api/session", worm["alice"]).status_code == 401
     assert upload(api, worm["token"]["token"], *wheel("sampleproject", "2.0"),
                   version="2.0").status_code == 403
@@ -102,3 +104,18 @@ def test_tokens_and_anonymous_callers_cannot_apply(api, worm):
     assert contain(api, None, worm["token"]["id"], worm["since"]).status_code == 401
     assert contain(api, worm["token"]["token"], worm["token"]["id"],
                    worm["since"]).status_code == 401
+
+
+def test_an_invitation_the_stolen_session_sent_is_revoked(api, worm):
+    carol = verified_user(api, "carol")
+    invited = api.call("POST", "/api/projects/sampleproject/roles", worm["alice"],
+                       json={"username": "carol", "role": "Owner"})
+    assert invited.status_code == 201, invited.json
+
+    answer = contain(api, worm["alice"], worm["session_id"], worm["since"],
+                     ["remove_granted_roles"])
+    assert answer.json["steps"][-1] == {"action": "revoke_invitation",
+                                        "project": "sampleproject", "username": "carol",
+                                        "role": "Owner"}
+    accepted = api.call("POST", "/api/account/invitations/sampleproject/accept", carol)
+    assert accepted.status_code == 404, accepted.json

@@ -40,7 +40,7 @@ def plan(api, secret, credential, since, actions=ALL, **extra):
         "credential": credential, "since": since, "actions": actions, **extra})
 
 
-def test_the_plan_for_a_stolen_session_undoes_everything_it_did(api, worm):
+def test_the_plan_for_a_stolen_session_undoes_everything_it_and_its_token_did(api, worm):
     answer = plan(api, worm["alice"], worm["session_id"], worm["since"])
 
     assert answer.status_code == 200, answer.json
@@ -48,6 +48,9 @@ def test_the_plan_for_a_stolen_session_undoes_everything_it_did(api, worm):
     assert answer.json["steps"] == [
         {"action": "end_session", "session_id": worm["session_id"]},
         {"action": "revoke_token", "token_id": worm["token"]["id"]},
+        *({"action": "yank_release", "project": name, "version": "1.0",
+           "files": [f"{name}-1.0-py3-none-any.whl"]} for name in ("sampleproject",
+                                                                    "otherproject")),
         {"action": "restore_role", "project": "sampleproject", "username": "bob",
          "role": "Maintainer"},
         {"action": "remove_role", "project": "otherproject", "username": "mallory",

@@ -1,5 +1,6 @@
 """A containment plan: what undoing one credential's doings since a moment would take, read
-from its trail in the audit log and from the views as they stand now. A dry run: nothing is
+from its trail in the audit log (and the trails of the tokens it minted: a stolen session's
+token uploads for it) and from the views as they stand now. A dry run: nothing is
 changed, and a step already done (a token revoked, a release yanked, a role back) is left out;
 application/containment.py applies it.
 """
@@ -37,14 +38,21 @@ class Containment:
 
     def plan(self, credential: dict, since: datetime, actions: list[str],
              now: datetime) -> list[dict]:
-        trail = list(self._audit_log.stream(
-            Filters(since=since, credential_id=credential["id"]), READER))[::-1]  # oldest first
+        trail = self._trail(credential["id"], since)
+        minted = [e["token_id"] for e in trail if e["name"] == "account:api_token:added"]
+        for token_id in dict.fromkeys(minted):
+            trail += self._trail(token_id, since)  # the worm's too: what its tokens did
+        trail.sort(key=lambda entry: entry["time"])  # stable: oldest first
         steps = {}
         for action in ACTIONS:
             if action in actions:
                 for step in getattr(self, f"_{action}")(credential, trail, now):
                     steps.setdefault(tuple(sorted(map(str, step.items()))), step)
         return list(steps.values())
+
+    def _trail(self, credential_id: str, since: datetime) -> list[dict]:
+        return list(self._audit_log.stream(Filters(since=since, credential_id=credential_id),
+                                           READER))[::-1]  # oldest first
 
     def _revoke(self, credential: dict, trail: list[dict], now: datetime) -> list[dict]:
         """The credential itself, while it still works (a publisher's token lives 15 minutes
