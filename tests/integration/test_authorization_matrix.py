@@ -166,6 +166,8 @@ EXPECTED = {
     ("GET", "/api/projects/{name}/uploaders"): OWNERS,
     ("GET", "/api/projects/{name}/credentials/{credential_id}/activity"): OWNERS,  # who can publish: not Maintainers
     ("GET", "/api/projects/{name}/events"): OWNERS,
+    # alice's token contained as far as the project goes (nothing left): Owners, admins, sudo
+    ("POST", "/api/projects/{name}/containment"): session(("owner", "admin"), sudo=True),
     ("GET", "/api/projects/{name}/events/export"): OWNERS,
     ("GET", "/api/admin/events"): ADMINS,
     ("GET", "/api/admin/events/export"): ADMINS,
@@ -243,6 +245,10 @@ BODIES = {
     ("POST", "/api/account/containment"): {"credential": "{credential_id}",
                                            "since": "2026-01-01T00:00:00Z",
                                            "actions": ["revoke_minted"], "confirm": True},
+    ("POST", "/api/projects/{name}/containment"): {"credential": "{credential_id}",
+                                                   "since": "2026-01-01T00:00:00Z",
+                                                   "actions": ["restore_roles"],
+                                                   "confirm": True},
     ("POST", "/account/tokens"): {"description": "tok_all"},
     ("POST", "/api/account/totp/confirm"): {"code": "000000"},
     ("POST", "/account/totp/confirm"): {"code": "000000"},

@@ -119,3 +119,35 @@ def test_an_invitation_the_stolen_session_sent_is_revoked(api, worm):
                                         "role": "Owner"}
     accepted = api.call("POST", "/api/account/invitations/sampleproject/accept", carol)
     assert accepted.status_code == 404, accepted.json
+
+
+def project_contain(api, secret, project, credential, since, **extra):
+    return api.call("POST", f"/api/projects/{project}/containment", secret, json={
+        "credential": credential, "since": since, "actions": ALL, **extra})
+
+
+def test_a_projects_owner_contains_what_a_credential_did_to_that_project_only(api, worm):
+    planned = project_contain(api, worm["mallory"], "otherproject", worm["session_id"],
+                              worm["since"])
+    assert planned.status_code == 200, planned.json
+    assert [(s["action"], s["project"]) for s in planned.json["steps"]] == [
+        ("yank_release", "otherproject"), ("remove_role", "otherproject")]
+
+    applied = project_contain(api, worm["alice"], "otherproject", worm["token"]["id"],
+                              worm["since"], confirm=True)
+    assert applied.json["steps"] == [{"action": "yank_release", "project": "otherproject",
+                                      "version": "1.0",
+                                      "files": ["otherproject-1.0-py3-none-any.whl"]}]
+    assert upload(api, worm["token"]["token"], *wheel("sampleproject", "2.0"),
+                  version="2.0").status_code == 200  # the token itself is its account's
+
+
+def test_a_projects_containment_is_for_its_owners_and_admins(api, worm, admin):
+    assert project_contain(api, worm["bob"], "otherproject", worm["token"]["id"],
+                           worm["since"]).status_code == 403
+    assert project_contain(api, None, "otherproject", worm["token"]["id"],
+                           worm["since"]).status_code == 401
+    assert project_contain(api, admin, "otherproject", worm["token"]["id"],
+                           worm["since"]).status_code == 200
+    assert project_contain(api, admin, "nosuchproject", worm["token"]["id"],
+                           worm["since"]).status_code == 404

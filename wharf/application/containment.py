@@ -18,16 +18,17 @@ from wharf.domain.project import Project
 class ContainmentCommands(ProjectCommands):
     @retrying
     def contain(self, origin: Origin, credential: dict, since: datetime, reason: str,
-                steps: list[dict]) -> tuple[UUID | None, list[dict]]:
+                steps: list[dict], project: str | None = None) -> tuple[UUID | None, list[dict]]:
         """Apply the steps still needed (sudo window): the containment's id, or None when
-        nothing was left to do, and the steps applied."""
+        nothing was left to do, and the steps applied. `project`: the one project the steps
+        keep to, when its Owners apply it."""
         self._account(origin.actor_id).check_sudo(origin)
         step = _Step(self, origin, uuid4(), check_reason(reason), UUID(credential["account_id"]))
         applied = [s for s in steps if getattr(step, s["action"])(s)]
         if not applied:
             return None, []
         containment = Containment.apply_plan(origin, step.containment_id, credential, since,
-                                             reason, applied)
+                                             reason, applied, project)
         self._save(containment, *step.changed.values())
         return containment.id, applied
 

@@ -30,6 +30,7 @@ class Containment(WharfAggregate):
         since: datetime
         reason: str
         steps: list[dict]  # as planned (projections/containment.py), each applied in this save
+        project: str | None = None  # the one project it kept to (applied by its Owners)
 
         def apply(self, containment: "Containment") -> None:
             containment.account_id = self.account_id
@@ -37,12 +38,13 @@ class Containment(WharfAggregate):
 
     @classmethod
     def apply_plan(cls, origin: Origin, containment_id: UUID, credential: dict,
-                   since: datetime, reason: str, steps: list[dict]) -> "Containment":
+                   since: datetime, reason: str, steps: list[dict],
+                   project: str | None = None) -> "Containment":
         return cls._open(cls.Applied, origin, containment_id,
                          account_id=UUID(credential["account_id"]),
                          credential_id=UUID(credential["id"]),
                          credential_kind=credential["kind"], since=since,
-                         reason=check_reason(reason), steps=steps)
+                         reason=check_reason(reason), steps=steps, project=project)
 
 
 def check_reason(reason: str) -> str:

@@ -6,11 +6,13 @@ import falcon
 from marshmallow import Schema, fields, validate
 
 from wharf.domain.containment import REASON
+from wharf.domain.names import project_key
 from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import SESSION, Endpoint
 from wharf.http.resources import Resource
-from wharf.http.resources.credentials import CredentialView, own_credential
+from wharf.http.resources.credentials import CredentialView, find_credential, own_credential
+from wharf.http.resources.uploaders import owned_or_admin
 from wharf.projections.containment import ACTIONS
 from wharf.projections.database import stamp
 
@@ -55,14 +57,38 @@ class ContainmentResource(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         data = self.load(req, ContainmentRequest)
         credential = own_credential(self.wiring, req, data["credential"])
-        steps = self.wiring.containment.plan(credential, data["since"], data["actions"],
+        answer(self, req, resp, data, credential, None)
+
+
+class ProjectContainmentResource(Resource):
+    endpoints = {
+        "POST": Endpoint(SESSION, "Contain anyone's session or API token as far as the project"
+                         " goes (its Owners and admins): the same plan and confirm, kept to"
+                         " the project's steps (yanks, roles, invitations); stopping the"
+                         " credential itself is its account's", 200, ContainmentRequest,
+                         ContainmentPlan, (400, 401, 403, 404, 409)),
+    }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
+        project = owned_or_admin(self.wiring, req, name, "contain what a credential did to it")
+        data = self.load(req, ContainmentRequest)
+        answer(self, req, resp, data, find_credential(self.wiring, data["credential"]),
+               project["normalized_name"])
+
+
+def answer(resource: Resource, req: falcon.Request, resp: falcon.Response, data: dict,
+           credential: dict, project: str | None) -> None:
+    """The plan made now, kept to `project` (normalised) if given; with `confirm`, applied."""
+    steps = resource.wiring.containment.plan(credential, data["since"], data["actions"],
                                              req.context.now)
-        containment_id = None
-        if data["confirm"]:
-            containment_id, steps = self.app.contain(origin_of(req), credential,
-                                                     data["since"], data["reason"], steps)
-        resp.set_header("Cache-Control", "no-store")
-        resp.media = schemas.dump(ContainmentPlan, {
-            "dry_run": not data["confirm"], "credential": credential,
-            "containment_id": containment_id and str(containment_id),
-            "since": stamp(data["since"]), "steps": steps})
+    if project is not None:
+        steps = [s for s in steps if "project" in s and project_key(s["project"]) == project]
+    containment_id = None
+    if data["confirm"]:
+        containment_id, steps = resource.app.contain(origin_of(req), credential, data["since"],
+                                                     data["reason"], steps, project)
+    resp.set_header("Cache-Control", "no-store")
+    resp.media = schemas.dump(ContainmentPlan, {
+        "dry_run": not data["confirm"], "credential": credential,
+        "containment_id": containment_id and str(containment_id),
+        "since": stamp(data["since"]), "steps": steps})
