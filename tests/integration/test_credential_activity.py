@@ -12,15 +12,14 @@ from wharf.domain.origin import cli_origin
 
 @pytest.fixture
 def story(api, clock) -> dict:
-    """alice's first session makes a project, grants bob a role, adds an address and mints a
+    """alice's first session makes a project, invites bob to a role (he accepts), adds an address and mints a
     token; that token uploads a file; her second session mints another token. bob's token
     uploads too."""
     alice, alice_totp, _ = enrolled(api, clock, "alice")
     bob, _, _ = enrolled(api, clock, "bob")
     carol, _, _ = enrolled(api, clock, "carol")
     project(api, alice, "sampleproject")
-    assert api.call("POST", "/api/projects/sampleproject/roles", alice,
-                    json={"username": "bob", "role": "Maintainer"}).status_code == 201
+    api.grant(alice, "sampleproject", bob)  # her invitation; bob's session accepts
     assert api.call("POST", "/api/account/emails", alice,
                     json={"email": "alice2@example.com"}).status_code == 201
     token = mint(api, alice, description="ci").json
@@ -50,7 +49,7 @@ def test_a_session_shows_the_project_roles_email_and_tokens_it_made_and_nothing_
 
     assert answer.status_code == 200, answer.json
     assert answer.json["credential"]["kind"] == "session"
-    assert set(names(answer)) == {"project:create", "project:role:add", "account:email:add",
+    assert set(names(answer)) == {"project:create", "project:role:invite", "account:email:add",
                                   "account:email:sent", "account:api_token:added",
                                   "account:reauthenticate:success",
                                   "account:two_factor:method_added",  # enrolled() did that
@@ -94,7 +93,7 @@ def test_an_owner_reads_what_anyones_token_did_to_her_project_without_their_addr
 def test_the_project_route_shows_only_that_projects_entries(api, story):
     answer = activity(api, story["alice"], story["session_id"], "sampleproject")
 
-    assert set(names(answer)) == {"project:create", "project:role:add"}
+    assert set(names(answer)) == {"project:create", "project:role:invite"}
 
 
 @pytest.mark.parametrize("caller", ["bob", "carol"])

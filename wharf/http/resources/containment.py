@@ -70,8 +70,8 @@ class ProjectContainmentResource(Resource):
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
-        project = owned_or_admin(self.wiring, req, name, "contain what a credential did to it")
         data = self.load(req, ContainmentRequest)
+        project = owned_or_admin(self.wiring, req, name, "contain what a credential did to it")
         answer(self, req, resp, data, find_credential(self.wiring, data["credential"]),
                project["normalized_name"])
 
