@@ -123,7 +123,7 @@ def test_an_invitation_the_stolen_session_sent_is_revoked(api, worm):
 
 def project_contain(api, secret, project, credential, since, **extra):
     return api.call("POST", f"/api/projects/{project}/containment", secret, json={
-        "credential": credential, "since": since, "actions": ALL, **extra})
+        "credential": credential, "since": since, "actions": ALL} | extra)
 
 
 def test_a_projects_owner_contains_what_a_credential_did_to_that_project_only(api, worm):
@@ -151,3 +151,22 @@ def test_a_projects_containment_is_for_its_owners_and_admins(api, worm, admin):
                            worm["since"]).status_code == 200
     assert project_contain(api, admin, "nosuchproject", worm["token"]["id"],
                            worm["since"]).status_code == 404
+
+
+def test_a_role_on_a_project_its_applier_no_longer_owns_is_left_alone(api, worm, admin):
+    api.sudo(worm["mallory"])
+    assert api.call("DELETE", "/api/projects/otherproject/roles/alice",
+                    worm["mallory"]).status_code == 204  # mallory, Owner now, throws alice out
+
+    answer = contain(api, worm["alice"], worm["session_id"], worm["since"],
+                     ["restore_roles", "remove_granted_roles", "yank_uploads"])
+    assert answer.status_code == 200, answer.json
+    steps = answer.json["steps"]
+    assert [(s["action"], s["project"]) for s in steps] == [
+        ("yank_release", "sampleproject"), ("restore_role", "sampleproject")]
+    # There, mallory is the last Owner: a containment never leaves a project nobody's.
+    assert project_contain(api, admin, "otherproject", worm["session_id"], worm["since"],
+                           confirm=True).status_code == 409
+    applied = project_contain(api, admin, "otherproject", worm["session_id"], worm["since"],
+                              confirm=True, actions=["yank_uploads"])
+    assert [s["action"] for s in applied.json["steps"]] == ["yank_release"]
