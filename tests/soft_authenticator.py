@@ -51,15 +51,20 @@ class SoftKey:
                                  "transports": ["usb"]})
 
     def assert_(self, options: dict, *, origin: str | None = None,
-                challenge: str | None = None, step: int = 1) -> dict:
+                challenge: str | None = None, step: int = 1,
+                user_handle: bytes | None = None) -> dict:
+        """An assertion; a passkey's (discoverable credential) also carries its user handle."""
         self.sign_count += step
         auth_data = AuthenticatorData.create(self._rp_hash(), self.flags, self.sign_count)
         client_data = self._client_data("webauthn.get", options, origin, challenge)
         signature = self.private_key.sign(
             bytes(auth_data) + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
-        return self._credential({"clientDataJSON": websafe_encode(client_data),
-                                 "authenticatorData": websafe_encode(auth_data),
-                                 "signature": websafe_encode(signature)})
+        answer = {"clientDataJSON": websafe_encode(client_data),
+                  "authenticatorData": websafe_encode(auth_data),
+                  "signature": websafe_encode(signature)}
+        if user_handle is not None:
+            answer["userHandle"] = websafe_encode(user_handle)
+        return self._credential(answer)
 
     def _client_data(self, kind: str, options: dict, origin: str | None,
                      challenge: str | None) -> bytes:

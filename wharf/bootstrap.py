@@ -157,6 +157,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
     app.client_actions = client_actions.ClientActions(db)
     app.login_failures = login_failures.LoginFailures(db)
     app.known_addresses = known_addresses.KnownAddresses(db)
+    app.two_factor_methods = two_factor.TwoFactorMethods(db)
     app.mutex = db.exclusive
     app.api_tokens = api_tokens.ApiTokens(db)
     app.trusted_publishing = trusted_publishing.TrustedPublishing(db)
@@ -167,7 +168,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
     return Wiring(settings=settings, clock=clock, db=db, app=app, projector=projector,
                   accounts=accounts.Accounts(db), invitations=invitations.Invitations(db),
                   outbox=outbox.Outbox(db),
-                  two_factor=two_factor.TwoFactorMethods(db), api_tokens=app.api_tokens,
+                  two_factor=app.two_factor_methods, api_tokens=app.api_tokens,
                   **readers,
                   log_tree=log_tree.LogTree(db), log_keys=log_keys(settings),
                   replay=Replay(app, settings.uploads_require_2fa),

@@ -95,6 +95,8 @@ EXPECTED = {
     ("POST", "/api/session/device"): ANYONE,  # the emailed link is its own credential
     ("POST", "/api/session/webauthn/begin"): ANYONE,
     ("POST", "/api/session/webauthn/complete"): ANYONE,
+    ("POST", "/api/session/passkey/begin"): ANYONE,
+    ("POST", "/api/session/passkey/complete"): ANYONE,  # the passkey's answer is the credential
     ("GET", "/api/account"): SIGNED_IN,
     ("POST", "/api/account/password"): SIGNED_IN,
     ("POST", "/api/account/emails"): SIGNED_IN_SUDO,

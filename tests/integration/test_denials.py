@@ -41,6 +41,7 @@ def test_the_public_surface_is_exactly_what_we_mean_to_be_public():
         ("/api/session/recovery-code", "POST"), ("/api/session/webauthn/begin", "POST"),
         ("/api/session/device", "POST"),
         ("/api/session/webauthn/complete", "POST"),
+        ("/api/session/passkey/begin", "POST"), ("/api/session/passkey/complete", "POST"),
         ("/api/account/emails/verify", "POST"), ("/api/projects/{name}", "GET"),
         ("/api/projects/{name}/releases", "GET"),
         ("/api/password-reset", "POST"), ("/api/password-reset/complete", "POST"),

@@ -20,10 +20,11 @@ release after trusted publishers' ones noticed as unusual; ...-12-invitations.js
 invitations declined, revoked, and accepted, with the role it brings);
 ...-12-new-devices.json: a TOTP log-in from a new address held, its emailed link refused from
 another address, then confirmed); ...-12-credentials.json: events that name the session or
-token that acted (`acting_credential_id`), and a token's expiry reminder;
-...-12-containment.json: a stolen session and its token contained (session ended, token
-revoked, a removed role restored, a granted one removed, an invitation revoked, releases
-yanked), each step naming its containment.
+token that acted (`acting_credential_id`), and a token's expiry reminder; ...-12-passkeys.json:
+a security key registered as a passkey, then a log-in with it alone; ...-12-containment.json:
+a stolen session and its token contained (session ended, token revoked, a removed role
+restored, a granted one removed, an invitation revoked, releases yanked), each step naming its
+containment.
 NOTE: never regenerate one; add a new fixture when new events land.
 """
 

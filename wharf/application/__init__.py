@@ -6,10 +6,11 @@ from wharf.application.containment import ContainmentCommands
 from wharf.application.invitations import InvitationCommands
 from wharf.application.log_repair import LogRepairCommands
 from wharf.application.login import DeviceHeld, LoginCommands, NewSession, SecondStep
+from wharf.application.passkeys import PasskeyCommands
 from wharf.application.password_reset import PasswordResetCommands
 from wharf.application.projects import ProjectCommands
 from wharf.application.recovery import RecoveryCommands
-from wharf.application.security_keys import KeyRegistered, SecurityKeyCommands
+from wharf.application.security_keys import KeyRegistered
 from wharf.application.sessions import SessionCommands
 from wharf.application.tokens import MintedToken, TokenCommands
 from wharf.application.trusted_publishing import TrustedPublishingCommands
@@ -27,7 +28,7 @@ __all__ = ["DeviceHeld", "KeyRegistered", "MintedToken", "NewSession", "SecondSt
            "TotpEnrolment", "Uploader", "Wharf"]
 
 
-class Wharf(AccountCommands, PasswordResetCommands, SecurityKeyCommands, LoginCommands,
+class Wharf(AccountCommands, PasswordResetCommands, PasskeyCommands, LoginCommands,
             SessionCommands, TwoFactorCommands, UploadCommands, TrustedPublishingCommands,
             InvitationCommands, ContainmentCommands, ProjectCommands, TokenCommands,
             LogRepairCommands, AdminCommands, RecoveryCommands):

@@ -96,6 +96,7 @@ class Commands(Application):
         self.oidc_issuers = settings.oidc_issuers
         self.switches = None  # the switches view's queries, set by bootstrap
         self.recovery_cases = None  # the recovery_cases view's queries, likewise
+        self.two_factor_methods = None  # the two_factor view's queries, likewise
         self.token_keys = TokenKeys(settings.secret_key, retired)
         self.token_prefix = settings.token_prefix
         self.token_location = urlsplit(settings.origin).hostname

@@ -39,31 +39,32 @@ class KeyRegistered:
 
 class SecurityKeyCommands(LoginCommands, TwoFactorCommands):
     @retrying
-    def begin_security_key_registration(self, origin: Origin, label: str | None = None) -> dict:
+    def begin_security_key_registration(self, origin: Origin, label: str | None = None,
+                                        passkey: bool = False) -> dict:
         """Options for the browser; a `label` given now is checked before the key is asked, so
         a refused label leaves no unused credential on it (completing checks it again)."""
         account = self._sensitive(origin)
         two_factor = self._two_factor_for_change(origin, account)
         if label is not None:
             two_factor.check_label_free(check_label(label))
-        return self._begin(origin, two_factor, _registration(origin),
+        return self._begin(origin, two_factor, _registration(origin, passkey),
                            self.relying_party.registration(account.id, account.username,
-                                                           two_factor.credential_ids))
+                                                           two_factor.credential_ids, passkey))
 
     @retrying
-    def complete_security_key_registration(self, origin: Origin, label: str,
-                                           credential: dict) -> KeyRegistered:
+    def complete_security_key_registration(self, origin: Origin, label: str, credential: dict,
+                                           passkey: bool = False) -> KeyRegistered:
         account = self._sensitive(origin)
         label = check_label(label)
         two_factor = self._two_factor_for_change(origin, account)
-        ceremony = _registration(origin)
+        ceremony = _registration(origin, passkey)
         challenge = two_factor.challenge_for(origin, ceremony)
         try:
-            new_key = self.relying_party.verify_registration(challenge, credential)
+            new_key = self.relying_party.verify_registration(challenge, credential, passkey)
             claim = self._claim(origin, CREDENTIAL, new_key.credential_id, account.id, Conflict,
                                 "this security key is registered to another account")
             first = not two_factor.enabled
-            key = two_factor.add_security_key(origin, ceremony, new_key, label)
+            key = two_factor.add_security_key(origin, ceremony, new_key, label, passkey)
         except (WebAuthnError, Conflict) as refused:
             two_factor.refuse_security_key(origin, ceremony, "registration_refused")
             self._save(two_factor)
@@ -132,8 +133,9 @@ class SecurityKeyCommands(LoginCommands, TwoFactorCommands):
         return two_factor
 
 
-def _registration(origin: Origin) -> str:
-    return f"register:{origin.session_id}"
+def _registration(origin: Origin, passkey: bool = False) -> str:
+    """A passkey's ceremony is its own: its challenge was asked with user verification."""
+    return f"{'passkey' if passkey else 'register'}:{origin.session_id}"
 
 
 def _login(ticket_id: UUID) -> str:

@@ -54,13 +54,14 @@ class SecurityKeys:
         sign_count: int
         backup_eligible: bool
         backup_state: bool
+        passkey: bool = False  # discoverable, made with user verification: a way in by itself
 
         def apply(self, aggregate) -> None:
             _spend(aggregate, self.ceremony)
             aggregate.keys[str(self.key_id)] = {
                 "credential_id": self.credential_id, "credential_data": self.credential_data,
                 "label": self.label, "sign_count": self.sign_count,
-                "backup_eligible": self.backup_eligible}
+                "backup_eligible": self.backup_eligible, "passkey": self.passkey}
 
     class SecurityKeyUsed(WharfAggregate.Event):
         TOPIC = "wharf:two-factor:security-key-used"
@@ -130,7 +131,8 @@ class SecurityKeys:
             raise InvalidToken("the security key request expired: start again")
         return pending["challenge"]
 
-    def add_security_key(self, origin: Origin, ceremony: str, new_key, label: str) -> UUID:
+    def add_security_key(self, origin: Origin, ceremony: str, new_key, label: str,
+                         passkey: bool = False) -> UUID:
         self.check_label_free(label)
         new_id = key_id(new_key.credential_id)
         if str(new_id) in self.keys:
@@ -140,7 +142,7 @@ class SecurityKeys:
                      credential_data=new_key.credential_data, label=label,
                      aaguid=new_key.aaguid, transports=new_key.transports,
                      sign_count=new_key.sign_count, backup_eligible=new_key.backup_eligible,
-                     backup_state=new_key.backup_state)
+                     backup_state=new_key.backup_state, passkey=passkey)
         return new_id
 
     def use_security_key(self, origin: Origin, ceremony: str, assertion) -> str | None:
@@ -160,6 +162,14 @@ class SecurityKeys:
                      label=key["label"], sign_count=presented,
                      backup_state=assertion.backup_state)
         return None
+
+    def passkey(self, credential_id: str) -> dict:
+        """The passkey with this credential id (a security key that is not one cannot log in
+        by itself)."""
+        key = self.keys.get(str(key_id(credential_id)))
+        if key is None or not key.get("passkey"):
+            raise InvalidToken("this passkey is not registered here")
+        return key
 
     def refuse_security_key(self, origin: Origin, ceremony: str, reason: str) -> None:
         if ceremony in self.challenges:

@@ -248,15 +248,21 @@ class Ticket(Schema):
     ticket = required_text(200)
 
 
+PASSKEY = {"description": "register it as a passkey: a discoverable credential made with user"
+                          " verification, which signs in by itself (no password, no username)"}
+
+
 class KeyRegistrationStart(Schema):
     label = fields.String(validate=bounded(1, 64), metadata={
         "description": "the new key's label, checked before the browser is asked"})
+    passkey = fields.Boolean(load_default=False, truthy={True}, falsy={False}, metadata=PASSKEY)
 
 
 class KeyRegistration(Schema):
     label = required_text(64)
     credential = fields.Dict(required=True, metadata={
         "description": "the browser's PublicKeyCredential.toJSON()"})
+    passkey = fields.Boolean(load_default=False, truthy={True}, falsy={False}, metadata=PASSKEY)
 
 
 class KeyAssertion(Schema):
@@ -284,6 +290,7 @@ class SecurityKeyView(Schema):
     transports = fields.List(fields.String())
     created_at = fields.String()
     last_used_at = fields.String(allow_none=True)
+    passkey = fields.Boolean()
 
 
 class SecurityKeyList(Schema):

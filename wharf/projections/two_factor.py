@@ -18,6 +18,8 @@ SCHEMA = [
     " id TEXT PRIMARY KEY, account_id TEXT NOT NULL, label TEXT NOT NULL, aaguid TEXT NOT NULL,"
     " transports TEXT NOT NULL, created_at TEXT NOT NULL, last_used_at TEXT)",
     "CREATE INDEX IF NOT EXISTS security_keys_by_account ON security_keys (account_id)",
+    # The security keys that are passkeys: how a log-in with no username finds its account.
+    "CREATE TABLE IF NOT EXISTS passkeys (key_id TEXT PRIMARY KEY, account_id TEXT NOT NULL)",
 ]
 
 
@@ -56,6 +58,9 @@ def _(event: TwoFactor.SecurityKeyAdded, cur) -> None:
                  ",".join(event.transports), stamp(event.timestamp)))
     cur.execute("INSERT INTO two_factor_methods (account_id, method, label, added_at)"
                 " VALUES (?, ?, ?, ?)", (account_id, WEBAUTHN, event.label, stamp(event.timestamp)))
+    if event.passkey:
+        cur.execute("INSERT INTO passkeys (key_id, account_id) VALUES (?, ?)",
+                    (str(event.key_id), account_id))
 
 
 @process.register
@@ -76,6 +81,7 @@ def _(event: TwoFactor.SecurityKeyRenamed, cur) -> None:
 @process.register
 def _(event: TwoFactor.SecurityKeyRemoved, cur) -> None:
     cur.execute("DELETE FROM security_keys WHERE id = ?", (str(event.key_id),))
+    cur.execute("DELETE FROM passkeys WHERE key_id = ?", (str(event.key_id),))
     cur.execute("DELETE FROM two_factor_methods WHERE account_id = ? AND method = ? AND label = ?",
                 (account_of(cur, event.originator_id), WEBAUTHN, event.label))
 
@@ -97,7 +103,7 @@ def _(event: TwoFactor.Cleared, cur) -> None:
     account_id = account_of(cur, event.originator_id)
     cur.execute("UPDATE two_factor_accounts SET recovery_codes_left = 0 WHERE id = ?",
                 (str(event.originator_id),))
-    for table in ("two_factor_methods", "security_keys"):
+    for table in ("two_factor_methods", "security_keys", "passkeys"):
         cur.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))  # noqa: S608
 
 
@@ -107,8 +113,8 @@ def account_of(cur, two_factor_id) -> str:
                        (str(two_factor_id),)).fetchone()["account_id"]
 
 
-VIEW = View("two_factor", SCHEMA, ["two_factor_accounts", "two_factor_methods", "security_keys"],
-            process)
+VIEW = View("two_factor", SCHEMA, ["two_factor_accounts", "two_factor_methods", "security_keys",
+                                   "passkeys"], process)
 
 
 class TwoFactorMethods:
@@ -121,8 +127,16 @@ class TwoFactorMethods:
         return row["recovery_codes_left"] if row else 0
 
     def security_keys(self, account_id) -> list[dict]:
-        rows = self._db.query("SELECT id, label, aaguid, transports, created_at, last_used_at"
-                              " FROM security_keys WHERE account_id = ? ORDER BY created_at, id",
-                              (str(account_id),))
-        return [{**row, "transports": [t for t in row["transports"].split(",") if t]}
-                for row in rows]
+        rows = self._db.query(
+            "SELECT k.id, k.label, k.aaguid, k.transports, k.created_at, k.last_used_at,"
+            " p.key_id IS NOT NULL AS passkey FROM security_keys k"
+            " LEFT JOIN passkeys p ON p.key_id = k.id WHERE k.account_id = ?"
+            " ORDER BY k.created_at, k.id", (str(account_id),))
+        return [{**row, "passkey": bool(row["passkey"]),
+                 "transports": [t for t in row["transports"].split(",") if t]} for row in rows]
+
+    def passkey_holder(self, key_id) -> str | None:
+        """The account whose passkey this is, or None."""
+        row = self._db.query_one("SELECT account_id FROM passkeys WHERE key_id = ?",
+                                 (str(key_id),))
+        return row["account_id"] if row else None

@@ -101,6 +101,33 @@ class ResetTokens:
         return hmac.new(key, body + state, hashlib.sha256).digest()
 
 
+class CeremonyTokens:
+    """A passkey log-in's challenge, handed to the browser with its expiry under an HMAC, so
+    that beginning a log-in stores nothing; completing it spends the challenge, once."""
+
+    def __init__(self, secret_key: bytes, previous: tuple[bytes, ...] = ()):
+        if not secret_key:
+            raise ValueError("a server secret key is required")
+        self._keys = [hashlib.sha256(b"wharf:passkey-login:" + key).digest()
+                      for key in (secret_key, *previous)]
+
+    def issue(self, challenge: str, expires_at: datetime) -> str:
+        body = _micros(expires_at).to_bytes(8, "big", signed=True) + _unb64(challenge)
+        return _b64(body + hmac.new(self._keys[0], body, hashlib.sha256).digest())
+
+    def open(self, token: str, now: datetime) -> str:
+        """The challenge of a genuine, unexpired token."""
+        raw = _unb64(token)
+        body, mac = raw[:-32], raw[-32:]
+        if len(raw) != 72 or not any(
+                hmac.compare_digest(mac, hmac.new(key, body, hashlib.sha256).digest())
+                for key in self._keys):
+            raise InvalidToken("this passkey request is invalid: start again")
+        if EPOCH + timedelta(microseconds=int.from_bytes(body[:8], "big", signed=True)) <= now:
+            raise InvalidToken("this passkey request expired: start again")
+        return _b64(body[8:])
+
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

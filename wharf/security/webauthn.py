@@ -16,8 +16,11 @@ from fido2.webauthn import (
     AuthenticationResponse,
     PublicKeyCredentialRpEntity,
     RegistrationResponse,
+    ResidentKeyRequirement,
     UserVerificationRequirement,
 )
+
+REQUIRED = UserVerificationRequirement.REQUIRED
 
 MAX_CREDENTIAL_ID_BYTES = 1023
 TRANSPORTS = {"usb", "nfc", "ble", "smart-card", "hybrid", "internal"}
@@ -56,12 +59,15 @@ class RelyingParty:
     def _same_origin(self, origin: str) -> bool:
         return origin == self._origin
 
-    def registration(self, user_id: UUID, username: str,
-                     existing: list[str]) -> tuple[dict, str]:
-        """Creation options for the browser (JSON) and the challenge to keep server-side."""
+    def registration(self, user_id: UUID, username: str, existing: list[str],
+                     passkey: bool = False) -> tuple[dict, str]:
+        """Creation options for the browser (JSON) and the challenge to keep server-side. A
+        passkey is a discoverable credential made with user verification."""
         options, state = self._server.register_begin(
             {"id": user_id.bytes, "name": username, "displayName": username},
-            [_descriptor(c) for c in existing], user_verification=self._uv)
+            [_descriptor(c) for c in existing], user_verification=self._uv_for(passkey),
+            resident_key_requirement=ResidentKeyRequirement.REQUIRED if passkey else None,
+            extensions={"credProps": True} if passkey else None)
         return dict(options["publicKey"]), state["challenge"]
 
     def authentication(self, credential_ids: list[str]) -> tuple[dict, str]:
@@ -69,13 +75,23 @@ class RelyingParty:
             [_descriptor(c) for c in credential_ids], user_verification=self._uv)
         return dict(options["publicKey"]), state["challenge"]
 
-    def verify_registration(self, challenge: str, response: dict) -> NewKey:
+    def passkey_authentication(self) -> tuple[dict, str]:
+        """Options naming no credential (the authenticator offers its passkeys for this site),
+        user verification required."""
+        options, state = self._server.authenticate_begin(None, user_verification=REQUIRED)
+        return dict(options["publicKey"]), state["challenge"]
+
+    def verify_registration(self, challenge: str, response: dict,
+                            passkey: bool = False) -> NewKey:
         try:
             parsed = RegistrationResponse.from_dict(response)
-            auth_data = self._server.register_complete(self._state(challenge), parsed)
+            auth_data = self._server.register_complete(self._state(challenge, passkey), parsed)
         except (ValueError, TypeError, KeyError) as error:
             raise WebAuthnError(f"the security key's answer was refused: {_reason(error)}") \
                 from None
+        if passkey and _discoverable(response) is False:
+            raise WebAuthnError("the key made a credential it cannot offer by itself, so it"
+                                " cannot be a passkey; register it as a security key instead")
         _check_backup_flags(auth_data)
         credential = auth_data.credential_data
         if len(credential.credential_id) > MAX_CREDENTIAL_ID_BYTES:
@@ -89,13 +105,15 @@ class RelyingParty:
             backup_eligible=auth_data.is_backup_eligible(),
             backup_state=auth_data.is_backed_up())
 
-    def verify_assertion(self, challenge: str, credentials: list[str],
-                         response: dict) -> Assertion:
-        """Check the signature with one of `credentials` (credential_data values)."""
+    def verify_assertion(self, challenge: str, credentials: list[str], response: dict,
+                         passkey: bool = False) -> Assertion:
+        """Check the signature with one of `credentials` (credential_data values); a passkey's
+        answer must also report user verification."""
         keys = [AttestedCredentialData(websafe_decode(c)) for c in credentials]
         try:
             parsed = AuthenticationResponse.from_dict(response)
-            used = self._server.authenticate_complete(self._state(challenge), keys, parsed)
+            used = self._server.authenticate_complete(self._state(challenge, passkey), keys,
+                                                      parsed)
         except (ValueError, TypeError, KeyError) as error:
             raise WebAuthnError(f"the security key's answer was refused: {_reason(error)}") \
                 from None
@@ -106,8 +124,31 @@ class RelyingParty:
                          backup_eligible=auth_data.is_backup_eligible(),
                          backup_state=auth_data.is_backed_up())
 
-    def _state(self, challenge: str) -> dict:
-        return {"challenge": challenge, "user_verification": self._uv}
+    def _uv_for(self, passkey: bool) -> UserVerificationRequirement:
+        return REQUIRED if passkey else self._uv
+
+    def _state(self, challenge: str, passkey: bool = False) -> dict:
+        return {"challenge": challenge, "user_verification": self._uv_for(passkey)}
+
+
+def answered_credential(response: dict) -> tuple[str, bytes | None]:
+    """Which credential a log-in answer names (url-safe base64) and the user handle it carries;
+    only a lookup key: the signature is what proves it."""
+    try:
+        parsed = AuthenticationResponse.from_dict(response)
+    except (ValueError, TypeError, KeyError):
+        raise WebAuthnError("the passkey's answer was refused: it is malformed") from None
+    if len(parsed.raw_id) > MAX_CREDENTIAL_ID_BYTES:
+        raise WebAuthnError("the credential id is longer than 1023 bytes")
+    return websafe_encode(parsed.raw_id), parsed.response.user_handle
+
+
+def _discoverable(response: dict) -> bool | None:
+    """The browser's credProps answer: whether the new credential is discoverable, if it says."""
+    results = response.get("clientExtensionResults")
+    props = results.get("credProps") if isinstance(results, dict) else None
+    rk = props.get("rk") if isinstance(props, dict) else None
+    return rk if isinstance(rk, bool) else None
 
 
 def _descriptor(credential_id: str) -> dict:

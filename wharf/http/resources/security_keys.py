@@ -38,8 +38,9 @@ class KeyRegistrationResource(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         sent = req.content_length or req.content_type  # the body is optional
-        label = self.load(req, schemas.KeyRegistrationStart).get("label") if sent else None
-        _options(resp, self.app.begin_security_key_registration(origin_of(req), label))
+        data = self.load(req, schemas.KeyRegistrationStart) if sent else {}
+        _options(resp, self.app.begin_security_key_registration(
+            origin_of(req), data.get("label"), data.get("passkey", False)))
 
 
 class KeyRegistrationCompletionResource(Resource):
@@ -52,7 +53,7 @@ class KeyRegistrationCompletionResource(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         data = self.load(req, schemas.KeyRegistration)
         added = self.app.complete_security_key_registration(origin_of(req), data["label"],
-                                                            data["credential"])
+                                                            data["credential"], data["passkey"])
         resp.status = falcon.HTTP_201
         resp.media = schemas.dump(schemas.KeyAdded, {"id": str(added.key_id),
                                                      "recovery_codes": added.recovery_codes})

@@ -104,9 +104,11 @@ async function register(section, form) {
   }
   // The server checks the label before the key is asked, so a refused label leaves no
   // unused credential on the key.
+  const passkey = form.querySelector("[name=passkey]").checked;
   let options;
   try {
-    options = await callApi("POST", "/api/account/webauthn/begin", {label: label});
+    options = await callApi("POST", "/api/account/webauthn/begin",
+                            {label: label, passkey: passkey});
   } catch (error) {
     if (error.status === 400 || error.status === 409) {
       markField(input, said(section, error));
@@ -114,10 +116,21 @@ async function register(section, form) {
     }
     throw error;
   }
-  const credential = await navigator.credentials.create(
-    {publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.publicKey)});
+  let credential;
+  try {
+    credential = await navigator.credentials.create(
+      {publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.publicKey)});
+  } catch (error) {
+    if (passkey && error.name === "NotAllowedError") {
+      announce(section, "No passkey was made: the request was cancelled or timed out, or this" +
+               " key cannot check a PIN, fingerprint or face. Try again, or add it as a" +
+               " security key.");
+      return;
+    }
+    throw error;
+  }
   const added = await callApi("POST", "/api/account/webauthn/complete",
-                              {label: label, credential: credential.toJSON()});
+                              {label: label, credential: credential.toJSON(), passkey: passkey});
   if (added.recovery_codes.length) {
     showRecoveryCodes(section, added.recovery_codes);
   } else {
@@ -163,7 +176,38 @@ async function logIn(section, form) {
   window.location.assign("/account");
 }
 
-const ACTIONS = {register: register, rename: rename, remove: remove, login: logIn};
+// A passkey: options naming no credential, the browser offers this site's passkeys. The
+// autofill request (conditional mediation) waits in the background until the button asks.
+let waiting = null;
+
+async function passkeyLogIn(section, mediation) {
+  if (waiting) {
+    waiting.abort();
+  }
+  const controller = new AbortController();
+  waiting = mediation === "conditional" ? controller : null;
+  const started = await callApi("POST", "/api/session/passkey/begin");
+  const credential = await navigator.credentials.get({
+    mediation: mediation, signal: controller.signal,
+    publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(started.publicKey)});
+  await callApi("POST", "/api/session/passkey/complete",
+                {ceremony: started.ceremony, credential: credential.toJSON()});
+  window.location.assign("/account");
+}
+
+async function offerPasskeys(section) {
+  if (window.PublicKeyCredential && PublicKeyCredential.isConditionalMediationAvailable &&
+      await PublicKeyCredential.isConditionalMediationAvailable()) {
+    passkeyLogIn(section, "conditional").catch(function (error) {
+      if (error.name !== "AbortError") {
+        failed(section, error);
+      }
+    });
+  }
+}
+
+const ACTIONS = {register: register, rename: rename, remove: remove, login: logIn,
+                 passkey: function (section) { return passkeyLogIn(section, "optional"); }};
 
 document.querySelectorAll("[data-webauthn]").forEach(function (section) {
   section.querySelectorAll("[data-webauthn-needs-script]").forEach(function (element) {
@@ -183,4 +227,7 @@ document.querySelectorAll("[data-webauthn]").forEach(function (section) {
         .finally(function () { button.disabled = false; });
     });
   });
+  if (section.hasAttribute("data-webauthn-autofill")) {
+    offerPasskeys(section);
+  }
 });
