@@ -11,7 +11,11 @@ from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import SESSION, Endpoint
 from wharf.http.resources import Resource
-from wharf.http.resources.credentials import CredentialView, find_credential, own_credential
+from wharf.http.resources.credentials import (
+    CredentialView,
+    find_credential,
+    own_credential,
+)
 from wharf.http.resources.uploaders import owned_or_admin
 from wharf.projections.containment import ACTIONS
 from wharf.projections.database import stamp
