@@ -184,7 +184,9 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                   uploaders=uploaders.Uploaders(db, app.trusted_publishing, app.token_keys,
                                                 settings.uploads_require_2fa),
                   credentials=credentials.Credentials(db),
-                  containment=containment.Containment(api_tokens=app.api_tokens, **readers))
+                  containment=containment.Containment(
+                      api_tokens=app.api_tokens, invitations=invitations.Invitations(db),
+                      **readers))
 
 
 def log_keys(settings: Settings) -> list[checkpoints.SigningKey]:

@@ -124,8 +124,9 @@ EXPECTED = {
     ("DELETE", "/api/token"): tokens("tok_else", "tok_proj", "tok_all"),
     ("GET", "/api/account/sessions"): SIGNED_IN,
     ("DELETE", "/api/account/sessions/{session_id}"): ALICES,
-    # A dry run: alice's token's containment plan, for her and admins; for others, no token
-    ("POST", "/api/account/containment"): session(("owner", "admin"), refused=404),
+    # alice's token contained (nothing left to do), for her and admins in the sudo window; for
+    # others, no token
+    ("POST", "/api/account/containment"): session(("owner", "admin"), refused=404, sudo=True),
     # alice's token: what it did, for her and admins; for anyone else it does not exist
     ("GET", "/api/account/credentials/{credential_id}/activity"): session(("owner", "admin"),
                                                                           refused=404),
@@ -167,6 +168,8 @@ EXPECTED = {
     ("GET", "/api/projects/{name}/uploaders"): OWNERS,
     ("GET", "/api/projects/{name}/credentials/{credential_id}/activity"): OWNERS,  # who can publish: not Maintainers
     ("GET", "/api/projects/{name}/events"): OWNERS,
+    # alice's token contained as far as the project goes (nothing left): Owners, admins, sudo
+    ("POST", "/api/projects/{name}/containment"): session(("owner", "admin"), sudo=True),
     ("GET", "/api/projects/{name}/events/export"): OWNERS,
     ("GET", "/api/admin/events"): ADMINS,
     ("GET", "/api/admin/events/export"): ADMINS,
@@ -243,7 +246,11 @@ BODIES = {
     ("POST", "/api/account/tokens"): {"description": "tok_all"},
     ("POST", "/api/account/containment"): {"credential": "{credential_id}",
                                            "since": "2026-01-01T00:00:00Z",
-                                           "actions": ["revoke", "yank_uploads"]},
+                                           "actions": ["revoke_minted"], "confirm": True},
+    ("POST", "/api/projects/{name}/containment"): {"credential": "{credential_id}",
+                                                   "since": "2026-01-01T00:00:00Z",
+                                                   "actions": ["restore_roles"],
+                                                   "confirm": True},
     ("POST", "/account/tokens"): {"description": "tok_all"},
     ("POST", "/api/account/totp/confirm"): {"code": "000000"},
     ("POST", "/account/totp/confirm"): {"code": "000000"},

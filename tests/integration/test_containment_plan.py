@@ -14,19 +14,18 @@ ALL = ["revoke", "revoke_minted", "yank_uploads", "restore_roles", "remove_grant
 @pytest.fixture
 def worm(api, clock) -> dict:
     """alice owns two projects with bob as Maintainer of one. A stolen session of hers (the
-    worm) gives mallory a role, removes bob, mints a token, and the token uploads to both."""
+    worm) invites mallory to a role (she accepts), removes bob, mints a token, and the token
+    uploads to both."""
     alice, _, _ = enrolled(api, clock, "alice")
     bob, _, _ = enrolled(api, clock, "bob")
     mallory, _, _ = enrolled(api, clock, "mallory")
     for name in ("sampleproject", "otherproject"):
         project(api, alice, name)
-    api.call("POST", "/api/projects/sampleproject/roles", alice,
-             json={"username": "bob", "role": "Maintainer"})
+    api.grant(alice, "sampleproject", bob)
     since = clock.now.isoformat()
     clock.advance(minutes=1)
     stolen = alice  # the worm holds her session
-    assert api.call("POST", "/api/projects/otherproject/roles", stolen,
-                    json={"username": "mallory", "role": "Owner"}).status_code == 201
+    api.grant(stolen, "otherproject", mallory, "Owner")  # invited by the worm, accepted
     assert api.call("DELETE", "/api/projects/sampleproject/roles/bob", stolen).status_code == 204
     token = mint(api, stolen, description="worm").json
     for name in ("sampleproject", "otherproject"):
@@ -41,7 +40,7 @@ def plan(api, secret, credential, since, actions=ALL, **extra):
         "credential": credential, "since": since, "actions": actions, **extra})
 
 
-def test_the_plan_for_a_stolen_session_undoes_everything_it_did(api, worm):
+def test_the_plan_for_a_stolen_session_undoes_everything_it_and_its_token_did(api, worm):
     answer = plan(api, worm["alice"], worm["session_id"], worm["since"])
 
     assert answer.status_code == 200, answer.json
@@ -49,6 +48,9 @@ def test_the_plan_for_a_stolen_session_undoes_everything_it_did(api, worm):
     assert answer.json["steps"] == [
         {"action": "end_session", "session_id": worm["session_id"]},
         {"action": "revoke_token", "token_id": worm["token"]["id"]},
+        *({"action": "yank_release", "project": name, "version": "1.0",
+           "files": [f"{name}-1.0-py3-none-any.whl"]} for name in ("sampleproject",
+                                                                    "otherproject")),
         {"action": "restore_role", "project": "sampleproject", "username": "bob",
          "role": "Maintainer"},
         {"action": "remove_role", "project": "otherproject", "username": "mallory",
@@ -102,7 +104,10 @@ def test_tokens_and_anonymous_callers_are_refused(api, worm):
 @pytest.mark.parametrize("body", [
     {"actions": []}, {"actions": ["burn_it_all"]}, {"actions": ["revoke"] * 6},
     {"since": "yesterday"}, {"since": "2026-01-01T00:00:00"},
-    {"since": "9999-12-31T23:59:59-12:00"}, {"confirm": True}, {"credential": "x\x00"},
+    {"since": "9999-12-31T23:59:59-12:00"}, {"confirm": "yes please"},
+    {"confirm": True, "reason": ""},
+    {"confirm": True, "reason": "r" * 501}, {"confirm": True, "reason": "a\x00b"},
+    {"confirm": True, "since": "9999999999-01-01T00:00:00Z"}, {"credential": "x\x00"},
     {"credential": "1" * 37},
 ])
 def test_bad_plans_are_400(api, worm, body):

@@ -12,14 +12,14 @@ from wharf.domain.origin import cli_origin
 
 @pytest.fixture
 def story(api, clock) -> dict:
-    """alice's first session makes a project, grants bob a role, adds an address and mints a
+    """alice's first session makes a project, invites bob to a role (he accepts), adds an address and mints a
     token; that token uploads a file; her second session mints another token. bob's token
     uploads too."""
     alice, alice_totp, _ = enrolled(api, clock, "alice")
     bob, _, _ = enrolled(api, clock, "bob")
     carol, _, _ = enrolled(api, clock, "carol")
     project(api, alice, "sampleproject")
-    api.grant(alice, "sampleproject", bob)
+    api.grant(alice, "sampleproject", bob)  # her invitation; bob's session accepts
     assert api.call("POST", "/api/account/emails", alice,
                     json={"email": "alice2@example.com"}).status_code == 201
     token = mint(api, alice, description="ci").json

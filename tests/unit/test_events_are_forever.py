@@ -21,7 +21,10 @@ invitations declined, revoked, and accepted, with the role it brings);
 ...-12-new-devices.json: a TOTP log-in from a new address held, its emailed link refused from
 another address, then confirmed); ...-12-credentials.json: events that name the session or
 token that acted (`acting_credential_id`), and a token's expiry reminder; ...-12-passkeys.json:
-a security key registered as a passkey, then a log-in with it alone.
+a security key registered as a passkey, then a log-in with it alone; ...-12-containment.json:
+a stolen session and its token contained (session ended, token revoked, a removed role
+restored, a granted one removed, an invitation revoked, releases yanked), each step naming its
+containment.
 NOTE: never regenerate one; add a new fixture when new events land.
 """
 
@@ -37,6 +40,7 @@ from wharf.bootstrap import event_store_env
 from wharf.domain.account import Account
 from wharf.domain.api_token import ApiToken
 from wharf.domain.claim import Claim
+from wharf.domain.containment import Containment
 from wharf.domain.deliveries import MailLog
 from wharf.domain.project import Project
 from wharf.domain.publisher_token import PublisherToken
@@ -74,16 +78,18 @@ def test_the_recorded_story_rebuilds_its_aggregates(app):
     alice = next(a for a in aggregates if isinstance(a, Account) and a.username == "alice")
 
     assert {type(a) for a in aggregates} == {Account, ApiToken, Claim, Project, PublisherToken,
-                                             TwoFactor, UnknownUsername, Switchboard, MailLog}
+                                             TwoFactor, UnknownUsername, Switchboard,
+                                             Containment, MailLog}
     assert alice.is_admin
     assert list(alice.emails) == ["second@example.com"]
 
 
 def test_every_event_class_has_a_recorded_example():
     never_triggered = {Account.Created.TOPIC, ApiToken.Created.TOPIC,
-                       PublisherToken.Created.TOPIC}  # bases, never recorded
+                       PublisherToken.Created.TOPIC, Containment.Created.TOPIC}  # bases
     topics = {value.TOPIC for aggregate in (Account, ApiToken, Claim, Project, PublisherToken,
-                                            TwoFactor, UnknownUsername, Switchboard, MailLog)
+                                            TwoFactor, UnknownUsername, Switchboard,
+                                            Containment, MailLog)
               for name, value in vars(aggregate).items()
               if isinstance(value, type) and name != "Event" and hasattr(value, "TOPIC")}
     assert topics - never_triggered <= {record["topic"] for record in RECORDS}

@@ -93,3 +93,25 @@ def test_only_the_invitee_answers_and_only_a_live_link_names_an_invitation():
         project.check_invitation_link(by(OTHER), "ab" * 16)
     with pytest.raises(NotFound):
         project.revoke_invitation(by(OWNER), OTHER, "other")
+
+
+def test_a_containment_restores_a_removed_role_without_an_invitation_once():
+    project, containment = new_project(), uuid4()
+    give(project, OTHER, "other", "Maintainer")
+    project.remove_role(by(OWNER), OTHER, "other")
+
+    assert project.restore_role(by(None), OTHER, "other", "Maintainer", containment) is True
+    assert project.roles[str(OTHER)] == "Maintainer"
+    assert project.restore_role(by(None), OTHER, "other", "Maintainer", containment) is False
+    with pytest.raises(InvalidInput):
+        project.restore_role(by(None), uuid4(), "third", "Emperor", containment)
+
+
+def test_a_containment_removes_a_role_it_finds_but_never_the_last_owner():
+    project, containment = new_project(), uuid4()
+    give(project, OTHER, "other", "Owner")
+
+    assert project.remove_contained_role(by(None), OTHER, "other", containment) is True
+    assert project.remove_contained_role(by(None), OTHER, "other", containment) is False
+    with pytest.raises(LastOwner):
+        project.remove_contained_role(by(None), OWNER, "owner", containment)

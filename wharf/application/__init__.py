@@ -2,6 +2,7 @@
 
 from wharf.application.accounts import AccountCommands
 from wharf.application.admin import AdminCommands
+from wharf.application.containment import ContainmentCommands
 from wharf.application.invitations import InvitationCommands
 from wharf.application.log_repair import LogRepairCommands
 from wharf.application.login import DeviceHeld, LoginCommands, NewSession, SecondStep
@@ -30,8 +31,8 @@ __all__ = ["DeviceHeld", "KeyRegistered", "MintedToken", "NewSession", "SecondSt
 
 class Wharf(AccountCommands, PasswordResetCommands, PasskeyCommands, LoginCommands,
             SessionCommands, TwoFactorCommands, UploadCommands, TrustedPublishingCommands,
-            InvitationCommands, ProjectCommands, TokenCommands, LogRepairCommands, AdminCommands,
-            RecoveryCommands):
+            InvitationCommands, ContainmentCommands, ProjectCommands, TokenCommands,
+            LogRepairCommands, AdminCommands, RecoveryCommands):
     name = "Wharf"
     # A failed log-in reads an Account or an UnknownUsername: with a snapshot every LOGIN_READ
     # events it replays at most LOGIN_READ - 1, however busy the name, so its time does not

@@ -202,7 +202,8 @@ class Account(PendingPublishers, AdminActions, Recoveries, PasswordResets, Devic
     class SessionEnded(WharfAggregate.Event):
         TOPIC = "wharf:account:session-ended"
         session_id: UUID
-        reason: str  # logout | revoked | two_factor_change | frozen
+        reason: str  # logout | revoked | two_factor_change | frozen | contained
+        containment_id: UUID | None = None  # the containment that ended it (containment.py)
 
         def apply(self, account: "Account") -> None:
             account.sessions.pop(str(self.session_id), None)
@@ -377,9 +378,11 @@ class Account(PendingPublishers, AdminActions, Recoveries, PasswordResets, Devic
         self._record(self.ReauthenticationFailed, origin, session_id=session_id,
                      recognised=recognised)
 
-    def end_session(self, origin: Origin, session_id: UUID, reason: str) -> None:
+    def end_session(self, origin: Origin, session_id: UUID, reason: str,
+                    containment_id: UUID | None = None) -> None:
         self._active_session(origin, session_id)
-        self._record(self.SessionEnded, origin, session_id=session_id, reason=reason)
+        self._record(self.SessionEnded, origin, session_id=session_id, reason=reason,
+                     containment_id=containment_id)
 
     def change_password(self, origin: Origin, password_hash: str, keep_session_id: UUID) -> None:
         ended = [UUID(sid) for sid, s in self.sessions.items()

@@ -48,6 +48,7 @@ class ApiToken(WharfAggregate):
         TOPIC = "wharf:api-token:revoked"
         reason: str
         url: str | None = None  # where a leaked token was found
+        containment_id: UUID | None = None  # the containment that revoked it (containment.py)
 
         def apply(self, token: "ApiToken") -> None:
             token.revoked = True
@@ -81,12 +82,14 @@ class ApiToken(WharfAggregate):
     def account_wide(self) -> bool:
         return self.project_ids is None
 
-    def revoke(self, origin: Origin, reason: str, url: str | None = None) -> None:
+    def revoke(self, origin: Origin, reason: str, url: str | None = None,
+               containment_id: UUID | None = None) -> None:
         if reason in (BY_USER, BY_ITSELF) and origin.actor_id != self.account_id:
             raise NotFound("no such token")
         if self.revoked:
             raise NotFound("this token is already revoked")
-        self._record(self.Revoked, origin, reason=reason, url=url)
+        self._record(self.Revoked, origin, reason=reason, url=url,
+                     containment_id=containment_id)
 
 
     def reminder_due(self, now: datetime) -> bool:

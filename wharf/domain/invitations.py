@@ -65,6 +65,7 @@ class Invitations:
         username: str
         role: str
         owners: tuple[str, ...]
+        containment_id: UUID | None = None  # revoked by a containment (containment.py)
 
         def apply(self, project) -> None:
             project.invitations.pop(str(self.account_id))
@@ -112,6 +113,17 @@ class Invitations:
         self._record(self.InvitationRevoked, origin, account_id=account_id,
                      username=invitation["username"], role=invitation["role"],
                      owners=self._owners())
+
+    def revoke_contained_invitation(self, origin: Origin, account_id: UUID,
+                                    containment_id: UUID) -> bool:
+        """A containment revokes an invitation its credential sent; False when none waits."""
+        invitation = self.invitations.get(str(account_id))
+        if invitation is None:
+            return False
+        self._record(self.InvitationRevoked, origin, account_id=account_id,
+                     username=invitation["username"], role=invitation["role"],
+                     owners=self._owners(), containment_id=containment_id)
+        return True
 
     def check_invitation_link(self, origin: Origin, nonce: str) -> None:
         """A genuine link names a live invitation, and only its invitee may answer it."""

@@ -57,11 +57,18 @@ class Project(Invitations, PublishingRules, Publishers, Takedowns, Releases, Wha
         def apply(self, project: "Project") -> None:
             project.roles[str(self.account_id)] = self.role
 
+    class RoleRestored(RoleGranted):
+        """A containment gave back a role its credential removed: no invitation, since the
+        holder never chose to lose it (containment.py)."""
+        TOPIC = "wharf:project:role-restored"
+        containment_id: UUID | None = None  # always set; a default, as RoleGranted has one
+
     class RoleRemoved(WharfAggregate.Event):
         TOPIC = "wharf:project:role-removed"
         account_id: UUID
         username: str
         owners: tuple[str, ...] = ()
+        containment_id: UUID | None = None  # removed by a containment (containment.py)
 
         def apply(self, project: "Project") -> None:
             del project.roles[str(self.account_id)]
@@ -102,6 +109,28 @@ class Project(Invitations, PublishingRules, Publishers, Takedowns, Releases, Wha
             self._check_not_last_owner()
         self._record(self.RoleRemoved, origin, account_id=account_id, username=username,
                      owners=self._owners())
+
+    def restore_role(self, origin: Origin, account_id: UUID, username: str, role: str,
+                     containment_id: UUID) -> bool:
+        """A containment gives back a removed role; False when the account holds one again."""
+        self.check_role(role)
+        if str(account_id) in self.roles:
+            return False
+        self._record(self.RoleRestored, origin, account_id=account_id, username=username,
+                     role=role, owners=self._owners(), containment_id=containment_id)
+        return True
+
+    def remove_contained_role(self, origin: Origin, account_id: UUID, username: str,
+                              containment_id: UUID) -> bool:
+        """A containment takes back a role its credential gave; False when it is gone. Never
+        the last Owner: the project would be nobody's."""
+        if str(account_id) not in self.roles:
+            return False
+        if self.roles[str(account_id)] == OWNER:
+            self._check_not_last_owner()
+        self._record(self.RoleRemoved, origin, account_id=account_id, username=username,
+                     owners=self._owners(), containment_id=containment_id)
+        return True
 
     def scope_token(self, origin: Origin, token_id: UUID) -> None:
         if not self.can_upload(origin.actor_id):

@@ -7,6 +7,8 @@ never carries other bytes. Each event names the collaborators of that moment, wh
 so a rebuilt outbox writes to the same people and never to someone who joined later.
 """
 
+from uuid import UUID
+
 from wharf.domain.base import WharfAggregate
 from wharf.domain.errors import Conflict, InvalidInput, NotFound
 from wharf.domain.origin import Origin
@@ -23,6 +25,7 @@ class Takedowns:
         version: str
         reason: str
         collaborators: list[str]  # account ids
+        containment_id: UUID | None = None  # a containment's yank (containment.py)
 
         def apply(self, project) -> None:
             project.yanked[self.version] = self.reason
@@ -69,6 +72,17 @@ class Takedowns:
             raise Conflict(f"release {release!r} is already yanked")
         self._record(self.ReleaseYanked, origin, version=release, reason=reason,
                      collaborators=self._collaborators())
+
+    def yank_contained(self, origin: Origin, version: str, reason: str,
+                       containment_id: UUID) -> bool:
+        """A containment's yank, authorised by the containment (the uploading credential's
+        account, or an admin) rather than by a role here; False when nothing is left to yank."""
+        release = self.release_of(version)
+        if release is None or release in self.yanked:
+            return False
+        self._record(self.ReleaseYanked, origin, version=release, reason=reason,
+                     collaborators=self._collaborators(), containment_id=containment_id)
+        return True
 
     def unyank_release(self, origin: Origin, version: str, reason: str) -> None:
         release = self._taken_down(origin, version, reason)

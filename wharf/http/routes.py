@@ -144,6 +144,7 @@ ROUTES = [
     ("/_/oidc/burn-token", trusted_publishing.BurnTokenResource),
     ("/api/projects/{name}/credentials/{credential_id}/activity",
      credentials.ProjectCredentialActivity),
+    ("/api/projects/{name}/containment", containment.ProjectContainmentResource),
     ("/api/projects/{name}/events", history.ProjectHistory),
     ("/api/projects/{name}/events/export", history.ProjectHistoryExport),
     ("/api/admin/events", history.AdminHistory),

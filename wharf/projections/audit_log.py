@@ -43,10 +43,13 @@ COLUMNS = ("position", "entry", "occurred_at", "name", "account_id", "project_id
 
 
 def rows(event, cur, position: int) -> list[tuple]:
+    # A containment's step (a revocation, a yank, a role back) names it, whatever the event.
+    containment = getattr(event, "containment_id", None)
+    linked = {"containment_id": str(containment)} if containment else {}
     return [(position, number, stamp(event.timestamp), entry.name, _text(entry.account_id),
              _text(entry.project_id), _text(event.actor_id), event.ip, event.user_agent,
              entry.two_factor_method, _text(entry.token_id),
-             orjson.dumps(entry.details, option=orjson.OPT_SORT_KEYS).decode())
+             orjson.dumps({**entry.details, **linked}, option=orjson.OPT_SORT_KEYS).decode())
             for number, entry in enumerate(entries(event, cur))]
 
 

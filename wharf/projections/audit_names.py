@@ -16,6 +16,7 @@ from uuid import UUID
 from wharf.domain.account import Account
 from wharf.domain.api_token import LEAKED, ApiToken
 from wharf.domain.claim import Claim
+from wharf.domain.containment import Containment
 from wharf.domain.deliveries import MailLog
 from wharf.domain.log_repair import LogRepair
 from wharf.domain.project import Project
@@ -77,6 +78,9 @@ NAMES = {
     "project:role:add": "someone was given a role",
     "project:role:change": "someone's role changed",
     "project:role:remove": "someone's role was removed",
+    "account:containment:apply": "a stolen credential's doings since a moment were undone (the"
+                                 " plan applied; each step's entry names the containment)",
+    "project:role:restore": "a containment gave back a role a stolen credential removed",
     "project:role:invite": "an Owner invited someone to a role (emailed a link, 7 days)",
     "project:role:accept": "the invitee accepted an invitation (the role is theirs)",
     "project:role:decline": "the invitee declined an invitation",
@@ -106,7 +110,8 @@ NAMES = {
 
 # What anyone may read (GET /api/log/public): who holds a role on which project. Their entries
 # name only projects and usernames, both public on the index (PyPI shows them too).
-PUBLIC = ("project:create", "project:role:add", "project:role:change", "project:role:remove")
+PUBLIC = ("project:create", "project:role:add", "project:role:change", "project:role:remove",
+          "project:role:restore")
 
 INTERNAL = (
     Claim.Created, Claim.Taken, Claim.Released, UnknownUsername.Created,
@@ -344,6 +349,14 @@ def _(event: ApiToken.ExpiryReminded, cur) -> list[Entry]:
 
 
 @entries.register
+def _(event: Containment.Applied, cur) -> list[Entry]:
+    return [Entry("account:containment:apply", event.account_id, details={
+        "credential_id": str(event.credential_id), "credential_kind": event.credential_kind,
+        "since": stamp(event.since), "reason": event.reason, "steps": event.steps,
+        **({"project": event.project} if event.project else {})})]
+
+
+@entries.register
 def _(event: Project.Created, cur) -> list[Entry]:
     return [Entry("project:create", event.owner_id, event.originator_id,
                   details={"name": event.name})]
@@ -361,6 +374,7 @@ def _role(name: str):
 entries.register(Project.RoleGranted, _role("project:role:add"))
 entries.register(Project.RoleChanged, _role("project:role:change"))
 entries.register(Project.RoleRemoved, _role("project:role:remove"))
+entries.register(Project.RoleRestored, _role("project:role:restore"))
 entries.register(Project.RoleInvited, _role("project:role:invite"))  # never its nonce
 entries.register(Project.InvitationAccepted, _role("project:role:accept"))
 entries.register(Project.InvitationDeclined, _role("project:role:decline"))

@@ -1,6 +1,8 @@
 """A containment plan: what undoing one credential's doings since a moment would take, read
-from its trail in the audit log and from the views as they stand now. A dry run: nothing is
-changed, and a step already done (a token revoked, a release yanked, a role back) is left out.
+from its trail in the audit log (and the trails of the tokens it minted: a stolen session's
+token uploads for it) and from the views as they stand now. A dry run: nothing is
+changed, and a step already done (a token revoked, a release yanked, a role back) is left out;
+application/containment.py applies it.
 """
 
 from datetime import UTC, datetime
@@ -12,6 +14,7 @@ from wharf.projections.audit_log import AuditLog, Filters, Viewer
 from wharf.projections.credentials import API_TOKEN, SESSION
 from wharf.projections.database import unstamp
 from wharf.projections.files import Files
+from wharf.projections.invitations import Invitations
 from wharf.projections.projects import Projects
 from wharf.projections.sessions import Sessions
 
@@ -19,13 +22,15 @@ from wharf.projections.sessions import Sessions
 ACTIONS = ("revoke", "revoke_minted", "yank_uploads", "restore_roles", "remove_granted_roles")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 READER = Viewer(None, is_admin=True)  # the plan shows no address; it only reads the trail
-ROLE_GIVEN = ("project:create", "project:role:add", "project:role:change")
+ROLE_GIVEN = ("project:create", "project:role:add", "project:role:change",
+              "project:role:restore")
 
 
 class Containment:
     def __init__(self, audit_log: AuditLog, api_tokens: ApiTokens, sessions: Sessions,
-                 projects: Projects, files: Files):
+                 projects: Projects, files: Files, invitations: Invitations):
         self._audit_log = audit_log
+        self._invitations = invitations
         self._api_tokens = api_tokens
         self._sessions = sessions
         self._projects = projects
@@ -33,14 +38,21 @@ class Containment:
 
     def plan(self, credential: dict, since: datetime, actions: list[str],
              now: datetime) -> list[dict]:
-        trail = list(self._audit_log.stream(
-            Filters(since=since, credential_id=credential["id"]), READER))[::-1]  # oldest first
+        trail = self._trail(credential["id"], since)
+        minted = [e["token_id"] for e in trail if e["name"] == "account:api_token:added"]
+        for token_id in dict.fromkeys(minted):
+            trail += self._trail(token_id, since)  # the worm's too: what its tokens did
+        trail.sort(key=lambda entry: entry["time"])  # stable: oldest first
         steps = {}
         for action in ACTIONS:
             if action in actions:
                 for step in getattr(self, f"_{action}")(credential, trail, now):
                     steps.setdefault(tuple(sorted(map(str, step.items()))), step)
         return list(steps.values())
+
+    def _trail(self, credential_id: str, since: datetime) -> list[dict]:
+        return list(self._audit_log.stream(Filters(since=since, credential_id=credential_id),
+                                           READER))[::-1]  # oldest first
 
     def _revoke(self, credential: dict, trail: list[dict], now: datetime) -> list[dict]:
         """The credential itself, while it still works (a publisher's token lives 15 minutes
@@ -88,13 +100,24 @@ class Containment:
 
     def _remove_granted_roles(self, credential: dict, trail: list[dict],
                               now: datetime) -> list[dict]:
+        """Roles its invitations gave (once accepted, by the invitee's own credential), and
+        its invitations still waiting; a role given before invitations existed too."""
         steps = []
         for entry in trail:
-            role = self._role_now(entry) if entry["name"] == "project:role:add" else None
+            if entry["name"] not in ("project:role:invite", "project:role:add"):
+                continue
+            where = {"project": entry["project"]["name"], "username": entry["details"]["username"]}
+            role = self._role_now(entry)
             if role is not None:
-                steps.append({"action": "remove_role", "project": entry["project"]["name"],
-                              "username": entry["details"]["username"], "role": role})
+                steps.append({"action": "remove_role", **where, "role": role})
+            elif entry["name"] == "project:role:invite" and self._waiting(entry, now):
+                steps.append({"action": "revoke_invitation", **where,
+                              "role": entry["details"]["role"]})
         return steps
+
+    def _waiting(self, entry: dict, now: datetime) -> bool:
+        return any(i["username"] == entry["details"]["username"]
+                   for i in self._invitations.for_project(entry["project"]["id"], now))
 
     def _role_now(self, entry: dict) -> str | None:
         project = self._projects.by_normalized_name(project_key(entry["project"]["name"]))

@@ -25,7 +25,7 @@ from wharf.projections.database import stamp
 
 BATCH = 1000
 NAMING_TOPICS = (Account.Registered.TOPIC, Project.Created.TOPIC, Project.RoleGranted.TOPIC,
-                 ApiToken.Issued.TOPIC)
+                 Project.RoleRestored.TOPIC, ApiToken.Issued.TOPIC)
 
 
 @dataclass
