@@ -19,7 +19,7 @@ def test_the_web_process_listens_on_the_port_it_is_given(deployment):
     while answer is None and time.monotonic() < deadline and web.popen.poll() is None:
         try:
             answer = requests.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening, or still booting
             time.sleep(0.2)
     web.stop()
 
