@@ -228,6 +228,8 @@ EXPECTED = {
     ("GET", "/projects/{name}/history"): page(("owner", "admin")),
     ("GET", "/projects/{name}/releases"): page(("owner",)),
     ("GET", "/projects/{name}/uploaders"): page(("owner", "admin")),
+    ("GET", "/projects/{name}/containment"): page(("owner", "admin")),
+    ("POST", "/projects/{name}/containment"): page(("owner", "admin")),  # a dry run
     ("POST", "/projects/{name}/releases/{action}"): page(("owner",), sudo=True),  # a yank
     ("GET", "/account/invitation"): SIGNED_IN_PAGE,
     ("POST", "/account/invitations/{answer}"): SIGNED_IN_PAGE,  # no invitation: refused
@@ -289,6 +291,9 @@ BODIES = {
     ("POST", "/api/admin/accounts/{username}/unfreeze"): {"reason": ""},
     ("POST", "/api/admin/switches/{switch}"): {"on": True, "reason": ""},
     ("POST", "/api/admin/accounts/{username}/recovery-case"): {"reason": "", "ticket": ""},
+    ("POST", "/projects/{name}/containment"): {"credential": "{token_id}",  # a dry run
+                                               "since": "2026-01-01T00:00:00+00:00",
+                                               "yank_uploads": "yes"},
     ("POST", "/account/emails/primary"): {"email": "{email}"},
     ("POST", "/account/emails/remove"): {"email": "{email}"},
     ("POST", "/account/emails/verification"): {"email": "{email}"},

@@ -8,6 +8,7 @@ from wharf.http.pages.account import (
     PasswordPage,
     ReauthenticationPage,
 )
+from wharf.http.pages.containment import ContainmentPage
 from wharf.http.pages.devices_held import ConfirmDevicePage
 from wharf.http.pages.emails import (
     AddEmailPage,
@@ -198,6 +199,7 @@ PAGES = [
     ("/projects/{name}/history", ProjectHistoryPage),
     ("/projects/{name}/releases", ReleasesPage),
     ("/projects/{name}/uploaders", UploadersPage),
+    ("/projects/{name}/containment", ContainmentPage),
     ("/projects/{name}/releases/{action}", ReleaseActionPage),
     ("/projects/{name}/roles", RolesPage),
     ("/projects/{name}/roles/{change}", RoleActionPage),

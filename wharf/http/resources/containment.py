@@ -80,19 +80,25 @@ class ProjectContainmentResource(Resource):
                project["normalized_name"])
 
 
-def answer(resource: Resource, req: falcon.Request, resp: falcon.Response, data: dict,
-           credential: dict, project: str | None) -> None:
-    """The plan made now, kept to `project` (normalised) if given; with `confirm`, applied."""
-    steps = resource.wiring.containment.plan(credential, data["since"], data["actions"],
-                                             req.context.now)
+def contained(wiring, req: falcon.Request, data: dict, credential: dict,
+              project: str | None) -> tuple[str | None, list[dict]]:
+    """The plan made now, kept to `project` (normalised) if given; with `confirm`, applied:
+    (the containment's id, if one was applied, and the steps). The API's and the page's."""
+    steps = wiring.containment.plan(credential, data["since"], data["actions"], req.context.now)
     if project is not None:
         steps = [s for s in steps if "project" in s and project_key(s["project"]) == project]
-    containment_id = None
-    if data["confirm"]:
-        containment_id, steps = resource.app.contain(origin_of(req), credential, data["since"],
-                                                     data["reason"], steps, project)
+    if not data["confirm"]:
+        return None, steps
+    containment_id, steps = wiring.app.contain(origin_of(req), credential, data["since"],
+                                               data["reason"], steps, project)
+    return containment_id and str(containment_id), steps
+
+
+def answer(resource: Resource, req: falcon.Request, resp: falcon.Response, data: dict,
+           credential: dict, project: str | None) -> None:
+    containment_id, steps = contained(resource.wiring, req, data, credential, project)
     resp.set_header("Cache-Control", "no-store")
     resp.media = schemas.dump(ContainmentPlan, {
         "dry_run": not data["confirm"], "credential": credential,
-        "containment_id": containment_id and str(containment_id),
+        "containment_id": containment_id,
         "since": stamp(data["since"]), "steps": steps})
