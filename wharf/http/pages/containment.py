@@ -35,8 +35,8 @@ class ContainmentPage(Page):
                                         "actions": list(PROJECT_ACTIONS)})
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
+        form = self.form(req)  # the origin and CSRF token before anything the form names
         project = owned_or_admin(self.wiring, req, name, "contain what a credential did to it")
-        form = self.form(req)
         sent = {**form, "actions": [a for a in PROJECT_ACTIONS if form.get(a) == "yes"],
                 "confirm": form.get("confirm") == "yes"}
         steps = None
