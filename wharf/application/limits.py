@@ -37,6 +37,7 @@ class Attempt:
     in_all: bool = False  # a log-in's password: counted toward the global ceiling
     name: str | None = None  # the digest of a made-up username
     name_version: int = 0
+    known: bool = False  # the account has opened a session from this address before
 
 
 class Stopwatch:
@@ -110,7 +111,8 @@ class LimitedCommands(Commands):
         wait = max(w or 0 for w in waits)
         if wait:
             raise RateLimited(TOO_MANY, retry_after=wait)
-        return Attempt(kind, recognised, in_all, name, standing.name_version)
+        return Attempt(kind, recognised, in_all, name, standing.name_version,
+                       known=account is not None and known)
 
     def _save_failure(self, origin: Origin, account: Account, attempt: Attempt,
                       *others) -> None:

@@ -26,7 +26,6 @@ from wharf.domain.errors import (
     InvalidInput,
     InvalidToken,
     SecondFactorFailed,
-    Unavailable,
 )
 from wharf.domain.limits import PASSWORD, SECOND_FACTOR
 from wharf.domain.origin import Origin
@@ -164,7 +163,7 @@ class LoginCommands(LimitedCommands):
         if not two_factor.accept_totp_step(origin, match.step):
             self._fail(origin, account, attempt, "totp_replayed",
                        "this TOTP code has already been used; wait for the next one")
-        return self._open_or_hold(origin, account, two_factor, TOTP, ticket_id,
+        return self._open_or_hold(origin, account, attempt, two_factor, TOTP, ticket_id,
                                   two_factor.totp["label"])
 
     @one_at_a_time_per_address
@@ -181,7 +180,8 @@ class LoginCommands(LimitedCommands):
         if outcome == "burned":
             self._fail(origin, account, attempt, "burned_recovery_code",
                        "this recovery code has already been used")
-        return self._open_or_hold(origin, account, two_factor, RECOVERY_CODE, ticket_id)
+        return self._open_or_hold(origin, account, attempt, two_factor, RECOVERY_CODE,
+                                  ticket_id)
 
     @one_at_a_time_per_address
     @retrying
@@ -221,25 +221,19 @@ class LoginCommands(LimitedCommands):
                               recognised=issued.get("unlocks", False))
         return account, parsed[1], origin, attempt
 
-    def _open_or_hold(self, origin: Origin, account: Account, two_factor: TwoFactor,
-                      method: str, ticket_id: UUID,
+    def _open_or_hold(self, origin: Origin, account: Account, attempt: Attempt,
+                      two_factor: TwoFactor, method: str, ticket_id: UUID,
                       label: str | None = None) -> NewSession | DeviceHeld:
         """A session, unless this phishable second step comes from a new address: then a hold
-        and its emailed link. Security keys never come here: they confirm the address."""
-        if not self.confirm_new_devices or self._logged_in_from(account, origin):
+        and its emailed link. Security keys never come here: they confirm the address. Every
+        session opened confirms its address (a password-only log-in before two factors
+        existed, a security key, a confirmed link), which the limits read already (`known`)."""
+        if not self.confirm_new_devices or attempt.known:
             return self._open_session(origin, account, two_factor, method, ticket_id, label)
         unlocks = account.tickets[str(ticket_id)].get("unlocks", False)
         account.hold_new_device(origin, new_nonce(), method, ticket_id, label, unlocks)
         self._save(account, two_factor)  # the code is spent either way
         return DeviceHeld(origin.at + CONFIRM_WITHIN)
-
-    def _logged_in_from(self, account: Account, origin: Origin) -> bool:
-        """Every session opened confirms its address: a password-only log-in before two
-        factors existed, a security key, a confirmed link, and (turned off) any log-in."""
-        try:
-            return self.known_addresses.includes(account.id, origin.ip)
-        except Exception as error:  # the store could not say: fail closed
-            raise Unavailable("cannot check this address right now; try again") from error
 
     def _open_session(self, origin: Origin, account: Account, two_factor: TwoFactor | None = None,
                       method: str | None = None, ticket_id: UUID | None = None,
