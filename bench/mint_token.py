@@ -9,10 +9,13 @@ Every identity token is fetched from the issuer before anything is timed (each h
 `jti`, as each exchange must). Then:
   floor: jwt.decode(token, cached key, RS256, audience) for each token, one after another;
   mint:  each token posted once to /_/oidc/mint-token by CLIENTS threads (a new connection
-         per request), every answer checked to be 200.
+         per request), every answer checked to be 200;
+  hello: as many GETs of a bare Falcon hello-world (bench/hello.py) under the same gunicorn
+         command line, the same way: what any HTTP answer costs here before Wharf does a thing.
 Printed, never asserted: exchanges per second, p50 and p95 of each; the target, mint's p50
-within 5x of the floor's, and whether it was met (the exchange writes four aggregates and the
-views in one PostgreSQL transaction, so expect it far above a bare RSA verify).
+within 5x of the floor's, and whether it was met; and hello-world's p50 over the floor's, which
+shows whether the target is within reach of any HTTP service (the exchange also writes four
+aggregates and the views in one PostgreSQL transaction).
 
 Run: .venv/bin/python bench/mint_token.py [TOKENS]   (default 300; about 30 s)
 """
@@ -108,17 +111,21 @@ def owner_with_publisher(environ: dict[str, str], issuer: str) -> None:
 
 def mint(port: int, token: str) -> float:
     """Milliseconds one exchange takes, on a new connection."""
-    body = json.dumps({"token": token})
+    return timed(port, "POST", "/_/oidc/mint-token", json.dumps({"token": token}))
+
+
+def timed(port: int, method: str, path: str, body: str | None = None) -> float:
+    """Milliseconds one request takes, on a new connection; any answer but 200 stops the run."""
     start = time.perf_counter()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        connection.request("POST", "/_/oidc/mint-token", body=body)
+        connection.request(method, path, body=body)
         answer = connection.getresponse()
         answer.read()
     finally:
         connection.close()
     if answer.status != 200:
-        raise RuntimeError(f"mint-token answered {answer.status}")
+        raise RuntimeError(f"{method} {path} answered {answer.status}")
     return (time.perf_counter() - start) * 1000
 
 
@@ -137,7 +144,7 @@ def main() -> None:
     issuer_process, issuer = start_issuer(work, ca)
     environ = {**wharf_environ(DATABASE_URL, schema, work), "WHARF_OIDC_ISSUERS": issuer,
                "SSL_CERT_FILE": str(work / "ca.pem"), "PYTHONPATH": str(REPO)}
-    server = None
+    server = hello = None
     try:
         init_store(environ)
         owner_with_publisher(environ, issuer)
@@ -149,6 +156,8 @@ def main() -> None:
         keys = jwt.PyJWKSet.from_dict(get_json(issuer, "/jwks", ca))
         key = keys[jwt.get_unverified_header(tokens[0])["kid"]].key
         mint(server.port, tokens.pop())  # warms the server's JWKS cache, untimed
+        hello = start_gunicorn("hello", "hello:app",
+                               {**environ, "PYTHONPATH": str(Path(__file__).parent)}, work, "/")
 
         start, floor = time.perf_counter(), []
         for token in tokens:
@@ -160,17 +169,25 @@ def main() -> None:
         with ThreadPoolExecutor(CLIENTS) as pool:
             minted = list(pool.map(lambda token: mint(server.port, token), tokens))
         mint_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            hellos = list(pool.map(lambda _: timed(hello.port, "GET", "/"), tokens))
+        hello_seconds = time.perf_counter() - start
 
         print(f"{count} identity tokens; mint-token through gunicorn ({CLIENTS} clients,"
               f" 2 workers, PostgreSQL) against a bare RS256 check with the key cached")
         floor_p50 = report("floor", floor, floor_seconds)
         mint_p50 = report("mint", minted, mint_seconds)
+        hello_p50 = report("hello", hellos, hello_seconds)
         ratio = mint_p50 / floor_p50
         print(f"mint p50 / floor p50 = {ratio:.1f}x; target: within {TARGET}x ->"
               f" {'met' if ratio <= TARGET else 'NOT met'}")
+        print(f"hello-world p50 / floor p50 = {hello_p50 / floor_p50:.1f}x (an HTTP answer that"
+              f" does nothing); mint p50 / hello-world p50 = {mint_p50 / hello_p50:.1f}x")
     finally:
-        if server is not None:
-            server.stop()
+        for running in (server, hello):
+            if running is not None:
+                running.stop()
         issuer_process.terminate()
         issuer_process.wait()
         drop_schema(DATABASE_URL, schema)

@@ -37,6 +37,10 @@ def test_init_is_idempotent_and_admin_grant_works(settings, clock):
         missing = wharf(settings, "admin", "grant", "nobody")
         assert missing.returncode == 1
         assert "no account named nobody" in missing.stderr
+        impossible = wharf(settings, "admin", "grant", "x" * 5000 + "\N{SNOWMAN}")
+        assert impossible.returncode == 1
+        assert "username must be 1-50 letters" in impossible.stderr
+        assert "x" * 60 not in impossible.stderr  # the name is not echoed back
         unlocked = wharf(settings, "admin", "unlock", "alice")
         assert unlocked.returncode == 0 and "may log in again" in unlocked.stdout
     finally:

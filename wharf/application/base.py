@@ -23,6 +23,7 @@ from eventsourcing.utils import Environment
 from wharf.domain.account import Account
 from wharf.domain.claim import Claim, claim_id
 from wharf.domain.errors import Conflict, NotFound, Unrecordable
+from wharf.domain.names import username_key
 from wharf.domain.origin import Origin
 from wharf.domain.two_factor import TwoFactor, two_factor_id
 from wharf.projections.projector import Projector
@@ -167,6 +168,7 @@ class Commands(Application):
         return self._find(two_factor_id(account_id))
 
     def _member(self, username: str) -> Account:
+        username_key(username)  # a name no account can hold is refused, not echoed back
         account = self._account_named(username)
         if account is None:
             raise NotFound(f"no account named {username}")
