@@ -1,5 +1,5 @@
 """Both file stores keep the same promises: on this host's disk, and in a real SeaweedFS through
-its S3 gateway (multipart uploads for anything larger than one part)."""
+its S3 gateway (multipart uploads for anything of one part or more)."""
 
 import hashlib
 import io

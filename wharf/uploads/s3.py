@@ -1,6 +1,6 @@
 """Files in any S3-compatible object store (AWS S3, SeaweedFS, MinIO, Ceph...), through obstore.
 
-An upload streams to the store while it is received: a file larger than one part goes up as a
+An upload streams to the store while it is received: a file of one part or more goes up as a
 multipart upload, part by part, and is completed only after the last byte is hashed and checked;
 a check that fails (or a client that goes away) aborts it, so the object never appears. A local
 spool copy, deleted at once, lets the checks open the archive. Reads stream the object back.
