@@ -8,10 +8,10 @@ spool copy, deleted at once, lets the checks open the archive. Reads stream the 
 
 import io
 import tempfile
-from itertools import chain
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
