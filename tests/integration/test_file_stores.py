@@ -1,5 +1,5 @@
 """Both file stores keep the same promises: on this host's disk, and in a real SeaweedFS through
-its S3 gateway (multipart uploads for anything larger than one part)."""
+its S3 gateway (multipart uploads for anything of one part or more)."""
 
 import hashlib
 import io
@@ -67,6 +67,18 @@ def test_a_file_of_several_parts_goes_up_in_parts_and_reads_back_whole(store):
     assert stored.size == 2 * PART_BYTES + 12345
     with store.open(stored.key) as reading:
         assert hashlib.sha256(reading.read()).hexdigest() == digest
+
+
+@pytest.mark.parametrize("size", [PART_BYTES, 2 * PART_BYTES + 1])
+def test_a_stream_read_in_whole_parts_reads_back_whole(store, size):
+    content = bytes(range(256)) * (size // 256) + b"w" * (size % 256)
+
+    stored = store.put(io.BytesIO(content), sha(content), max_bytes=3 * PART_BYTES)
+
+    assert (stored.size, stored.blake2_256) == (size, hashlib.blake2b(
+        content, digest_size=32).hexdigest())
+    with store.open(stored.key) as reading:
+        assert reading.read() == content
 
 
 def test_a_failed_check_keeps_nothing_even_after_several_parts(store):

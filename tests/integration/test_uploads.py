@@ -482,3 +482,25 @@ def test_a_rendered_simple_page_shows_a_new_file_at_once(api, token):
     listing = api.call("GET", "/simple/sampleproject/", headers={"Accept": JSON}).json
     assert "sampleproject-1.1-py3-none-any.whl" in page
     assert listing["versions"] == ["1.0", "1.1"]
+
+
+def test_a_rendered_simple_page_follows_a_yank_and_a_view_reset(api, owner, token):
+    upload(api, token, *wheel(version="1.0"))
+    def pages():
+        return [api.call("GET", "/simple/sampleproject/", headers={"Accept": accept})
+                for accept in ("text/html", JSON)]
+
+    pages()  # rendered, kept
+
+    yanked = api.call("POST", "/api/projects/sampleproject/releases/1.0/yank", owner,
+                      json={"reason": "broken"})
+    html, listing = pages()
+    api.wiring.projector.reset("core_metadata")
+    reset = pages()[1].json["files"][0]
+    api.wiring.projector.catch_up()
+    caught_up = pages()[1].json["files"][0]
+
+    assert yanked.status_code == 204
+    assert 'data-yanked="broken"' in html.text and listing.json["files"][0]["yanked"] == "broken"
+    assert "core-metadata" not in reset  # while the view is rebuilt: not kept afterwards
+    assert caught_up["core-metadata"] == listing.json["files"][0]["core-metadata"]

@@ -18,7 +18,9 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS release_yanks ("
     " project_id TEXT NOT NULL, version TEXT NOT NULL, reason TEXT NOT NULL,"
     " PRIMARY KEY (project_id, version))",
-    # How often a project's listing changed other than by a new file: part of its fingerprint.
+    # How often a project's listing changed (a file added or removed, a release yanked,
+    # unyanked or removed): its fingerprint, read in one row. Counts from before new files
+    # counted here are lower, never wrong: any change still moves the count.
     "CREATE TABLE IF NOT EXISTS listing_changes ("
     " project_id TEXT PRIMARY KEY, changes BIGINT NOT NULL)",
 ]
@@ -37,6 +39,7 @@ def _(event: Project.FileAdded, cur) -> None:
                 (event.filename, str(event.originator_id), event.version, event.packagetype,
                  event.size, event.sha256, event.blake2_256, event.requires_python,
                  stamp(event.timestamp), str(event.token_id) if event.token_id else None))
+    _changed(cur, event)
 
 
 @process.register
@@ -108,18 +111,21 @@ class Files:
         return list(releases.values())
 
     def fingerprint(self, normalized_name: str) -> tuple | None:
-        """What changes whenever the project's listing does, computed by the store alone; None
-        when it has no files. NOTE: a new file adds a row; any other change of the listing
-        (yanks, removals) must count in listing_changes."""
+        """What changes whenever the project's listing does, read from one row whatever the
+        number of files; None when it has no files. NOTE: every change of the listing must
+        count in listing_changes. A rebuild or reset of any view moves the generation; while
+        the core_metadata view is behind the files view (reset, not caught up yet) its
+        position is part of the fingerprint, so a page rendered meanwhile is not kept after."""
         row = self._db.query_one(
-            "SELECT count(*) AS files, max(f.uploaded_at) AS newest,"
-            " count(m.filename) AS metadata, max(c.changes) AS changes"
-            " FROM release_files f JOIN projects p ON p.id = f.project_id"
-            " LEFT JOIN file_metadata m ON m.filename = f.filename"
-            " LEFT JOIN listing_changes c ON c.project_id = p.id"
+            "SELECT EXISTS (SELECT 1 FROM release_files f WHERE f.project_id = p.id) AS listed,"
+            " c.changes, (SELECT generation FROM projection_generation) AS generation,"
+            " (SELECT m.position FROM projection_tracking m, projection_tracking f"
+            "  WHERE m.name = 'core_metadata' AND f.name = 'files' AND m.position < f.position)"
+            " AS metadata_behind"
+            " FROM projects p LEFT JOIN listing_changes c ON c.project_id = p.id"
             " WHERE p.normalized_name = ?", (normalized_name,))
-        return ((row["files"], row["newest"], row["metadata"], row["changes"])
-                if row and row["files"] else None)
+        return ((row["changes"], row["generation"], row["metadata_behind"])
+                if row and row["listed"] else None)
 
     def by_filename(self, filename: str) -> dict | None:
         return self._db.query_one(

@@ -1,6 +1,6 @@
 """Files in any S3-compatible object store (AWS S3, SeaweedFS, MinIO, Ceph...), through obstore.
 
-An upload streams to the store while it is received: a file larger than one part goes up as a
+An upload streams to the store while it is received: a file of one part or more goes up as a
 multipart upload, part by part, and is completed only after the last byte is hashed and checked;
 a check that fails (or a client that goes away) aborts it, so the object never appears. A local
 spool copy, deleted at once, lets the checks open the archive. Reads stream the object back.
@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
@@ -71,13 +72,14 @@ class S3Files(FileStore):
             hashing = Hashing(stream, spool, max_bytes)
             chunks = hashing.chunks(PART_BYTES)
             first = next(chunks, b"")
-            second = next(chunks, None)
-            if second is None:  # one part at most: a single PUT, after the check
+            # A full first part goes up at once, before the next has come in.
+            second = next(chunks, None) if len(first) < PART_BYTES else None
+            if len(first) < PART_BYTES and second is None:  # the whole file: one PUT, checked
                 finish(hashing.received(Path(spool.name)), sha256, check)
                 self._call(obstore.put, path, first, use_multipart=False)
             else:
-                parts = _checked_parts(first, second, chunks, hashing, Path(spool.name),
-                                       sha256, check)
+                rest = chain([second], chunks) if second is not None else chunks
+                parts = _checked_parts(first, rest, hashing, Path(spool.name), sha256, check)
                 self._call(obstore.put, path, parts, chunk_size=PART_BYTES,
                            max_concurrency=CONCURRENT_PARTS)
             received = hashing.received(Path(spool.name))
@@ -124,12 +126,11 @@ class S3Files(FileStore):
             raise FileStoreUnavailable(type(error).__name__) from error
 
 
-def _checked_parts(first: bytes, second: bytes, rest: Iterator[bytes], hashing: Hashing,
-                   spool: Path, sha256: str, check: Check | None) -> Iterator[bytes]:
+def _checked_parts(first: bytes, rest: Iterator[bytes], hashing: Hashing, spool: Path,
+                   sha256: str, check: Check | None) -> Iterator[bytes]:
     """The upload's parts; after the last, the checks: whatever they raise aborts the
     multipart upload before it is completed."""
     yield first
-    yield second
     yield from rest
     finish(hashing.received(spool), sha256, check)
 

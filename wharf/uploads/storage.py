@@ -117,7 +117,9 @@ def sharded(key: str) -> str:
 
 class Hashing:
     """Copies a stream to a spool file, hashing and counting on the way, refusing more than
-    `max_bytes`; `chunks()` also yields what it copies."""
+    `max_bytes`; `chunks()` also yields what it copies, each chunk before it is hashed (an
+    upload to the store goes on with it meanwhile): the digests are whole only once `chunks()`
+    is exhausted."""
 
     def __init__(self, stream: BinaryIO, spool: BinaryIO, max_bytes: int,
                  too_large: Callable[[int], Exception] = FileTooLarge):
@@ -131,10 +133,10 @@ class Hashing:
             self.size += len(chunk)
             if self.size > self._max_bytes:
                 raise self._too_large(self._max_bytes)
+            yield chunk
             self._sha256.update(chunk)
             self._blake2_256.update(chunk)
             self._spool.write(chunk)
-            yield chunk
 
     def received(self, path: Path) -> Received:
         self._spool.flush()

@@ -17,7 +17,7 @@ from wharf.domain.errors import FileRefused
 from wharf.domain.switches import READ_ONLY, UPLOADS_OFF
 from wharf.files import record_while_present
 from wharf.http.auth import origin_of
-from wharf.http.body import media_type
+from wharf.http.body import media_type, multipart_form
 from wharf.http.endpoint import API_TOKEN, Endpoint
 from wharf.http.errors import Problem
 from wharf.http.resources import Resource
@@ -62,7 +62,7 @@ class LegacyUploadResource(Resource):
         None: the identical file was uploaded before."""
         fields: dict[str, str] = {}
         text_bytes = 0
-        parts = iter(req.get_media())
+        parts = iter(multipart_form(req))
         for part in parts:
             if part.name != "content":
                 text = _text(part)
