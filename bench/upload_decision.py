@@ -176,7 +176,6 @@ def report(stores: list[Store], samples: dict) -> None:
                          f"{p(values, 95) / p(floor, 95):5.1f}x, "
                          f"{sum(values) / sum(floor):5.1f}x")
             print(line)
-        trip, decision = samples[s.name, "trip"], samples[s.name, "decision"]
         print(f"  {s.name:11} {'decision / (floor + trip), p50':42}"
               f"{over_floor(samples, s.name):5.2f}x")
     if stores[0].name == "PostgreSQL":
