@@ -11,8 +11,8 @@ owns and one account-wide token:
             (token, owner's standing, role), key derivation (HKDF), the HMAC chain, the caveats.
 Samples are taken in interleaved batches (floor, decision, floor, decision, ... for each store,
 every round), so machine noise hits both. The decision's parts are then timed one by one on the
-same token, to show where its time goes. Printed, never asserted; the target is a decision
-within 3x of the floor on PostgreSQL.
+same token, to show where its time goes. Printed, never asserted; the target (issue 18) is a
+decision's p50 within 1.3x of the floor's plus the round trip's, on PostgreSQL.
 
 Run: .venv/bin/python bench/upload_decision.py [ROUNDS]   (default 200; about 20 s)
 """
@@ -43,6 +43,7 @@ PASSWORD = "correct horse battery staple"
 PROJECT = "sampleproject"
 BATCH = 25  # samples of each kind per round
 KINDS = ("floor", "trip", "decision")
+TARGET = 1.3  # decision p50 / (floor p50 + trip p50), on PostgreSQL
 PARTS = ("parse", "query", "key", "signature", "caveats")
 
 
@@ -155,6 +156,11 @@ def p(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
+def over_floor(samples: dict, store: str) -> float:
+    floor, trip, decision = (samples[store, kind] for kind in KINDS)
+    return p(decision, 50) / (p(floor, 50) + p(trip, 50))
+
+
 def report(stores: list[Store], samples: dict) -> None:
     print(f"\n  {'store':11} {'':9} {'n':>6} {'per s':>8} {'p50 us':>8} {'p95 us':>8}"
           f"   ratio to the floor: p50, p95, mean")
@@ -170,9 +176,12 @@ def report(stores: list[Store], samples: dict) -> None:
                          f"{p(values, 95) / p(floor, 95):5.1f}x, "
                          f"{sum(values) / sum(floor):5.1f}x")
             print(line)
-        trip, decision = samples[s.name, "trip"], samples[s.name, "decision"]
         print(f"  {s.name:11} {'decision / (floor + trip), p50':42}"
-              f"{p(decision, 50) / (p(floor, 50) + p(trip, 50)):5.1f}x")
+              f"{over_floor(samples, s.name):5.2f}x")
+    if stores[0].name == "PostgreSQL":
+        ratio = over_floor(samples, "PostgreSQL")
+        print(f"\n  target (reported, not asserted): decision p50 <= {TARGET}x (floor + trip) on"
+              f" PostgreSQL: {ratio:.2f}x -> {'met' if ratio <= TARGET else 'NOT met'}")
     print("\n  the decision's parts, p50 us (timed one by one, so they add up to a bit more):")
     print(f"  {'store':11} " + " ".join(f"{part:>9}" for part in PARTS))
     for s in stores:

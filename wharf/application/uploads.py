@@ -84,25 +84,25 @@ class UploadAuthority:
         if api_tokens.publisher_of(parsed) is not None:
             return self._publisher_decision(parsed, project_key, now)
         row = self._usable(parsed, project_key)
-        user = row["username"]
+        account_id = UUID(row["account_id"])
         project_id = UUID(row["project_id"]) if row["project_id"] else None
-        api_tokens.check_caveats(parsed.caveats, now=now, user_id=UUID(row["account_id"]),
+        api_tokens.check_caveats(parsed.caveats, now=now, user_id=account_id,
                                  project_key=project_key, project_id=project_id)
         if project_id is not None and row["role"] not in UPLOAD_ROLES:
-            raise UploadForbidden(f"The user '{user}' isn't allowed to upload to project"
-                                  f" '{project_key}'.")
+            raise UploadForbidden(f"The user '{self._owner(row)}' isn't allowed to upload to"
+                                  f" project '{project_key}'.")
         if project_id is None and row["project_ids"] is not None:
             raise UploadForbidden(f"Invalid API Token: a token scoped to projects cannot create"
                                   f" the new project '{project_key}'")
         if not row["email_verified"]:
-            raise UploadForbidden(f"User '{user}' does not have a verified primary email"
-                                  f" address. Please add a verified primary email before"
+            raise UploadForbidden(f"User '{self._owner(row)}' does not have a verified primary"
+                                  f" email address. Please add a verified primary email before"
                                   f" attempting to upload.")
         if self._require_2fa and not row["two_factor_methods"]:
-            raise UploadForbidden(f"User '{user}' does not have two-factor authentication"
-                                  f" enabled. Please enable two-factor authentication before"
-                                  f" attempting to upload.")
-        return Uploader(parsed.token_id, UUID(row["account_id"]), row["project_ids"] is None)
+            raise UploadForbidden(f"User '{self._owner(row)}' does not have two-factor"
+                                  f" authentication enabled. Please enable two-factor"
+                                  f" authentication before attempting to upload.")
+        return Uploader(parsed.token_id, account_id, row["project_ids"] is None)
 
     def _publisher_decision(self, parsed, project_key: str | None, now: datetime) -> Uploader:
         """A trusted publisher's token: known, not burnt, signed, every caveat holding (its
@@ -133,9 +133,12 @@ class UploadAuthority:
         """A genuine token whose account is not frozen (a leak report may still revoke it)."""
         row = self._genuine(parsed, project_key)
         if row["frozen"]:
-            raise FrozenAccountToken(f"Invalid API Token: the account '{row['username']}' is"
+            raise FrozenAccountToken(f"Invalid API Token: the account '{self._owner(row)}' is"
                                      f" frozen by the administrators")
         return row
+
+    def _owner(self, row: dict) -> str:
+        return self._tokens.owner_name(row["account_id"])
 
     def _genuine(self, parsed, project_key: str) -> dict:
         row = self._tokens.for_upload(parsed.token_id, project_key)

@@ -43,6 +43,7 @@ class Authentication:
                                    self._trusted_proxies)
         req.context.user_agent = user_agent(req.user_agent)
         req.context.session = None
+        req.context.profile = None
         req.context.page = False
 
     def process_resource(self, req, resp, resource, params) -> None:
@@ -61,7 +62,8 @@ class Authentication:
         if endpoint.auth != SESSION:
             raise Problem(falcon.HTTP_403, "forbidden", "this operation is not allowed")
         token, from_cookie = _presented_token(req)
-        row = token and self._sessions.active_by_token_hash(token_hash(token), req.context.now)
+        row = token and self._sessions.active_by_token_hash(
+            token_hash(token), req.context.now, with_profile=endpoint.profile)
         if not row and req.context.page:
             raise falcon.HTTPSeeOther(LOGIN_PAGE)
         if not row:
@@ -76,6 +78,7 @@ class Authentication:
                           f"a cookie-authenticated change must come from {self._origin}")
         self._sessions.touch(row, req.context.ip, req.context.now)
         req.context.session = current_session(row)
+        req.context.profile = row.get("profile")
 
 
 def current_session(row: dict) -> CurrentSession:

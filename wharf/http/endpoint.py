@@ -25,6 +25,9 @@ class Endpoint:
     query: type[Schema] | None = None  # the query string's parameters
     media: tuple[str, ...] = ("application/json",)  # what a success answer may be
     body_required: bool = True  # False: the body may be left out
+    # SESSION only: the session's look-up also reads the account's profile, in the same
+    # statement (req.context.profile), for the reads that show it.
+    profile: bool = False
 
 
 def endpoint_of(resource, method: str) -> Endpoint | None:

@@ -67,6 +67,39 @@ def _(event: Account.AdminRevoked, cur) -> None:
 
 VIEW = View("accounts", SCHEMA, ["accounts", "account_emails"], process)
 
+# An account's profile (the account page and GET /api/account) as one statement's rows, one per
+# address and second factor, from `accounts a`: it reads the two_factor view's tables as well,
+# as the page shows both. A session's look-up adds these (wharf/projections/sessions.py), so
+# the hottest read is one round trip.
+PROFILE_COLUMNS = ("a.id, a.username, a.is_admin, a.created_at, e.email, e.verified,"
+                   " e.is_primary, e.added_at, t.recovery_codes_left, m.method, m.label,"
+                   " m.added_at AS method_added_at")
+PROFILE_JOINS = ("LEFT JOIN account_emails e ON e.account_id = a.id"
+                 " LEFT JOIN two_factor_accounts t ON t.account_id = a.id"
+                 " LEFT JOIN two_factor_methods m ON m.account_id = a.id")
+PROFILE_ORDER = "e.added_at, e.email, m.added_at"
+BY_ID = (f"SELECT {PROFILE_COLUMNS} FROM accounts a {PROFILE_JOINS} WHERE a.id = ?"
+         f" ORDER BY {PROFILE_ORDER}")
+
+
+def profile(rows: list[dict]) -> dict | None:
+    """The account the rows of PROFILE_COLUMNS describe, or None when there are none."""
+    if not rows:
+        return None
+    first = rows[0]
+    emails = {r["email"]: {"email": r["email"], "verified": bool(r["verified"]),
+                           "primary": bool(r["is_primary"]), "added_at": r["added_at"]}
+              for r in rows if r["email"] is not None}
+    methods = {(r["method"], r["label"]): {"method": r["method"], "label": r["label"],
+                                           "added_at": r["method_added_at"]}
+               for r in rows if r["method"] is not None}
+    return {
+        "id": first["id"], "username": first["username"], "created_at": first["created_at"],
+        "is_admin": bool(first["is_admin"]), "emails": list(emails.values()),
+        "two_factor": {"methods": sorted(methods.values(), key=lambda m: m["added_at"]),
+                       "recovery_codes_left": first["recovery_codes_left"] or 0},
+    }
+
 
 class Accounts:
     def __init__(self, db: Database):
@@ -78,31 +111,5 @@ class Accounts:
         return row["id"] if row else None
 
     def by_id(self, account_id) -> dict | None:
-        """The account with its addresses and second factors, in one statement (one snapshot).
-
-        It reads the two_factor view's tables as well: the account page shows both, and one
-        round trip keeps the hottest read cheap.
-        """
-        rows = self._db.query(
-            "SELECT a.id, a.username, a.is_admin, a.created_at, e.email, e.verified,"
-            " e.is_primary, e.added_at, t.recovery_codes_left, m.method, m.label,"
-            " m.added_at AS method_added_at FROM accounts a"
-            " LEFT JOIN account_emails e ON e.account_id = a.id"
-            " LEFT JOIN two_factor_accounts t ON t.account_id = a.id"
-            " LEFT JOIN two_factor_methods m ON m.account_id = a.id"
-            " WHERE a.id = ? ORDER BY e.added_at, e.email, m.added_at", (str(account_id),))
-        if not rows:
-            return None
-        first = rows[0]
-        emails = {r["email"]: {"email": r["email"], "verified": bool(r["verified"]),
-                               "primary": bool(r["is_primary"]), "added_at": r["added_at"]}
-                  for r in rows if r["email"] is not None}
-        methods = {(r["method"], r["label"]): {"method": r["method"], "label": r["label"],
-                                               "added_at": r["method_added_at"]}
-                   for r in rows if r["method"] is not None}
-        return {
-            "id": first["id"], "username": first["username"], "created_at": first["created_at"],
-            "is_admin": bool(first["is_admin"]), "emails": list(emails.values()),
-            "two_factor": {"methods": sorted(methods.values(), key=lambda m: m["added_at"]),
-                           "recovery_codes_left": first["recovery_codes_left"] or 0},
-        }
+        """The account with its addresses and second factors, in one statement (one snapshot)."""
+        return profile(self._db.query(BY_ID, (str(account_id),)))

@@ -18,18 +18,17 @@ SCHEMA = [
 ]
 
 # Everything an upload's decision needs, in one statement: the token, its owner's standing
-# (verified primary email, second factors, frozen or not) and their role on the project being
-# uploaded to.
+# (a verified primary email, a second factor, frozen or not) and their role on the project being
+# uploaded to. Only what decides: the owner's name, for a refusal's message, is read then.
 FOR_UPLOAD = (
-    "SELECT t.account_id, t.key_id, t.project_ids, t.revoked_at, a.username,"
-    " e.verified AS email_verified,"
+    "SELECT t.account_id, t.key_id, t.project_ids, t.revoked_at,"
+    " EXISTS (SELECT 1 FROM account_emails e WHERE e.account_id = t.account_id"
+    "  AND e.is_primary = 1 AND e.verified = 1) AS email_verified,"
     " EXISTS (SELECT 1 FROM two_factor_methods m WHERE m.account_id = t.account_id)"
     "  AS two_factor_methods,"
-    " p.id AS project_id, r.role,"
-    " EXISTS (SELECT 1 FROM account_freezes f WHERE f.account_id = t.account_id) AS frozen"
-    " FROM api_tokens t JOIN accounts a ON a.id = t.account_id"
-    " LEFT JOIN account_emails e ON e.account_id = t.account_id AND e.is_primary = 1"
-    " LEFT JOIN projects p ON p.normalized_name = ?"
+    " EXISTS (SELECT 1 FROM account_freezes f WHERE f.account_id = t.account_id) AS frozen,"
+    " p.id AS project_id, r.role"
+    " FROM api_tokens t LEFT JOIN projects p ON p.normalized_name = ?"
     " LEFT JOIN project_roles r ON r.project_id = p.id AND r.account_id = t.account_id"
     " WHERE t.id = ?")
 
@@ -74,6 +73,11 @@ class ApiTokens:
 
     def for_upload(self, token_id, project_key: str) -> dict | None:
         return self._db.query_one(FOR_UPLOAD, (project_key, str(token_id)))
+
+    def owner_name(self, account_id: str) -> str:
+        """The username a refusal names (FOR_UPLOAD leaves it out: only refusals need it)."""
+        return self._db.query_one("SELECT username FROM accounts WHERE id = ?",
+                                  (account_id,))["username"]
 
     def active_for_account(self, account_id) -> list[dict]:
         rows = self._db.query(

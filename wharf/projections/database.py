@@ -18,10 +18,12 @@ from pathlib import Path
 
 import psycopg
 from eventsourcing.persistence import IntegrityError
+from psycopg.pq import ExecStatus
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 STORE_TIMEOUT = 5  # seconds
+TUPLES_OK = ExecStatus.TUPLES_OK
 
 # The store failed, not the data: nothing was decided, and the caller may retry.
 STORE_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError)
@@ -284,7 +286,8 @@ class PostgresDatabase(Database):
 
     def query(self, sql: str, params=()) -> list[dict]:
         with self._pool.connection() as conn, conn.execute(_to_pyformat(sql), params) as cur:
-            return cur.fetchall() if cur.description else []
+            # Not `cur.description`: it builds a Column per field, on every read.
+            return cur.fetchall() if cur.pgresult.status == TUPLES_OK else []
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[None]:
@@ -321,5 +324,5 @@ def stamp(moment) -> str | None:
 
 
 def unstamp(text: str | None):
-    return None if text is None else datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-        tzinfo=UTC)
+    """A stamp read back (fromisoformat: a fraction of strptime's cost on the hot reads)."""
+    return None if text is None else datetime.fromisoformat(text)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from functools import singledispatch
 
 from wharf.domain.account import Account
+from wharf.projections import accounts
 from wharf.projections.database import Database, stamp, unstamp
 from wharf.projections.projector import View
 
@@ -61,20 +62,36 @@ def _end(cur, session_ids, at) -> None:
 VIEW = View("sessions", SCHEMA, ["sessions"], process)
 
 
+# A live session by its token's hash, and (`with_profile`) its account's profile in the same
+# statement: one round trip for the session check and the page or API read behind it.
+ACTIVE_FROM = (" FROM sessions s JOIN accounts a ON a.id = s.account_id"
+               " LEFT JOIN session_activity act ON act.session_id = s.id")
+ACTIVE_WHERE = " WHERE s.token_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?"
+SESSION_COLUMNS = "s.id AS session_id, s.account_id, s.sudo_until, s.expires_at, act.last_seen"
+ACTIVE = f"SELECT {SESSION_COLUMNS}, a.username, a.is_admin{ACTIVE_FROM}{ACTIVE_WHERE}"
+ACTIVE_WITH_PROFILE = (f"SELECT {SESSION_COLUMNS}, {accounts.PROFILE_COLUMNS}{ACTIVE_FROM}"
+                       f" {accounts.PROFILE_JOINS}{ACTIVE_WHERE}"
+                       f" ORDER BY {accounts.PROFILE_ORDER}")
+
+
 class Sessions:
     def __init__(self, db: Database):
         self._db = db
 
-    def active_by_token_hash(self, token_hash: str, now: datetime) -> dict | None:
-        session = self._db.query_one(
-            "SELECT s.id, s.account_id, s.sudo_until, s.expires_at, a.username, a.is_admin,"
-            " act.last_seen FROM sessions s JOIN accounts a ON a.id = s.account_id"
-            " LEFT JOIN session_activity act ON act.session_id = s.id"
-            " WHERE s.token_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?",
-            (token_hash, stamp(now)))
-        if session is not None:
-            session["sudo_until"] = unstamp(session["sudo_until"])
-            session["last_seen"] = unstamp(session["last_seen"])
+    def active_by_token_hash(self, token_hash: str, now: datetime, *,
+                             with_profile: bool = False) -> dict | None:
+        """The live session; with its account's profile under "profile" when asked for."""
+        rows = self._db.query(ACTIVE_WITH_PROFILE if with_profile else ACTIVE,
+                              (token_hash, stamp(now)))
+        if not rows:
+            return None
+        row = rows[0]
+        session = {"id": row["session_id"], "account_id": row["account_id"],
+                   "username": row["username"], "is_admin": row["is_admin"],
+                   "expires_at": row["expires_at"], "sudo_until": unstamp(row["sudo_until"]),
+                   "last_seen": unstamp(row["last_seen"])}
+        if with_profile:
+            session["profile"] = accounts.profile(rows)
         return session
 
     def active_for_account(self, account_id, now: datetime) -> list[dict]:

@@ -28,12 +28,13 @@ class AccountsResource(Resource):
 
 class AccountResource(Resource):
     endpoints = {
-        "GET": Endpoint(SESSION, "Who I am", 200, None, schemas.AccountView, (401,)),
+        "GET": Endpoint(SESSION, "Who I am", 200, None, schemas.AccountView, (401,),
+                        profile=True),
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        account = self.wiring.accounts.by_id(req.context.session.account_id)
-        resp.media = schemas.dump(schemas.AccountView, account)
+        # The profile is AccountView's shape already (accounts.profile): no second pass.
+        resp.media = req.context.profile
 
 
 class PasswordResource(Resource):
