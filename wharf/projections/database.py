@@ -13,7 +13,7 @@ import hashlib
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -306,7 +306,7 @@ def _pipelined(conn: psycopg.Connection) -> Iterator[psycopg.Pipeline]:
             yield batch
             conn.execute("COMMIT")
     except BaseException:
-        if not conn.closed:
+        with suppress(psycopg.Error):  # a broken connection: the pool discards it
             conn.execute("ROLLBACK")
         raise
 
