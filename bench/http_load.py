@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=4, help="client processes (connections)")
     parser.add_argument("--write-accounts", type=int, default=100,
                         help="accounts per write client; each takes 9 more addresses")
+    parser.add_argument("--many-writers", type=int, default=16,
+                        help="client processes of the second write scenario (0: none); as"
+                             " many accounts in all as --clients' write scenario")
     parser.add_argument("--wrk-threads", type=int, default=2,
                         help="wrk threads (its connections: --clients)")
     args = parser.parse_args(argv)
@@ -74,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     servers, load, failed = [], None, False
     try:
         init_store(environ)
-        load = Load(args.clients)
+        load = Load(max(args.clients, args.many_writers))
         for name, app, env, ready in [
             ("hello", "hello:app", {**environ, "PYTHONPATH": str(BENCH_DIR)}, "/"),
             ("wharf-a", WHARF_APP, environ, "/api/openapi.json"),
@@ -83,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             servers.append(start_gunicorn(name, app, env, work_dir, ready))
         hello, wharf, other = servers
         begin = time.monotonic()
-        seeded = seed(environ, wharf.port, args.clients, args.write_accounts)
+        seeded = seed(environ, wharf.port, args.clients, args.write_accounts,
+                      args.many_writers)
         progress(f"seeded accounts in {time.monotonic() - begin:.1f} s")
 
         results, round_ratios = run_scenarios(load, args, hello.port, wharf.port, seeded)
@@ -113,6 +117,8 @@ def run_scenarios(load: Load, args, hello_port: int, wharf_port: int,
     login = ("login", wharf_port, scenarios.log_in, seeded.logins)
     write = ("add email (write)", wharf_port, scenarios.add_emails,
              [(tokens, f"w{c}") for c, tokens in enumerate(seeded.write_tokens)])
+    many_writes = (f"write, {args.many_writers} clients", wharf_port, scenarios.add_emails,
+                   [(tokens, f"m{c}") for c, tokens in enumerate(seeded.many_write_tokens)])
     warm_write = ("add email (warm-up)", wharf_port, scenarios.add_emails,
                   [(tokens, f"warm{c}") for c, tokens in enumerate(seeded.warm_write_tokens)])
     for scenario in (hello_world, read, login, warm_write):
@@ -124,6 +130,8 @@ def run_scenarios(load: Load, args, hello_port: int, wharf_port: int,
                load.run(*login, args.seconds),
                functools.reduce(operator.add, [r for _, r in rounds]),
                load.run(*write, args.seconds)]
+    if args.many_writers:
+        results.append(load.run(*many_writes, args.seconds))
     progress("scenarios done: " + ", ".join(f"{r.name} {r.requests}" for r in results))
     return results, [r.rate / h.rate for h, r in rounds]
 

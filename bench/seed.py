@@ -24,11 +24,13 @@ class Seeded:
     logins: list[tuple[str, str]]  # (username, password), one per client
     read_tokens: list[str]  # one per client
     write_tokens: list[list[str]]  # per client, its own accounts
+    many_write_tokens: list[list[str]]  # likewise, for the write scenario of many clients
     warm_write_tokens: list[list[str]]  # per client, used only while warming up
     read_your_writes_token: str
 
 
-def seed(environ: dict[str, str], port: int, clients: int, write_accounts: int) -> Seeded:
+def seed(environ: dict[str, str], port: int, clients: int, write_accounts: int,
+         many_writers: int) -> Seeded:
     logins = [_register_over_http(port, f"bench-login-{c}") for c in range(clients)]
     wiring = bootstrap(from_environ(environ), passwords=Passwords(
         PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)))
@@ -47,6 +49,9 @@ def seed(environ: dict[str, str], port: int, clients: int, write_accounts: int) 
             read_tokens=[session(f"bench-read-{c}") for c in range(clients)],
             write_tokens=[[session(f"bench-write-{c}-{i}", sudo=True)
                            for i in range(write_accounts)] for c in range(clients)],
+            many_write_tokens=[[session(f"bench-many-{c}-{i}", sudo=True)
+                                for i in range(-(-write_accounts * clients // many_writers))]
+                               for c in range(many_writers)],
             warm_write_tokens=[[session(f"bench-warm-{c}", sudo=True)] for c in range(clients)],
             read_your_writes_token=session("bench-ryw", sudo=True),
         )

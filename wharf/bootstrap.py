@@ -152,7 +152,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
     db = views_database(settings, check_connections)
     app = Wharf(event_store_env(settings, create_tables=create_tables), settings,
                 passwords or Passwords())
-    projector = Projector(db, app.recorder, app.mapper, VIEWS)
+    projector = Projector(db, app.recorder, app.mapper, VIEWS,
+                          app.snapshots.recorder.events_table_name)
     app.projector = projector
     app.client_actions = client_actions.ClientActions(db)
     app.login_failures = login_failures.LoginFailures(db)

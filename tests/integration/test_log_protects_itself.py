@@ -13,10 +13,11 @@ from tests.integration.test_two_factor import verified_user
 from tests.older_release import write_as_an_older_release, write_as_this_release
 from wharf import cli
 from wharf.bootstrap import VIEWS
+from wharf.domain.claim import claim_id
 from wharf.domain.errors import Unrecordable, ViewsStuck
 from wharf.domain.origin import Origin
 from wharf.projections.audit_log import Filters, Viewer
-from wharf.projections.projector import ApplyFailed
+from wharf.projections.projector import ApplyFailed, Projector, View
 
 # A clock gone wild: Python holds this moment and the one a day later (a verification link's
 # expiry), but no view can turn the later one into UTC: it is in year 10000 there.
@@ -103,6 +104,33 @@ def test_a_nul_the_postgresql_views_cannot_hold_rolls_its_command_back(api):
         assert api.wiring.settings.uses_postgres  # SQLite's text holds a NUL
         assert log_length(api.wiring) == before
     everyone_else_can_still_sign_up_and_log_in(api)
+
+
+def test_a_view_statement_the_store_refuses_after_the_view_returned_rolls_back_too(api):
+    """PostgreSQL answers a command's view statements together (a pipeline), after the views
+    have returned: its refusal still refuses the command."""
+    wiring = api.wiring
+    live = wiring.app.projector
+    last = claim_id("username", "mallory")  # the command's last event: no view reads after it
+
+    def refuse(event, cur):
+        if event.originator_id == last:
+            cur.execute("INSERT INTO projection_generation (id, generation) VALUES (1, 0)")
+
+    refusing = View("refusing", [], [], refuse)  # id 1 is taken: the store refuses
+    wiring.app.projector = Projector(wiring.db, wiring.app.recorder, wiring.app.mapper,
+                                     [*VIEWS, refusing],
+                                     wiring.app.snapshots.recorder.events_table_name)
+    before = log_length(wiring)
+    try:
+        with pytest.raises(Unrecordable):
+            wiring.app.register(at(wiring.clock()), "mallory", PASSWORD, "mallory@example.com")
+    finally:
+        wiring.app.projector = live
+
+    assert log_length(wiring) == before
+    assert wiring.accounts.id_by_username("mallory") is None
+    api.register("mallory")
 
 
 def quarantine(wiring, position: int, reason: str = "written by 0.1 with a wild clock") -> int:

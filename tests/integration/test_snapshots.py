@@ -4,6 +4,8 @@ takes does not tell a busy account from a quiet one (bench/login_timing.py times
 
 from uuid import UUID
 
+from eventsourcing.application import project_aggregate
+
 from wharf.domain.unknown_username import unknown_username_id
 
 ATTEMPTS = 57  # a busy name: far more events than one snapshot interval
@@ -39,3 +41,15 @@ def test_a_busy_made_up_name_is_read_from_a_recent_snapshot(api, clock):
     app = api.wiring.app
     name_id = unknown_username_id(app.pseudonyms.of("nobody"))
     assert events_after_last_snapshot(app, name_id) < 10
+
+
+def test_the_snapshot_a_command_stores_with_its_events_reads_back_as_its_events_do(api, clock):
+    account_id = UUID(api.register("alice"))
+
+    fail_many_times(api, clock, "alice")
+
+    app = api.wiring.app
+    replayed = project_aggregate(None, app.events.get(account_id))
+    read = app.repository.get(account_id)
+    assert next(app.snapshots.get(account_id, desc=True, limit=1)).originator_version > 1
+    assert (read.version, vars(read)) == (replayed.version, vars(replayed))

@@ -20,6 +20,7 @@ from eventsourcing.application import (
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import Environment
 
+from wharf.application.repository import Repository
 from wharf.domain.account import Account
 from wharf.domain.claim import Claim, claim_id
 from wharf.domain.errors import Conflict, NotFound, Unrecordable
@@ -110,6 +111,9 @@ class Commands(Application):
         merged.update(env or {})
         return Environment(name, merged)
 
+    def construct_repository(self) -> Repository:
+        return Repository(self.events, self.snapshots)
+
     # Plumbing
 
     def _save(self, *aggregates, apply: bool = True) -> None:
@@ -127,10 +131,29 @@ class Commands(Application):
             return []
         try:
             stored = [self.mapper.to_stored_event(event) for event in events]
+            snapshots = [self.snapshots.mapper.to_stored_event(snapshot)
+                         for snapshot in self._snapshots_due(processing_event)]
         except (ValueError, OverflowError):  # e.g. a lone surrogate, which UTF-8 cannot encode
             raise Unrecordable("the request holds a value that cannot be recorded") from None
-        return self.projector.record(events, stored,
+        return self.projector.record(events, stored, snapshots=snapshots,
                                      apply=processing_event.saved_kwargs.get("apply", True))
+
+    def _snapshots_due(self, processing_event: ProcessingEvent) -> list:
+        """A snapshot of each saved aggregate whose new events reach a multiple of its interval,
+        taken from the aggregate in hand and stored with its events: eventsourcing would read
+        it back after the commit and store the snapshot in a transaction of its own."""
+        due = []
+        for aggregate in processing_event.aggregates.values():
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval and any(event.originator_id == aggregate.id
+                                and event.originator_version % interval == 0
+                                for event in processing_event.events):
+                snapshot_class = getattr(type(aggregate), "Snapshot", self.snapshot_class)
+                due.append(snapshot_class.take(aggregate))
+        return due
+
+    def _take_snapshots(self, processing_event: ProcessingEvent) -> None:
+        """Taken already, in the command's transaction (_snapshots_due)."""
 
     def _find(self, aggregate_id: UUID | None):
         """The aggregate with this id, or None when it has no events."""

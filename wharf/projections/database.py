@@ -3,7 +3,9 @@
 SQL is written once with `?` placeholders; rows come back as dicts. `query` runs one statement
 on its own (no BEGIN/COMMIT round trips: the hot read path); `transaction` groups several, and
 `transaction(lock=True)` serialises writers of views across processes (BEGIN IMMEDIATE on
-SQLite, a transaction-level advisory lock on PostgreSQL).
+SQLite, a transaction-level advisory lock on PostgreSQL). `transaction(pipeline=True)` sends
+PostgreSQL its statements without waiting for each answer (psycopg's pipeline mode): a round
+trip only where a result is read, at `cur.sync()` and at COMMIT; an error then shows there.
 """
 
 import fcntl
@@ -11,7 +13,7 @@ import hashlib
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -33,7 +35,8 @@ class Database:
     def __init__(self):
         self._rooms = [threading.Lock() for _ in range(256)]  # see _waiting_room
 
-    def transaction(self, *, lock: bool = False):  # pragma: no cover - interface
+    def transaction(self, *, lock: bool = False,
+                    pipeline: bool = False):  # pragma: no cover - interface
         raise NotImplementedError
 
     def query(self, sql: str, params=()) -> list[dict]:  # pragma: no cover - interface
@@ -102,6 +105,9 @@ class SQLiteCursor:
         self._cursor.execute(sql, params)
         return self
 
+    def sync(self) -> None:
+        """Every statement so far has run (SQLite runs each at once)."""
+
     def append_all(self, batches: list[tuple[str, tuple[str, ...], list[tuple]]]) -> None:
         for batch in batches:
             self.append(*batch)
@@ -121,6 +127,11 @@ class SQLiteCursor:
         except sqlite3.IntegrityError as error:
             raise IntegrityError(error) from error
         return ids
+
+    def insert_snapshots(self, table: str, snapshots) -> None:
+        """Add stored snapshots to eventsourcing's snapshots table."""
+        self._cursor.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", [
+            (s.originator_id.hex, s.originator_version, s.topic, s.state) for s in snapshots])
 
     def fetchone(self) -> dict | None:
         row = self._cursor.fetchone()
@@ -154,7 +165,8 @@ class SQLiteDatabase(Database):
         return conn
 
     @contextmanager
-    def transaction(self, *, lock: bool = False) -> Iterator[SQLiteCursor]:
+    def transaction(self, *, lock: bool = False, pipeline: bool = False,
+                    ) -> Iterator[SQLiteCursor]:
         conn = self._connection()
         conn.execute("BEGIN IMMEDIATE" if lock else "BEGIN")
         try:
@@ -199,22 +211,40 @@ def _to_pyformat(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
+MAX_PARAMETERS = 65535  # in one PostgreSQL statement
+
+
 class PostgresCursor:
-    def __init__(self, cursor: psycopg.Cursor):
+    def __init__(self, cursor: psycopg.Cursor, pipeline: psycopg.Pipeline | None = None):
         self._cursor = cursor
+        self._pipeline = pipeline
         self.memo = {}  # what a view carries from one event to the next in this transaction
 
     def execute(self, sql: str, params=()) -> "PostgresCursor":
         self._cursor.execute(_to_pyformat(sql), params)
         return self
 
+    def sync(self) -> None:
+        """Wait until every statement sent so far has run; raise the first one's error."""
+        if self._pipeline is not None:
+            self._pipeline.sync()
+
     def append_all(self, batches: list[tuple[str, tuple[str, ...], list[tuple]]]) -> None:
         """Rows for several tables: a command's few in one statement (one round trip, where a
-        COPY takes two per table), a catch-up's many by COPY."""
+        COPY takes two per table), a catch-up's many by COPY, or in a pipeline (which has no
+        COPY) by as many statements as they take, sent without waiting."""
         if sum(len(columns) * len(rows) for _, columns, rows in batches) > 2000:
-            for batch in batches:
-                self.append(*batch)
+            for table, columns, rows in batches:
+                if self._pipeline is None:
+                    self.append(table, columns, rows)
+                    continue
+                per_statement = MAX_PARAMETERS // len(columns)
+                for start in range(0, len(rows), per_statement):
+                    self._insert([(table, columns, rows[start:start + per_statement])])
             return
+        self._insert(batches)
+
+    def _insert(self, batches: list[tuple[str, tuple[str, ...], list[tuple]]]) -> None:
         inserts = [f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
                    + ", ".join([f"({', '.join(['%s'] * len(columns))})"] * len(rows))
                    for table, columns, rows in batches]
@@ -234,16 +264,22 @@ class PostgresCursor:
         table lock is eventsourcing's own: its writers (an older release's, in a rolling
         upgrade) and ours then commit in the order of their ids, so no reader skips one."""
         self._cursor.execute(f'LOCK TABLE "{table}" IN EXCLUSIVE MODE')
-        values = ", ".join(["(%s, %s, %s, %s)"] * len(stored_events))
-        params = [value for e in stored_events
-                  for value in (e.originator_id, e.originator_version, e.topic, e.state)]
-        try:
-            self._cursor.execute(
-                f'INSERT INTO "{table}" (originator_id, originator_version, topic, state)'
-                f" VALUES {values} RETURNING notification_id", params)
+        try:  # in a pipeline, the error shows when the ids are read
+            self._insert_stored(table, stored_events, " RETURNING notification_id")
+            return [row["notification_id"] for row in self._cursor.fetchall()]
         except psycopg.errors.UniqueViolation as error:
             raise IntegrityError(error) from error
-        return [row["notification_id"] for row in self._cursor.fetchall()]
+
+    def insert_snapshots(self, table: str, snapshots) -> None:
+        """Add stored snapshots to eventsourcing's snapshots table."""
+        self._insert_stored(table, snapshots)
+
+    def _insert_stored(self, table: str, stored, returning: str = "") -> None:
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(stored))
+        params = [value for e in stored
+                  for value in (e.originator_id, e.originator_version, e.topic, e.state)]
+        self._cursor.execute(f'INSERT INTO "{table}" (originator_id, originator_version, topic,'
+                             f" state) VALUES {values}{returning}", params)
 
     def fetchone(self) -> dict | None:
         return self._cursor.fetchone()
@@ -254,6 +290,27 @@ class PostgresCursor:
     @property
     def rowcount(self) -> int:
         return self._cursor.rowcount
+
+
+@contextmanager
+def _plain(conn: psycopg.Connection) -> Iterator[None]:
+    with conn.transaction():
+        yield None
+
+
+@contextmanager
+def _pipelined(conn: psycopg.Connection) -> Iterator[psycopg.Pipeline]:
+    """A transaction in pipeline mode whose BEGIN and COMMIT travel with the statements beside
+    them: psycopg's own `conn.transaction()` waits for each of them alone."""
+    try:
+        with conn.pipeline() as batch:
+            conn.execute("BEGIN")
+            yield batch
+            conn.execute("COMMIT")
+    except BaseException:
+        with suppress(psycopg.Error):  # a broken connection: the pool discards it
+            conn.execute("ROLLBACK")
+        raise
 
 
 class PostgresDatabase(Database):
@@ -277,12 +334,15 @@ class PostgresDatabase(Database):
         self._lock_holders = threading.BoundedSemaphore(max_size)  # queue here, not on the pool
 
     @contextmanager
-    def transaction(self, *, lock: bool = False) -> Iterator[PostgresCursor]:
-        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+    def transaction(self, *, lock: bool = False, pipeline: bool = False,
+                    ) -> Iterator[PostgresCursor]:
+        with (self._pool.connection() as conn,
+              _pipelined(conn) if pipeline else _plain(conn) as batch,
+              conn.cursor() as cur):
             if lock:
                 cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
                             (self._scope + "views",))
-            yield PostgresCursor(cur)
+            yield PostgresCursor(cur, batch)
 
     def query(self, sql: str, params=()) -> list[dict]:
         with self._pool.connection() as conn, conn.execute(_to_pyformat(sql), params) as cur:
@@ -324,5 +384,5 @@ def stamp(moment) -> str | None:
 
 
 def unstamp(text: str | None):
-    """A stamp read back (fromisoformat: a fraction of strptime's cost on the hot reads)."""
+    """A stamp read back (fromisoformat, a fraction of strptime's cost; it reads the Z as UTC)."""
     return None if text is None else datetime.fromisoformat(text)

@@ -109,11 +109,23 @@ class _Appends:
         self._first = None
 
 
+def _sync(cur, first: int) -> None:
+    """See every statement sent so far through; in a pipeline a view's failed statement shows
+    only here (its view unknown), at `first` or after."""
+    try:
+        cur.sync()
+    except STORE_ERRORS:
+        raise
+    except Exception as error:
+        raise ApplyFailed(first, "a view's statement", error) from error
+
+
 class Projector:
     def __init__(self, db: Database, recorder: ApplicationRecorder, mapper: Mapper,
-                 views: Sequence[View]):
+                 views: Sequence[View], snapshots_table: str | None = None):
         self._db = db
         self._recorder = recorder
+        self._snapshots_table = snapshots_table
         self._mapper = mapper
         self._views = {view.name: view for view in views}
         self._tail_keys = [view.tail for view in views if view.tail]
@@ -141,20 +153,25 @@ class Projector:
         return (self._recorder.max_notification_id() or 0) - self.position()
 
     def record(self, events: Sequence, stored: Sequence, *, apply: bool = True,
-               ) -> list[Recording]:
-        """Store a command's events and apply them to every view, in one transaction.
+               snapshots: Sequence = ()) -> list[Recording]:
+        """Store a command's events (and the snapshots it took) and apply them to every view,
+        in one transaction.
 
         Raises IntegrityError when another process saved one of these aggregate versions first,
         and Unrecordable when a view cannot apply one of them: either way nothing is stored.
         `apply=False` only stores them (a log repair, which must land while the views are stuck
         behind the event it names); the views then take them up with the rest of the log.
+        Pipelined: round trips only to read the positions, to store the events, to see the
+        views' writes through (`cur.sync()`) and to commit, and wherever a view reads.
         """
-        with self._db.transaction(lock=True) as cur:
+        with self._db.transaction(lock=True, pipeline=True) as cur:
             positions, generation = self._positions_and_generation(cur)
             tail_at, tail_generation, tails = self._tail
             if apply and set(positions.values()) == {tail_at} and generation == tail_generation:
                 cur.memo.update(tails)  # no write, rebuild or reset since this process's last
             ids = cur.insert_events(self._recorder.events_table_name, stored)
+            if snapshots:
+                cur.insert_snapshots(self._snapshots_table, snapshots)
             notifications = [
                 Notification(id=n, originator_id=s.originator_id, topic=s.topic, state=s.state,
                              originator_version=s.originator_version)
@@ -176,11 +193,12 @@ class Projector:
                 for view in self._views.values():
                     appends.apply(view, notification, event, cur)
             appends.flush(cur)
+            cur.execute("UPDATE projection_tracking SET position = ? WHERE position < ?",
+                        (notifications[-1].id, notifications[-1].id))
+            _sync(cur, notifications[0].id)
         except ApplyFailed as failure:
             log.error("refused a command: %s; nothing was recorded", failure)
             raise Unrecordable("the request holds a value that cannot be recorded") from None
-        cur.execute("UPDATE projection_tracking SET position = ? WHERE position < ?",
-                    (notifications[-1].id, notifications[-1].id))
 
     def _catch_up_to(self, cur, positions: dict[str, int], end: int) -> None:
         """Within a command's transaction: apply what the views lack before its own events."""
@@ -188,6 +206,7 @@ class Projector:
             return
         try:
             self._catch_up(cur, positions, until=end)
+            _sync(cur, min(positions.values(), default=0) + 1)
         except ApplyFailed as failure:
             log.error("the views are stuck: %s (see README, 'A stuck view')", failure)
             raise ViewsStuck(failure.position) from None
