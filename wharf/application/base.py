@@ -17,9 +17,10 @@ from eventsourcing.application import (
     ProcessingEvent,
     Recording,
 )
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Transcoder
 from eventsourcing.utils import Environment
 
+from wharf.application.codec import EventCodec
 from wharf.domain.account import Account
 from wharf.domain.claim import Claim, claim_id
 from wharf.domain.errors import Conflict, NotFound, Unrecordable
@@ -108,6 +109,9 @@ class Commands(Application):
             merged["IS_SNAPSHOTTING_ENABLED"] = "y"
         merged.update(env or {})
         return Environment(name, merged)
+
+    def construct_transcoder(self) -> Transcoder:
+        return EventCodec()
 
     # Plumbing
 
