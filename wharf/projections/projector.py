@@ -11,6 +11,7 @@ projection process calls it in a loop. Both run under the views lock.
 
 import logging
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Callable
 
@@ -210,11 +211,22 @@ class Projector:
             return self._catch_up_in_transaction(until, skip)
 
     def _catch_up_in_transaction(self, until: int | None, skip: frozenset[int]) -> int:
+        """Pipelined (no round trip per statement), unless events are passed over (each in a
+        savepoint). A pipeline shows an error late, naming no event: then everything is
+        rolled back and done again one statement at a time, which names the event."""
+        if not skip:
+            try:
+                return self._catch_up_once(until, skip, pipelined=True)
+            except Exception:  # noqa: BLE001 - a store outage fails again below
+                log.info("a pipelined catch-up failed; again, one statement at a time")
+        return self._catch_up_once(until, skip, pipelined=False)
+
+    def _catch_up_once(self, until: int | None, skip: frozenset[int], pipelined: bool) -> int:
         with self._db.transaction(lock=True) as cur:
             positions, _ = self._positions_and_generation(cur)
             if until is not None and min(positions.values(), default=0) >= until:
                 return 0
-            return self._catch_up(cur, positions, skip=skip)
+            return self._catch_up(cur, positions, skip=skip, pipelined=pipelined)
 
     def _positions_and_generation(self, cur) -> tuple[dict[str, int], int]:
         rows = cur.execute("SELECT name, position, (SELECT generation FROM projection_generation)"
@@ -222,23 +234,26 @@ class Projector:
         return {row["name"]: row["position"] for row in rows}, rows[0]["generation"]
 
     def _catch_up(self, cur, positions: dict[str, int], until: int | None = None,
-                  skip: frozenset[int] = frozenset()) -> int:
+                  skip: frozenset[int] = frozenset(), pipelined: bool = False) -> int:
         applied, start = 0, min(positions.values(), default=0)
+        every, ahead = list(self._views.values()), max(positions.values(), default=0)
         appends = _Appends()
         while True:
             notifications = self._recorder.select_notifications(
                 start, BATCH, stop=until, inclusive_of_start=False)
-            for notification in notifications:
-                event = self._mapper.to_domain_event(notification)
-                due = [view for name, view in self._views.items()
-                       if positions[name] < notification.id]
-                if notification.id in skip:
-                    appends.flush(cur)
-                    quarantine.apply_carefully(due, notification, event, cur, _Appends)
-                    continue
-                for view in due:
-                    appends.apply(view, notification, event, cur)
-            appends.flush(cur)
+            with cur.pipeline() if pipelined else nullcontext():
+                for notification in notifications:
+                    event = self._mapper.to_domain_event(notification)
+                    due = every if notification.id > ahead else [
+                        view for name, view in self._views.items()
+                        if positions[name] < notification.id]
+                    if notification.id in skip:
+                        appends.flush(cur)
+                        quarantine.apply_carefully(due, notification, event, cur, _Appends)
+                        continue
+                    for view in due:
+                        appends.apply(view, notification, event, cur)
+            appends.flush(cur)  # after the pipeline: COPY cannot run in one
             if notifications:
                 start = notifications[-1].id
                 applied += len(notifications)
