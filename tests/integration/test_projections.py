@@ -32,6 +32,13 @@ def busy_history(api):
     api.mail()
 
 
+def test_a_view_s_singledispatch_process_does_nothing_with_events_it_did_not_register():
+    """The projector passes over such a view for such events (View.passes_over)."""
+    for view in VIEWS:
+        if hasattr(view.process, "registry"):
+            assert view.process.registry[object](object(), None) is None, view.name
+
+
 def test_rebuilding_every_view_from_the_log_gives_the_live_views(api):
     busy_history(api)
     live = snapshot_views(api.wiring)

@@ -60,6 +60,16 @@ class View:
     # write need not read it again.
     tail: str | None = None
 
+    def passes_over(self, topic: str, event_class: type) -> bool:
+        """Whether this view makes nothing of such an event: not one of its topics, or no
+        function its singledispatch process registered for the class.
+        NOTE: a singledispatch process's base function must do nothing."""
+        if self.topics and topic not in self.topics:
+            return True
+        registry = getattr(self.process, "registry", None)
+        return (self.takes == EVENT and registry is not None
+                and self.process.dispatch(event_class) is registry[object])
+
     def apply(self, notification, event, cur):
         if self.takes == STORED:
             return self.process(notification, cur)
@@ -118,6 +128,7 @@ class Projector:
         self._mapper = mapper
         self._views = {view.name: view for view in views}
         self._tail_keys = [view.tail for view in views if view.tail]
+        self._takers: dict[str, list[View]] = {}  # topic -> the views its events may change
         # (position, generation, the views' tails after that position)
         self._tail: tuple[int, int, dict] = (-1, -1, {})
 
@@ -236,7 +247,7 @@ class Projector:
     def _catch_up(self, cur, positions: dict[str, int], until: int | None = None,
                   skip: frozenset[int] = frozenset(), pipelined: bool = False) -> int:
         applied, start = 0, min(positions.values(), default=0)
-        every, ahead = list(self._views.values()), max(positions.values(), default=0)
+        ahead = max(positions.values(), default=0)
         appends = _Appends()
         while True:
             notifications = self._recorder.select_notifications(
@@ -244,9 +255,9 @@ class Projector:
             with cur.pipeline() if pipelined else nullcontext():
                 for notification in notifications:
                     event = self._mapper.to_domain_event(notification)
-                    due = every if notification.id > ahead else [
-                        view for name, view in self._views.items()
-                        if positions[name] < notification.id]
+                    takers = self._takers_of(notification.topic, type(event))
+                    due = takers if notification.id > ahead else [
+                        view for view in takers if positions[view.name] < notification.id]
                     if notification.id in skip:
                         appends.flush(cur)
                         quarantine.apply_carefully(due, notification, event, cur, _Appends)
@@ -263,6 +274,14 @@ class Projector:
             cur.execute("UPDATE projection_tracking SET position = ? WHERE position < ?",
                         (start, start))
         return applied
+
+    def _takers_of(self, topic: str, event_class: type) -> list[View]:
+        try:
+            return self._takers[topic]
+        except KeyError:
+            takers = [view for view in self._views.values()
+                      if not view.passes_over(topic, event_class)]
+            return self._takers.setdefault(topic, takers)
 
     def rebuild(self, name: str, progress: Callable[[int, int], None] = lambda done, of: None):
         """Rebuild one view from the log and compare it with the live one (rebuild.py)."""
