@@ -19,11 +19,13 @@ the last 14 days. Then, for each log:
   verify:    audit_chain.verify(wiring.db, wiring.app.recorder), what `wharf audit verify` runs.
 A timing shorter than 5 s is repeated for about 2 s (the alternated ones: at least 3 rounds) and
 its median kept (x runs shown).
-Printed, never asserted. Targets: the big log's page p50 and p95 within 1.3x of the small
-log's; the audit_log rebuild at least 25% of the raw read rate.
+Printed, never asserted. Targets, each printed with whether it was met: the big log's page
+p50 and p95 within 1.3x of the small log's; the audit_log rebuild at least 50% of the raw read
+rate; catch-up of every view from empty at least 30,000 events/s on the big log.
 
-Run: .venv/bin/python bench/audit_log.py [BIG_EVENTS]   (default 1_000_000, about 15 minutes;
-100000 for a quick check). Progress goes to stderr.
+Run: .venv/bin/python bench/audit_log.py [BIG_EVENTS]   (default 1_000_000, over half an hour
+on a shared 2-core machine; 100000 for a quick check, about 10 minutes). Progress goes to
+stderr.
 """
 
 import os
@@ -47,6 +49,7 @@ from wharf.settings import Settings
 POSTGRES_URL = os.environ.get("WHARF_BENCH_DATABASE_URL",
                               "postgresql://postgres@127.0.0.1:5432/test")
 SMALL = 10_000
+REBUILD_SHARE, CATCH_UP_RATE = 0.50, 30_000  # the targets: of the raw read rate; events/s
 PAGE_SIZE, ROUNDS, WARM_UP = 50, 300, 30
 READ_BATCH = 500
 
@@ -59,6 +62,8 @@ class Store:
     target: str = ""
     events: int = 0
     figures: dict = field(default_factory=dict)  # label -> text
+    catch_up_rate: float = 0.0  # events/s
+    rebuild_share: float = 0.0  # of the raw read rate
     samples: dict = field(default_factory=dict)  # "page 1" / "page 2" -> ms
 
 
@@ -82,7 +87,9 @@ def build(store: Store, size: int, end: datetime, tmp: str) -> None:
     print(f"{name}: catching up all views", file=sys.stderr)
     started = time.perf_counter()
     wiring.projector.catch_up()
-    store.figures["catch-up, all views"] = rate(store.events, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    store.figures["catch-up, all views"] = rate(store.events, seconds)
+    store.catch_up_rate = store.events / seconds
     entries = wiring.db.query_one("SELECT COUNT(*) AS n FROM audit_log WHERE account_id = ?",
                                   (store.target,))["n"]
     total = wiring.db.query_one("SELECT COUNT(*) AS n FROM audit_log")["n"]
@@ -188,10 +195,9 @@ def measure_throughput(store: Store) -> None:
     figures["raw read (select_notifications)"] = rate_of(events, raw)
     figures["read + to_domain_event"] = rate_of(events, decoded)
     figures["rebuild audit_log"] = rate_of(events, rebuild)
-    share = raw[0] / rebuild[0]
-    figures["rebuild / raw read (target 25%)"] = (
-        f"{share:.0%} {'met' if share >= 0.25 else 'MISSED'}"
-        + (" (rebuilt rows differed!)" if rebuild[2] else ""))
+    store.rebuild_share = raw[0] / rebuild[0]
+    figures["rebuild / raw read"] = (f"{store.rebuild_share:.0%}"
+                                     + (" (rebuilt rows differed!)" if rebuild[2] else ""))
     figures["rebuild audit_chain"] = rate_of(events, rebuilt(store, "audit_chain"))
     verify = repeated(lambda: audit_chain.verify(wiring.db, wiring.app.recorder))
     verdict = verify[2]
@@ -227,6 +233,14 @@ def report(stores: list[Store]) -> None:
             verdict = "met" if ratio <= 1.3 else "MISSED"
             print(f"  {label} p{q}, {big.name} / {small.name}: {ratio:.2f}x"
                   f" (target <= 1.3x: {verdict})")
+    print(f"  rebuild audit_log / raw read, {big.name}: {big.rebuild_share:.0%}"
+          f" (target >= {REBUILD_SHARE:.0%}: {met(big.rebuild_share >= REBUILD_SHARE)})")
+    print(f"  catch-up of every view from empty, {big.name}: {big.catch_up_rate:,.0f}/s"
+          f" (target >= {CATCH_UP_RATE:,}/s: {met(big.catch_up_rate >= CATCH_UP_RATE)})")
+
+
+def met(condition: bool) -> str:
+    return "met" if condition else "MISSED"
 
 
 def main() -> None:

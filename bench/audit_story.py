@@ -5,7 +5,8 @@ TOTP behind a ticket, with and without re-authentication and log-out; wrong pass
 usernames; projects, role grants, releases and files; API tokens issued and revoked; TOTP
 enrolment and recovery codes), how often each account shows up drawn from a lognormal. One
 "target" account has exactly 200 audit entries, all within the last 14 days. Events are saved
-in time order with eventsourcing's `save` (no projector runs), SAVE_EVENTS per transaction.
+in time order with `save(..., apply=False)` (stored only: no view applies them until a catch-up),
+SAVE_EVENTS per transaction.
 """
 
 import bisect
@@ -80,7 +81,7 @@ class LogBuilder:
 
     def flush(self) -> None:
         if self.buffer:
-            self.app.save(*self.buffer)
+            self.app.save(*self.buffer, apply=False)  # stored only: catch-up applies them
             self.buffer = []
         rate = self.emitted / (time.perf_counter() - self.started)
         print(f"\r  writing: {self.emitted}/{self.size} events, {rate:.0f}/s", end="",
@@ -172,8 +173,10 @@ class LogBuilder:
         project = self.rng.choice(member.owned)
         if str(other.account.id) in project.roles:
             return False
-        project.grant_role(self.origin(member), other.account.id, other.account.username,
-                           MAINTAINER)
+        # A role comes only by invitation: invited, then accepted by the invitee.
+        project.invite(self.origin(member), other.account.id, other.account.username,
+                       MAINTAINER, uuid.uuid4().hex)
+        project.accept_invitation(self.origin(other))
         other.projects.append(project)
         self.emit(project)
         return True

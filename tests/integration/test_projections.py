@@ -2,10 +2,13 @@
 
 import threading
 
+import pytest
+
 from tests.conftest import fast_passwords
 from tests.integration.test_two_factor import verified_user
 from tests.older_release import write_as_an_older_release, write_as_this_release
 from wharf.bootstrap import VIEWS, bootstrap
+from wharf.projections.projector import ApplyFailed
 
 
 def snapshot_views(wiring) -> dict:
@@ -27,6 +30,13 @@ def busy_history(api):
     api.call("DELETE", "/api/projects/demo/roles/alice", bob)
     api.call("DELETE", "/api/session", bob)
     api.mail()
+
+
+def test_a_view_s_singledispatch_process_does_nothing_with_events_it_did_not_register():
+    """The projector passes over such a view for such events (View.passes_over)."""
+    for view in VIEWS:
+        if hasattr(view.process, "registry"):
+            assert view.process.registry[object](object(), None) is None, view.name
 
 
 def test_rebuilding_every_view_from_the_log_gives_the_live_views(api):
@@ -70,6 +80,27 @@ def test_events_an_older_release_saved_without_their_views_are_applied_later(api
     wiring.projector.catch_up()
 
     assert wiring.accounts.by_id(bob)["username"] == "bob"
+
+
+def test_a_catch_up_names_the_event_a_view_refuses_though_others_follow_it(api, wiring):
+    """The store refuses it (a statement sent in a pipeline, refused later): still that one."""
+    api.register("alice")
+    write_as_an_older_release(wiring.app)
+    bob = api.register("bob")
+    for name in ("carol", "dave", "erin"):
+        api.register(name)
+    write_as_this_release(wiring.app)
+    with wiring.db.transaction() as cur:
+        cur.execute("INSERT INTO accounts (id, username, username_key, created_at)"
+                    " VALUES ('squatter', 'BOB', 'bob', '2026-01-01T00:00:00.000000Z')")
+    bob_registered = next(n.id for n in wiring.app.recorder.select_notifications(
+        1, 1000, topics=["wharf:account:registered"]) if str(n.originator_id) == bob)
+
+    with pytest.raises(ApplyFailed) as failure:
+        wiring.projector.catch_up()
+
+    assert (failure.value.position, failure.value.view) == (bob_registered, "accounts")
+    assert wiring.accounts.by_id(bob) is None  # nothing of the catch-up was kept
 
 
 def test_concurrent_catch_ups_apply_each_event_once(api, settings, clock):

@@ -17,9 +17,10 @@ from eventsourcing.application import (
     ProcessingEvent,
     Recording,
 )
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Transcoder
 from eventsourcing.utils import Environment
 
+from wharf.application.codec import EventCodec
 from wharf.application.repository import Repository
 from wharf.domain.account import Account
 from wharf.domain.claim import Claim, claim_id
@@ -113,6 +114,9 @@ class Commands(Application):
 
     def construct_repository(self) -> Repository:
         return Repository(self.events, self.snapshots)
+
+    def construct_transcoder(self) -> Transcoder:
+        return EventCodec()
 
     # Plumbing
 

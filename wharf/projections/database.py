@@ -13,7 +13,7 @@ import hashlib
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -115,6 +115,9 @@ class SQLiteCursor:
     def append(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         self._cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)})"
                                  f" VALUES ({', '.join('?' * len(columns))})", rows)
+
+    def pipeline(self) -> AbstractContextManager:
+        return nullcontext()  # in-process: no round trips to save
 
     def insert_events(self, table: str, stored_events) -> list[int]:
         """Append stored events to eventsourcing's table; return their positions (rowids)."""
@@ -258,6 +261,12 @@ class PostgresCursor:
         with self._cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+
+    def pipeline(self) -> AbstractContextManager:
+        """Statements sent without waiting for each one's answer (psycopg's pipeline mode), up
+        to a fetch or the end of the block. An error then shows at that point, not at the
+        statement that caused it; COPY cannot run inside."""
+        return self._cursor.connection.pipeline()
 
     def insert_events(self, table: str, stored_events) -> list[int]:
         """Append stored events to eventsourcing's table; return their notification ids. The

@@ -11,6 +11,7 @@ projection process calls it in a loop. Both run under the views lock.
 
 import logging
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Callable
 
@@ -58,6 +59,16 @@ class View:
     # process while no other writer came between and no view was rebuilt or reset, so that a
     # write need not read it again.
     tail: str | None = None
+
+    def passes_over(self, topic: str, event_class: type) -> bool:
+        """Whether this view makes nothing of such an event: not one of its topics, or no
+        function its singledispatch process registered for the class.
+        NOTE: a singledispatch process's base function must do nothing."""
+        if self.topics and topic not in self.topics:
+            return True
+        registry = getattr(self.process, "registry", None)
+        return (self.takes == EVENT and registry is not None
+                and self.process.dispatch(event_class) is registry[object])
 
     def apply(self, notification, event, cur):
         if self.takes == STORED:
@@ -129,6 +140,7 @@ class Projector:
         self._mapper = mapper
         self._views = {view.name: view for view in views}
         self._tail_keys = [view.tail for view in views if view.tail]
+        self._takers: dict[str, list[View]] = {}  # topic -> the views its events may change
         # (position, generation, the views' tails after that position)
         self._tail: tuple[int, int, dict] = (-1, -1, {})
 
@@ -190,7 +202,7 @@ class Projector:
             appends = _Appends()
             for notification in notifications:
                 event = self._mapper.to_domain_event(notification)  # as it will be read back
-                for view in self._views.values():
+                for view in self._takers_of(notification.topic, type(event)):
                     appends.apply(view, notification, event, cur)
             appends.flush(cur)
             cur.execute("UPDATE projection_tracking SET position = ? WHERE position < ?",
@@ -229,11 +241,22 @@ class Projector:
             return self._catch_up_in_transaction(until, skip)
 
     def _catch_up_in_transaction(self, until: int | None, skip: frozenset[int]) -> int:
+        """Pipelined (no round trip per statement), unless events are passed over (each in a
+        savepoint). A pipeline shows an error late, naming no event: then everything is
+        rolled back and done again one statement at a time, which names the event."""
+        if not skip:
+            try:
+                return self._catch_up_once(until, skip, pipelined=True)
+            except Exception:  # noqa: BLE001 - a store outage fails again below
+                log.info("a pipelined catch-up failed; again, one statement at a time")
+        return self._catch_up_once(until, skip, pipelined=False)
+
+    def _catch_up_once(self, until: int | None, skip: frozenset[int], pipelined: bool) -> int:
         with self._db.transaction(lock=True) as cur:
             positions, _ = self._positions_and_generation(cur)
             if until is not None and min(positions.values(), default=0) >= until:
                 return 0
-            return self._catch_up(cur, positions, skip=skip)
+            return self._catch_up(cur, positions, skip=skip, pipelined=pipelined)
 
     def _positions_and_generation(self, cur) -> tuple[dict[str, int], int]:
         rows = cur.execute("SELECT name, position, (SELECT generation FROM projection_generation)"
@@ -241,23 +264,26 @@ class Projector:
         return {row["name"]: row["position"] for row in rows}, rows[0]["generation"]
 
     def _catch_up(self, cur, positions: dict[str, int], until: int | None = None,
-                  skip: frozenset[int] = frozenset()) -> int:
+                  skip: frozenset[int] = frozenset(), pipelined: bool = False) -> int:
         applied, start = 0, min(positions.values(), default=0)
+        ahead = max(positions.values(), default=0)
         appends = _Appends()
         while True:
             notifications = self._recorder.select_notifications(
                 start, BATCH, stop=until, inclusive_of_start=False)
-            for notification in notifications:
-                event = self._mapper.to_domain_event(notification)
-                due = [view for name, view in self._views.items()
-                       if positions[name] < notification.id]
-                if notification.id in skip:
-                    appends.flush(cur)
-                    quarantine.apply_carefully(due, notification, event, cur, _Appends)
-                    continue
-                for view in due:
-                    appends.apply(view, notification, event, cur)
-            appends.flush(cur)
+            with cur.pipeline() if pipelined else nullcontext():
+                for notification in notifications:
+                    event = self._mapper.to_domain_event(notification)
+                    takers = self._takers_of(notification.topic, type(event))
+                    due = takers if notification.id > ahead else [
+                        view for view in takers if positions[view.name] < notification.id]
+                    if notification.id in skip:
+                        appends.flush(cur)
+                        quarantine.apply_carefully(due, notification, event, cur, _Appends)
+                        continue
+                    for view in due:
+                        appends.apply(view, notification, event, cur)
+            appends.flush(cur)  # after the pipeline: COPY cannot run in one
             if notifications:
                 start = notifications[-1].id
                 applied += len(notifications)
@@ -267,6 +293,14 @@ class Projector:
             cur.execute("UPDATE projection_tracking SET position = ? WHERE position < ?",
                         (start, start))
         return applied
+
+    def _takers_of(self, topic: str, event_class: type) -> list[View]:
+        try:
+            return self._takers[topic]
+        except KeyError:
+            takers = [view for view in self._views.values()
+                      if not view.passes_over(topic, event_class)]
+            return self._takers.setdefault(topic, takers)
 
     def rebuild(self, name: str, progress: Callable[[int, int], None] = lambda done, of: None):
         """Rebuild one view from the log and compare it with the live one (rebuild.py)."""
