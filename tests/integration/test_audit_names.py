@@ -7,7 +7,8 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from tests.unit.test_events_are_forever import RECORDS
-from wharf.projections.audit_names import INTERNAL, NAMES
+from wharf.projections.audit_entries import INTERNAL
+from wharf.projections.audit_names import NAMES
 
 SECRET_FIELDS = ("password_hash", "token_hash", "ticket_hash", "nonce", "sealed_secret",
                  "digests", "challenge", "credential_data", "name_digest")

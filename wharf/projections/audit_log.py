@@ -1,4 +1,4 @@
-"""The audit log as people read it: one row per public entry (audit_names.py), indexed by the
+"""The audit log as people read it: one row per public entry (audit_entries.py), indexed by the
 account and the project it is about and by time, newest first, a page at a time.
 
 Pages are cut by keyset (time, position, entry), never by OFFSET, so page 1000 costs what
@@ -15,7 +15,8 @@ from datetime import datetime
 import orjson
 
 from wharf.domain.errors import InvalidInput
-from wharf.projections.audit_names import NAMES, PUBLIC, TOPICS, entries
+from wharf.projections.audit_entries import TOPICS, entries
+from wharf.projections.audit_names import NAMES, PUBLIC
 from wharf.projections.database import Database, stamp, unstamp
 from wharf.projections.projector import POSITIONED, View
 
