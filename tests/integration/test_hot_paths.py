@@ -11,9 +11,8 @@ import pytest
 from tests.conftest import fast_passwords
 from tests.integration.conftest import Api
 from tests.integration.statements import counting
-from tests.integration.test_api_tokens import mint, project
-from tests.integration.test_two_factor import enrolled
-from tests.integration.test_uploads import upload, wheel
+from tests.integration.test_api_tokens import mint
+from tests.integration.test_uploads import owner, upload, wheel  # noqa: F401 - a fixture
 from wharf.bootstrap import bootstrap, initialise
 from wharf.domain.quotas import Rate
 from wharf.http import schemas
@@ -36,14 +35,6 @@ def wiring(statements, settings, clock):
     wiring = bootstrap(settings, clock, passwords=fast_passwords())
     yield wiring
     wiring.close()
-
-
-@pytest.fixture
-def owner(api, clock) -> str:
-    """alice: verified, TOTP on, the Owner of sampleproject, in a session."""
-    session, _, _ = enrolled(api, clock)
-    project(api, session, "sampleproject")
-    return session
 
 
 @pytest.fixture
