@@ -11,7 +11,7 @@ projection process calls it in a loop. Both run under the views lock.
 
 import logging
 from collections.abc import Sequence
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Callable
 
@@ -120,12 +120,13 @@ class _Appends:
         self._first = None
 
 
-def _sync(cur, first: int) -> None:
-    """See every statement sent so far through; in a pipeline a view's failed statement shows
-    only here (its view unknown), at `first` or after."""
+@contextmanager
+def _refusals(first: int):
+    """Views applied from `first` on, in a pipeline: a view's failed statement shows late, at
+    any later statement or at the sync (its view unknown), and is still the views' refusal."""
     try:
-        cur.sync()
-    except STORE_ERRORS:
+        yield
+    except (ApplyFailed, *STORE_ERRORS):
         raise
     except Exception as error:
         raise ApplyFailed(first, "a view's statement", error) from error
@@ -199,15 +200,16 @@ class Projector:
 
     def _apply_own(self, cur, notifications: list[Notification]) -> None:
         try:
-            appends = _Appends()
-            for notification in notifications:
-                event = self._mapper.to_domain_event(notification)  # as it will be read back
-                for view in self._takers_of(notification.topic, type(event)):
-                    appends.apply(view, notification, event, cur)
-            appends.flush(cur)
-            cur.execute("UPDATE projection_tracking SET position = ? WHERE position < ?",
-                        (notifications[-1].id, notifications[-1].id))
-            _sync(cur, notifications[0].id)
+            with _refusals(notifications[0].id):
+                appends = _Appends()
+                for notification in notifications:
+                    event = self._mapper.to_domain_event(notification)  # as it will be read back
+                    for view in self._takers_of(notification.topic, type(event)):
+                        appends.apply(view, notification, event, cur)
+                appends.flush(cur)
+                cur.execute("UPDATE projection_tracking SET position = ? WHERE position < ?",
+                            (notifications[-1].id, notifications[-1].id))
+                cur.sync()
         except ApplyFailed as failure:
             log.error("refused a command: %s; nothing was recorded", failure)
             raise Unrecordable("the request holds a value that cannot be recorded") from None
@@ -217,8 +219,9 @@ class Projector:
         if min(positions.values(), default=0) >= end:
             return
         try:
-            self._catch_up(cur, positions, until=end)
-            _sync(cur, min(positions.values(), default=0) + 1)
+            with _refusals(min(positions.values(), default=0) + 1):
+                self._catch_up(cur, positions, until=end)
+                cur.sync()
         except ApplyFailed as failure:
             log.error("the views are stuck: %s (see README, 'A stuck view')", failure)
             raise ViewsStuck(failure.position) from None
