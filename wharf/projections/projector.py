@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 from eventsourcing.application import Recording
-from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    InterfaceError,
+    Mapper,
+    Notification,
+    OperationalError,
+)
 
 from wharf.domain.errors import Unrecordable, ViewsStuck
 from wharf.projections import quarantine
@@ -126,7 +132,7 @@ def _refusals(first: int):
     any later statement or at the sync (its view unknown), and is still the views' refusal."""
     try:
         yield
-    except (ApplyFailed, *STORE_ERRORS):
+    except (ApplyFailed, *STORE_ERRORS, OperationalError, InterfaceError):  # outages pass
         raise
     except Exception as error:
         raise ApplyFailed(first, "a view's statement", error) from error
