@@ -14,7 +14,7 @@ from wharf.http import errors
 from wharf.http.auth import Authentication
 from wharf.http.body import MediaTypes
 from wharf.http.observability import Observability
-from wharf.http.openapi import OpenApiResource, build_spec
+from wharf.http.openapi import OpenApiResource
 from wharf.http.pages.error_pages import error_serializer
 from wharf.http.pages.middleware import Pages
 from wharf.http.routes import PAGES, ROUTES
@@ -39,7 +39,7 @@ def create_app(wiring: Wiring) -> falcon.App:
     app.set_error_serializer(error_serializer(wiring))  # pages for browsers, else problems
     for path, resource_class in [*ROUTES, *PAGES]:
         app.add_route(path, resource_class(wiring))
-    app.add_route("/api/openapi.json", OpenApiResource(build_spec(wiring.settings.site_name)))
+    app.add_route("/api/openapi.json", OpenApiResource(wiring.settings.site_name))
     return app
 
 
