@@ -9,6 +9,7 @@ import psycopg
 import pytest
 from argon2 import PasswordHasher
 
+from tests.saved_stores import SavedStore, restore, save
 from tests.seaweedfs import SeaweedFS
 from wharf.bootstrap import bootstrap, initialise
 from wharf.security.passwords import Passwords
@@ -70,7 +71,10 @@ def postgres_session_schema(postgres_url):
     schema = f"t_{uuid.uuid4().hex[:16]}"
     yield schema
     with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        saved = [row[0] for row in conn.execute(  # tests/saved_stores.py's copies
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (f"{schema}_saved_%",))]
+        for name in (schema, *saved):
+            conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
 @pytest.fixture
@@ -82,14 +86,20 @@ def postgres_schema(postgres_session_schema, postgres_url):
 
 
 def empty_schema(postgres_url: str, schema: str) -> None:
-    """Every table of the schema emptied, its sequences restarted."""
+    """Every table of the schema emptied, its sequences restarted, in one round trip. DELETE,
+    not TRUNCATE: the tables hold a test's few rows, and TRUNCATE gives each table and index new
+    files, half a second for the lot (no table references another, so the order is free)."""
     with psycopg.connect(postgres_url, autocommit=True,
                          options="-c lock_timeout=10s") as conn:
         tables = [row[0] for row in conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,))]
-        if tables:
-            names = ", ".join(f'"{schema}"."{table}"' for table in tables)
-            conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        sequences = [row[0] for row in conn.execute(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = %s", (schema,))]
+        statements = [f'DELETE FROM "{schema}"."{table}"' for table in tables]
+        statements += [f"""SELECT setval('"{schema}"."{sequence}"', 1, false)"""
+                       for sequence in sequences]
+        if statements:
+            conn.execute("; ".join(statements))  # no parameters: one simple query
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -123,8 +133,24 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def wiring(settings, clock):
-    initialise(settings)
+def wiring(settings, clock, tmp_path_factory):
+    initialised(settings, tmp_path_factory)
     wiring = bootstrap(settings, clock, passwords=fast_passwords())
     yield wiring
     wiring.close()
+
+
+INITIALISED: dict[str, SavedStore] = {}  # a PostgreSQL schema, as `initialise` first left it
+
+
+def initialised(settings: Settings, tmp_path_factory) -> None:
+    """`initialise(settings)`. On PostgreSQL, once per schema and process: each later test's
+    emptied schema gets back the rows it left (the views' tracking positions), in a tenth of
+    the time its DDL and catch-up take."""
+    saved = INITIALISED.get(settings.database_schema) if settings.uses_postgres else None
+    if saved is not None and restore(saved, settings):
+        return
+    initialise(settings)
+    if settings.uses_postgres:
+        INITIALISED[settings.database_schema] = save(
+            settings, tmp_path_factory.mktemp("initialised") / "var")

@@ -23,11 +23,20 @@ from uuid import UUID
 import pytest
 from falcon import inspect
 
+from tests.conftest import fast_passwords, initialised
+from tests.integration.conftest import Api
 from tests.integration.test_api_tokens import mint, project
 from tests.integration.test_security_keys import ORIGIN, add_key
-from tests.integration.test_two_factor import code, enrolled, password_step, verified_user
+from tests.integration.test_two_factor import (
+    code,
+    enrolled,
+    password_step,
+    verified_user,
+)
 from tests.integration.test_uploads import upload, wheel
+from tests.saved_stores import restore, save
 from tests.soft_authenticator import SoftKey
+from wharf.bootstrap import bootstrap
 from wharf.domain.origin import cli_origin
 from wharf.http.pages.forms import FORM_TYPE, csrf_token
 from wharf.http.routes import PAGES
@@ -308,8 +317,37 @@ Caller = namedtuple("Caller", "secret session_id person", defaults=(None, None, 
 Person = namedtuple("Person", "username sessions tokens keys recovery_codes")
 
 
+@pytest.fixture(scope="module")
+def saved_casts() -> dict:
+    """Per store: the store holding the cast, the clock's time then, and the cast itself."""
+    return {}
+
+
 @pytest.fixture
-def cast(api, clock) -> tuple[dict, dict]:
+def wiring(settings, clock, saved_casts, tmp_path_factory):
+    """conftest's wiring, on a store that holds the cast: made through the API for the first
+    test on each store (over a second), restored from a copy for every later one."""
+    kind = "postgres" if settings.uses_postgres else "sqlite"
+    if kind in saved_casts:
+        store, clock.now, _ = saved_casts[kind]
+        assert restore(store, settings)
+    else:
+        initialised(settings, tmp_path_factory)
+    wiring = bootstrap(settings, clock, passwords=fast_passwords())
+    if kind not in saved_casts:
+        made = make_cast(Api(wiring), clock)
+        saved_casts[kind] = (save(settings, tmp_path_factory.mktemp("cast") / "var"), clock.now,
+                             made)
+    yield wiring
+    wiring.close()
+
+
+@pytest.fixture
+def cast(wiring, saved_casts):
+    return saved_casts["postgres" if wiring.settings.uses_postgres else "sqlite"][2]
+
+
+def make_cast(api, clock) -> tuple[dict, dict, dict]:
     """Every kind of caller, and the values the paths and bodies name. alice and carol have a
     security key each, alice and bob API tokens, so that lists can be told apart."""
     alice, alice_totp, _ = enrolled(api, clock, "alice")
