@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-READY_TIMEOUT = 30.0
+READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 
 
@@ -218,13 +218,11 @@ class Deployment:
         return process
 
 
-def _get(url: str, verify: str | bool) -> requests.Response:
+def _get(url: str, verify: str | bool, timeout: float) -> requests.Response:
     """GET trusting `verify` alone (requests lets REQUESTS_CA_BUNDLE override it)."""
     with requests.Session() as session:
         session.trust_env = verify is True
-        # Long enough for the workers to boot: over TLS, a handshake the client gave up on
-        # while they booted is logged by the worker (gevent) as an SSLEOFError traceback.
-        return session.get(url, timeout=10, verify=verify)
+        return session.get(url, timeout=timeout, verify=verify)
 
 
 def _wait_for(server: Server) -> None:
@@ -232,8 +230,12 @@ def _wait_for(server: Server) -> None:
     while time.monotonic() < deadline:
         if server.process.popen.poll() is not None:
             raise RuntimeError(f"{server.process.name} exited early:\n{server.process.log_tail()}")
+        # Waits as long as the deadline allows: over TLS, a handshake the client gave up on while
+        # the workers booted (11 s on a busy machine) is logged by the worker (gevent) as an
+        # SSLEOFError traceback, which fails the module.
         try:
-            if _get(f"{server.url}/api/openapi.json", server.verify).status_code == 200:
+            if _get(f"{server.url}/api/openapi.json", server.verify,
+                    timeout=max(deadline - time.monotonic(), 1)).status_code == 200:
                 return
         except requests.RequestException:
             pass  # not listening yet, or its worker is still booting

@@ -328,7 +328,9 @@ def test_two_uploads_of_one_file_name_racing_on_two_servers_keep_one_file(two_se
         assert sorted(o.status for o in pair) == [200, 400], (filename, pair)
         winner, loser = (0, pair[1]) if pair[0].status == 200 else (1, pair[0])
         assert loser.code == "invalid_upload", (filename, loser)
-        assert loser.reason.startswith("File already exists."), (filename, loser)
+        # By the name's Claim when both had streamed, or by the view's check before streaming
+        # when the winner was recorded first (a busy machine need not overlap the two).
+        assert loser.reason.startswith("File already exists"), (filename, loser)
         assert listing[filename] == hashlib.sha256(contents[winner]).hexdigest()
         assert database.execute(
             "SELECT count(*) FROM wharf_events WHERE topic = %s AND"
