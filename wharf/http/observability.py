@@ -9,8 +9,8 @@ wharf/http/gunicorn_conf.py) and a scrape of any worker adds them all up.
 import logging
 import os
 import re
+import secrets
 import time
-import uuid
 
 import falcon
 from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
@@ -29,6 +29,9 @@ LATENCY = Histogram("wharf_http_request_duration_seconds", "Time to answer a req
                     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
 AUTH_FAILED = Counter("wharf_auth_failures", "Requests refused for who was asking, by reason",
                       ["reason"], registry=REGISTRY)
+# Each (route, method, status)'s children, found once: `labels()` takes a lock and checks its
+# arguments on every call. As many entries as the metrics themselves hold.
+_COUNTED: dict[tuple[str, str, int], tuple] = {}
 
 
 def registry() -> CollectorRegistry:
@@ -45,7 +48,7 @@ class Observability:
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         given = req.get_header("X-Request-Id") or ""
-        req.context.request_id = given if SANE_ID.fullmatch(given) else uuid.uuid4().hex
+        req.context.request_id = given if SANE_ID.fullmatch(given) else secrets.token_hex(16)
         req.context.started = time.perf_counter()
         req.context.problem_code = None
         request_id.set(req.context.request_id)
@@ -54,8 +57,9 @@ class Observability:
                          req_succeeded: bool) -> None:
         elapsed = time.perf_counter() - req.context.started
         route, status = req.uri_template or "(no route)", resp.status_code
-        REQUESTS.labels(route, req.method, str(status)).inc()
-        LATENCY.labels(route, req.method).observe(elapsed)
+        requests, latency = _children(route, req.method, status)
+        requests.inc()
+        latency.observe(elapsed)
         if status in AUTH_FAILURES:
             AUTH_FAILED.labels(req.context.problem_code or str(status)).inc()
         resp.set_header("X-Request-Id", req.context.request_id)
@@ -63,3 +67,13 @@ class Observability:
             "method": req.method, "route": route, "status": status,
             "duration_ms": round(elapsed * 1000, 2), "ip": getattr(req.context, "ip", None)}})
         request_id.set(None)
+
+
+def _children(route: str, method: str, status: int) -> tuple:
+    """The request counter's and the latency histogram's children for these labels."""
+    key = (route, method, status)
+    children = _COUNTED.get(key)
+    if children is None:
+        children = _COUNTED[key] = (REQUESTS.labels(route, method, str(status)),
+                                    LATENCY.labels(route, method))
+    return children
