@@ -13,9 +13,8 @@ import pytest
 import requests
 from packaging.utils import canonicalize_name
 
-from tests.e2e.packages import metadata
-
 from tests.conftest import fast_passwords
+from tests.e2e.packages import metadata
 from tests.integration.conftest import Api
 from tests.integration.test_api_tokens import attenuated, mint, project
 from tests.integration.test_two_factor import code, enrolled, verified_user
@@ -482,6 +481,34 @@ def test_a_rendered_simple_page_shows_a_new_file_at_once(api, token):
     listing = api.call("GET", "/simple/sampleproject/", headers={"Accept": JSON}).json
     assert "sampleproject-1.1-py3-none-any.whl" in page
     assert listing["versions"] == ["1.0", "1.1"]
+
+
+def test_a_simple_page_the_client_holds_is_revalidated_with_its_etag(api, token, owner):
+    upload(api, token, *wheel(version="1.0"))
+    pages = {accept: api.call("GET", "/simple/sampleproject/", headers={"Accept": accept})
+             for accept in ("text/html", JSON)}
+    html_tag, json_tag = (pages[accept].headers["ETag"] for accept in ("text/html", JSON))
+
+    def revalidated(tag, accept="text/html", path="/simple/sampleproject/"):
+        return api.call("GET", path, headers={"Accept": accept, "If-None-Match": tag})
+
+    held = revalidated(html_tag)
+    weakly = revalidated(f"W/{json_tag}", JSON)
+    other_media = revalidated(json_tag)  # the JSON page's tag, asking for HTML
+    index = api.call("GET", "/simple/")
+    index_held = revalidated(index.headers["ETag"], path="/simple/")
+    api.call("POST", "/api/projects/sampleproject/releases/1.0/yank", owner, json={"reason": "x"})
+    after_yank = revalidated(html_tag)
+
+    assert html_tag != json_tag and html_tag.startswith('"')
+    assert (held.status_code, held.content, held.headers["ETag"]) == (304, b"", html_tag)
+    assert weakly.status_code == 304  # If-None-Match compares weakly (RFC 9110)
+    assert other_media.status_code == 200 and other_media.text == pages["text/html"].text
+    assert index_held.status_code == 304 and index_held.content == b""
+    assert after_yank.status_code == 200 and 'data-yanked="x"' in after_yank.text
+    assert after_yank.headers["ETag"] != html_tag
+    assert revalidated("*").status_code == 304
+    assert revalidated('"made-up", ' + html_tag).status_code == 200  # the yank changed it
 
 
 def test_a_rendered_simple_page_follows_a_yank_and_a_view_reset(api, owner, token):

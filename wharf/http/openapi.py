@@ -24,6 +24,8 @@ PROBLEM_ANSWER = {"description": "Problem",
                   "content": {"application/problem+json": {"schema": PROBLEM_REF}}}
 REDIRECT = {"description": "Redirect, to the Location header",
             "headers": {"Location": {"required": True, "schema": {"type": "string"}}}}
+NOT_MODIFIED = {"description": "Not modified: the client holds this page (If-None-Match)",
+                "headers": {"ETag": {"required": True, "schema": {"type": "string"}}}}
 COMMON_ERRORS = (413, 415)
 PATH_TEXT = {"type": "string", "pattern": STORABLE.regex.pattern}  # refused by the middleware
 
@@ -73,7 +75,8 @@ def _operation(path: str, endpoint: Endpoint) -> dict:
                                     "content": {"application/json": {"schema": endpoint.body}}}
         errors |= {400, *COMMON_ERRORS}
     for status in sorted(errors):
-        operation["responses"][str(status)] = REDIRECT if status < 400 else PROBLEM_ANSWER
+        operation["responses"][str(status)] = (
+            NOT_MODIFIED if status == 304 else REDIRECT if status < 400 else PROBLEM_ANSWER)
     return operation
 
 

@@ -1,5 +1,6 @@
 """The simple repository API that pip reads (PEP 503 HTML, PEP 691 JSON) and the files."""
 
+import hashlib
 from collections import OrderedDict
 from urllib.parse import urlsplit
 
@@ -17,21 +18,40 @@ INERT = {"Content-Security-Policy": "sandbox; default-src 'none'",
 
 
 class PageCache:
-    """The last project pages this worker rendered, by (project, media type, fingerprint): a
-    page is rendered again only when its project's files changed (the store says so in one
-    small query), so a project of 1,000 files costs about what one of 10 does."""
+    """The last project pages this worker rendered, with their entity tags, by (project, media
+    type, fingerprint): a page is rendered again only when its project's files changed (the
+    store says so in one small query), so a project of 1,000 files costs about what one of 10
+    does."""
 
     def __init__(self, size: int = 128):
         self._size, self._pages = size, OrderedDict()
 
-    def get(self, key: tuple, render) -> str:
+    def get(self, key: tuple, render) -> tuple[str, str]:
         page = self._pages.pop(key, None)
         if page is None:
-            page = render()
+            text = render()
+            page = (text, entity_tag(text))
         self._pages[key] = page
         while len(self._pages) > self._size:
             self._pages.popitem(last=False)
         return page
+
+
+def entity_tag(page: str) -> str:
+    """A page's strong entity tag: its bytes' digest, so every worker and host gives the same
+    page the same tag, and a changed page (another file, a yank, a new release of Wharf's
+    templates) a new one."""
+    return hashlib.blake2b(page.encode(), digest_size=16).hexdigest()
+
+
+def _answer(req: falcon.Request, resp: falcon.Response, page: str, tag: str) -> None:
+    """The page, or 304 with no body when the client holds it already (If-None-Match): pip
+    and uv revalidate their cached index pages this way."""
+    resp.etag = tag
+    if any(held in ("*", tag) for held in req.if_none_match or ()):
+        resp.status, resp.content_type = falcon.HTTP_304, None  # no content, so no type
+    else:
+        resp.text = page
 
 
 
@@ -46,16 +66,17 @@ def _negotiated(req: falcon.Request, resp: falcon.Response) -> str:
 
 class SimpleIndexResource(Resource):
     endpoints = {"GET": Endpoint(PUBLIC, "Every project with files (PEP 503 / PEP 691)",
-                                 errors=(406,))}
+                                 errors=(304, 406))}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.text = index_page(_negotiated(req, resp), self.wiring.files.project_names())
+        page = index_page(_negotiated(req, resp), self.wiring.files.project_names())
+        _answer(req, resp, page, entity_tag(page))
 
 
 class SimpleProjectResource(Resource):
     endpoints = {"GET": Endpoint(PUBLIC, "A project's files with their sha256 and"
                                  " Requires-Python (PEP 503 / PEP 691); 301 to the normalized"
-                                 " name", errors=(301, 404, 406))}
+                                 " name", errors=(301, 304, 404, 406))}
 
     def __init__(self, wiring):
         super().__init__(wiring)
@@ -72,8 +93,9 @@ class SimpleProjectResource(Resource):
         fingerprint = self.wiring.files.fingerprint(normalized)
         if fingerprint is None:
             raise falcon.HTTPNotFound(description="no such project")
-        resp.text = self._pages.get((normalized, media_type, fingerprint),
+        page, tag = self._pages.get((normalized, media_type, fingerprint),
                                     lambda: self._page(normalized, media_type))
+        _answer(req, resp, page, tag)
 
     def _page(self, normalized: str, media_type: str) -> str:
         rows = self.wiring.files.of_project(normalized)
