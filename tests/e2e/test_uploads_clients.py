@@ -70,7 +70,7 @@ def alice(web, mail) -> Maintainer:
 # -- uploading and installing -----------------------------------------------------------------
 
 def test_twine_and_uv_upload_with_an_account_wide_token_and_pip_installs_each_release(
-        fresh_venv, web, alice, dist, tmp_path):
+        fresh_venv, web, alice, dist, tmp_path, deployment):
     token = alice.mint(web, "twine and uv")["token"]
     first, second = dist("wharf-e2e-sample", "1.0"), dist("wharf-e2e-sample", "1.1")
 
@@ -88,13 +88,16 @@ def test_twine_and_uv_upload_with_an_account_wide_token_and_pip_installs_each_re
     index = f"{web.url}/simple/"
     venv = fresh_venv.ready()
     for release in (second, first):  # the newer first, then back down to the older
-        installed = venv.pip_install(index, f"wharf-e2e-sample=={release.version}")
+        installed = venv.pip_install(index, f"wharf-e2e-sample=={release.version}",
+                                     cache=tmp_path / "pip-cache")
         assert installed.returncode == 0, installed.output
         assert installed.shows(f"Looking in indexes: {index}"), installed.output  # no other
         imported = venv.value_of(release.module)
         assert imported.returncode == 0, imported.output
         assert imported.output == f"{release.version} wharf-e2e-sample {release.version}" \
                                   f" from Wharf"
+    # The second install revalidated the project page pip had cached, by its ETag: 304.
+    assert any('"GET /simple/{project}/ 304"' in line for line in deployment.server_log())
 
 
 # -- every refusal, as twine shows it ---------------------------------------------------------
