@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from argon2 import PasswordHasher
 
-from tests.saved_stores import SavedStore, restore, save
+from tests.saved_stores import SavedStore, connection, restore, save, sequences, tables
 from tests.seaweedfs import SeaweedFS
 from wharf.bootstrap import bootstrap, initialise
 from wharf.security.passwords import Passwords
@@ -98,17 +98,12 @@ def empty_schema(postgres_url: str, schema: str) -> None:
     """Every table of the schema emptied, its sequences restarted, in one round trip. DELETE,
     not TRUNCATE: the tables hold a test's few rows, and TRUNCATE gives each table and index new
     files, half a second for the lot (no table references another, so the order is free)."""
-    with psycopg.connect(postgres_url, autocommit=True,
-                         options="-c lock_timeout=10s") as conn:
-        tables = [row[0] for row in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,))]
-        sequences = [row[0] for row in conn.execute(
-            "SELECT sequencename FROM pg_sequences WHERE schemaname = %s", (schema,))]
-        statements = [f'DELETE FROM "{schema}"."{table}"' for table in tables]
-        statements += [f"""SELECT setval('"{schema}"."{sequence}"', 1, false)"""
-                       for sequence in sequences]
-        if statements:
-            conn.execute("; ".join(statements))  # no parameters: one simple query
+    conn = connection(postgres_url)
+    statements = [f'DELETE FROM "{schema}"."{table}"' for table in tables(conn, schema)]
+    statements += [f"""SELECT setval('"{schema}"."{sequence}"', 1, false)"""
+                   for sequence in sequences(conn, schema)]
+    if statements:
+        conn.execute("; ".join(statements))  # no parameters: one simple query
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -149,17 +144,16 @@ def wiring(settings, clock, tmp_path_factory):
     wiring.close()
 
 
-INITIALISED: dict[str, SavedStore] = {}  # a PostgreSQL schema, as `initialise` first left it
+INITIALISED: dict[str, SavedStore] = {}  # a store, as `initialise` first left it
 
 
 def initialised(settings: Settings, tmp_path_factory) -> None:
-    """`initialise(settings)`. On PostgreSQL, once per schema and process: each later test's
-    emptied schema gets back the rows it left (the views' tracking positions), in a tenth of
-    the time its DDL and catch-up take."""
-    saved = INITIALISED.get(settings.database_schema) if settings.uses_postgres else None
+    """`initialise(settings)`, once per store and process: each later test gets a copy of what
+    it left (an SQLite file; on PostgreSQL, the rows of the views' tracking positions, into
+    its emptied schema), in a fraction of the time its DDL and catch-up take."""
+    store = settings.database_schema if settings.uses_postgres else "sqlite"
+    saved = INITIALISED.get(store)
     if saved is not None and restore(saved, settings):
         return
     initialise(settings)
-    if settings.uses_postgres:
-        INITIALISED[settings.database_schema] = save(
-            settings, tmp_path_factory.mktemp("initialised") / "var")
+    INITIALISED[store] = save(settings, tmp_path_factory.mktemp("initialised") / "var")

@@ -1,5 +1,5 @@
 """A store saved once and restored for each test that starts from the same state: the state
-`initialise` leaves (conftest's `wiring`, on PostgreSQL), or a module's costly cast of accounts,
+`initialise` leaves (conftest's `wiring`), or a module's costly cast of accounts,
 sessions, keys and tokens (the authorisation matrix), restored in a fraction of the time it
 takes to make.
 
@@ -12,6 +12,7 @@ PostgreSQL, every table of the schema with its sequences, copied into a schema o
 import shutil
 import sqlite3
 import uuid
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,20 +37,20 @@ def save(settings: Settings, into: Path) -> SavedStore:
     else:  # PostgreSQL, nothing written to the directory yet: nor will it be restored
         into.mkdir(parents=True)
     if not settings.uses_postgres:
-        with sqlite3.connect(settings.sqlite_path) as source, \
-                sqlite3.connect(into / settings.sqlite_path.name) as copy:
+        with closing(sqlite3.connect(settings.sqlite_path)) as source, \
+                closing(sqlite3.connect(into / settings.sqlite_path.name)) as copy:
             source.backup(copy)
         return SavedStore(into)
     schema = settings.database_schema
     saved = SavedStore(into, schema=f"{schema}_saved_{uuid.uuid4().hex[:8]}")
-    with connect(settings) as conn:
-        saved.tables = frozenset(tables(conn, schema))
-        conn.execute(f'CREATE SCHEMA "{saved.schema}"')
-        for table in saved.tables:
-            conn.execute(f'CREATE TABLE "{saved.schema}"."{table}" AS TABLE "{schema}"."{table}"')
-        for sequence in sequences(conn, schema):
-            saved.sequences[sequence] = conn.execute(
-                f'SELECT last_value, is_called FROM "{schema}"."{sequence}"').fetchone()
+    conn = connection(settings.database_url)
+    saved.tables = frozenset(tables(conn, schema))
+    conn.execute(f'CREATE SCHEMA "{saved.schema}"')
+    for table in saved.tables:
+        conn.execute(f'CREATE TABLE "{saved.schema}"."{table}" AS TABLE "{schema}"."{table}"')
+    for sequence in sequences(conn, schema):
+        saved.sequences[sequence] = conn.execute(
+            f'SELECT last_value, is_called FROM "{schema}"."{sequence}"').fetchone()
     return saved
 
 
@@ -58,22 +59,31 @@ def restore(saved: SavedStore, settings: Settings) -> bool:
     hold the saved tables, empty, as conftest's `postgres_schema` leaves them. False, and
     nothing restored, when a table is missing (a test dropped one)."""
     if saved.schema is not None:
-        schema = settings.database_schema
-        with connect(settings) as conn:
-            if not saved.tables <= set(tables(conn, schema)):
-                return False
-            statements = [f'INSERT INTO "{schema}"."{table}" SELECT * FROM '
-                          f'"{saved.schema}"."{table}"' for table in saved.tables]
-            statements += [f"""SELECT setval('"{schema}"."{sequence}"', {int(value)}, {called})"""
-                           for sequence, (value, called) in saved.sequences.items()]
-            conn.execute("; ".join(statements))  # no parameters: one simple query
+        schema, conn = settings.database_schema, connection(settings.database_url)
+        if not saved.tables <= set(tables(conn, schema)):
+            return False
+        statements = [f'INSERT INTO "{schema}"."{table}" SELECT * FROM '
+                      f'"{saved.schema}"."{table}"' for table in saved.tables]
+        statements += [f"""SELECT setval('"{schema}"."{sequence}"', {int(value)}, {called})"""
+                       for sequence, (value, called) in saved.sequences.items()]
+        conn.execute("; ".join(statements))  # no parameters: one simple query
     if any(saved.directory.iterdir()):
         shutil.copytree(saved.directory, settings.data_dir, dirs_exist_ok=True)
     return True
 
 
-def connect(settings: Settings) -> psycopg.Connection:
-    return psycopg.connect(settings.database_url, autocommit=True)
+_CONNECTIONS: dict[str, psycopg.Connection] = {}
+
+
+def connection(url: str) -> psycopg.Connection:
+    """One connection per server and process, kept for the tests' own statements (emptying,
+    saving, restoring): each new one costs the server a process. Autocommit, so it never holds
+    a lock between statements; a lock it waits for fails it after 10 s."""
+    conn = _CONNECTIONS.get(url)
+    if conn is None or conn.closed or conn.broken:
+        conn = _CONNECTIONS[url] = psycopg.connect(url, autocommit=True,
+                                                   options="-c lock_timeout=10s")
+    return conn
 
 
 def tables(conn, schema: str) -> list[str]:
