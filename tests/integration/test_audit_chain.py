@@ -68,6 +68,7 @@ def test_the_empty_log_verifies_against_its_own_head(settings):
     assert kept == f"0 {'0' * 64}" and verified.returncode == 0, verified.stderr
 
 
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)  # refused before any store
 @pytest.mark.parametrize("head", ["", "12", "a" * 64, "x " + "a" * 64, "-1 " + "a" * 64,
                                   "3 " + "a" * 63, "3 " + "g" * 64, "3 " + "a" * 64 + " 4"])
 def test_a_malformed_head_is_a_usage_error(story, settings, head):
