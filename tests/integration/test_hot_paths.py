@@ -15,7 +15,8 @@ from tests.integration.test_api_tokens import mint
 from tests.integration.test_uploads import owner, upload, wheel  # noqa: F401 - a fixture
 from wharf.bootstrap import bootstrap, initialise
 from wharf.domain.quotas import Rate
-from wharf.http import schemas
+from wharf.http.schemas.accounts import AccountView
+from wharf.http.schemas.common import dump
 
 
 @pytest.fixture
@@ -131,4 +132,4 @@ def test_the_account_read_needs_no_schema_pass(api: Api, owner):
     api.call("POST", "/api/account/emails", owner, json={"email": "alice@example.org"})
     account = api.call("GET", "/api/account", owner).json
     assert len(account["emails"]) == 2 and account["two_factor"]["methods"]
-    assert schemas.dump(schemas.AccountView, account) == account
+    assert dump(AccountView, account) == account

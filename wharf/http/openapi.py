@@ -10,7 +10,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from wharf.http.endpoint import API_TOKEN, PUBLIC, Endpoint
 from wharf.http.routes import ROUTES
-from wharf.http.schemas import STORABLE
+from wharf.http.schemas.common import STORABLE
 
 PROBLEM = {
     "type": "object",

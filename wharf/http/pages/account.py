@@ -6,7 +6,6 @@ from marshmallow import Schema
 
 from wharf.domain.errors import WeakPassword, WrongPassword
 from wharf.domain.two_factor import TOTP
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import PUBLIC, SESSION, Endpoint
 from wharf.http.ids import id_of
@@ -15,7 +14,8 @@ from wharf.http.pages.failures import FAILURES, Failure, failure_of
 from wharf.http.pages.forms import validated
 from wharf.http.pages.messages import done, status_message
 from wharf.http.pages.render import see_other
-
+from wharf.http.schemas.accounts import PasswordChange
+from wharf.http.schemas.sessions import PasswordOnly
 
 FEW_RECOVERY_CODES = 3  # this many left, or fewer: the page urges a new set
 
@@ -94,7 +94,7 @@ class AccountAction(AccountPages):
 
 class ReauthenticationPage(AccountAction):
     endpoints = {"POST": Endpoint(SESSION, "Confirm the password to open the sudo window")}
-    schema = schemas.PasswordOnly
+    schema = PasswordOnly
     error_fields = {WrongPassword: "password"}
     done = "password-confirmed"
 
@@ -104,7 +104,7 @@ class ReauthenticationPage(AccountAction):
 
 class PasswordPage(AccountAction):
     endpoints = {"POST": Endpoint(SESSION, "Change the password; every other session ends")}
-    schema = schemas.PasswordChange
+    schema = PasswordChange
     error_fields = {WrongPassword: "current_password", WeakPassword: "new_password"}
     done = "password-changed"
 

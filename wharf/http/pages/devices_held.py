@@ -4,13 +4,13 @@ links); only its POST, from the address that logged in, opens the session."""
 import falcon
 
 from wharf.domain.errors import DeviceElsewhere, InvalidToken
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import PUBLIC, Endpoint
 from wharf.http.pages.failures import FAILURES, failure_of
 from wharf.http.pages.forms import validated
 from wharf.http.pages.login import LoginSteps
 from wharf.http.pages.render import no_store
+from wharf.http.schemas.common import VerificationToken
 
 
 class ConfirmDevicePage(LoginSteps):
@@ -29,7 +29,7 @@ class ConfirmDevicePage(LoginSteps):
         no_store(resp)
         form = self.form(req)
         try:
-            data = validated(schemas.VerificationToken, form)
+            data = validated(VerificationToken, form)
             new = self.app.confirm_new_device(origin_of(req), data["token"])
         except FAILURES as error:
             failure = failure_of(error)

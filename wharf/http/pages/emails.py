@@ -2,15 +2,15 @@
 send a new verification link."""
 
 from wharf.domain.errors import Conflict, InvalidInput
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import SESSION, Endpoint
 from wharf.http.pages.account import AccountAction
+from wharf.http.schemas.accounts import NewEmail
 
 
 class AddEmailPage(AccountAction):
     endpoints = {"POST": Endpoint(SESSION, "Add an email address; it is sent a link")}
-    schema = schemas.NewEmail
+    schema = NewEmail
     error_fields = {Conflict: "email", InvalidInput: "email"}
     done = "email-added"
 
@@ -20,7 +20,7 @@ class AddEmailPage(AccountAction):
 
 class PrimaryEmailPage(AccountAction):
     endpoints = {"POST": Endpoint(SESSION, "Make a verified address the primary one")}
-    schema = schemas.NewEmail
+    schema = NewEmail
     done = "email-primary"
 
     def act(self, req, data: dict) -> None:
@@ -29,7 +29,7 @@ class PrimaryEmailPage(AccountAction):
 
 class RemoveEmailPage(AccountAction):
     endpoints = {"POST": Endpoint(SESSION, "Remove a non-primary address")}
-    schema = schemas.NewEmail
+    schema = NewEmail
     done = "email-removed"
 
     def act(self, req, data: dict) -> None:
@@ -38,7 +38,7 @@ class RemoveEmailPage(AccountAction):
 
 class VerificationResendPage(AccountAction):
     endpoints = {"POST": Endpoint(SESSION, "Send an unverified address a new verification link")}
-    schema = schemas.NewEmail
+    schema = NewEmail
     done = "verification-sent"
 
     def act(self, req, data: dict) -> None:

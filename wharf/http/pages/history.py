@@ -10,13 +10,14 @@ from urllib.parse import urlencode
 import falcon
 from marshmallow import fields, pre_load
 
-from wharf.http import body, schemas
+from wharf.http import body
 from wharf.http.endpoint import SESSION, Endpoint
 from wharf.http.pages import Page
 from wharf.http.pages.failures import FAILURES, failure_of
 from wharf.http.pages.render import no_store
 from wharf.http.resources.history import AccountHistory, History, ProjectHistory
 from wharf.http.resources.projects import find_project
+from wharf.http.schemas.history import HistoryQuery
 from wharf.projections.audit_log import Filters
 from wharf.projections.audit_names import NAMES
 
@@ -37,7 +38,7 @@ class Day(fields.Date):
         return datetime.combine(day + timedelta(days=int(self.end)), time.min, UTC)
 
 
-class HistoryForm(schemas.HistoryQuery):
+class HistoryForm(HistoryQuery):
     """The API's history query as the page's GET form sends it: days, and empty fields."""
     since = Day("Since")
     until = Day("Until", end=True)

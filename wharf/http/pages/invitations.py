@@ -16,7 +16,7 @@ from wharf.http.pages.failures import FAILURES, failure_of
 from wharf.http.pages.forms import validated
 from wharf.http.pages.messages import done
 from wharf.http.pages.render import no_store, see_other
-from wharf.http.schemas import bounded
+from wharf.http.schemas.common import bounded
 
 MESSAGES = {ACCEPT: "invitation-accepted", DECLINE: "invitation-declined"}
 

@@ -10,7 +10,6 @@ from marshmallow import ValidationError
 from wharf.application import DeviceHeld, NewSession, SecondStep
 from wharf.domain.errors import InvalidCredentials, InvalidToken, SecondFactorFailed
 from wharf.domain.two_factor import RECOVERY_CODE, TOTP
-from wharf.http import schemas
 from wharf.http.auth import clear_session_cookie, origin_of, set_session_cookie
 from wharf.http.endpoint import PUBLIC, SESSION, Endpoint
 from wharf.http.pages import Page
@@ -18,6 +17,7 @@ from wharf.http.pages.failures import FAILURES, failure_of
 from wharf.http.pages.forms import validated
 from wharf.http.pages.messages import done, status_message
 from wharf.http.pages.render import no_store, see_other
+from wharf.http.schemas.sessions import Credentials, TicketAndCode, UnlockCredentials
 
 WEBAUTHN = "webauthn"
 METHODS = (TOTP, WEBAUTHN, RECOVERY_CODE)  # the order the second-step forms appear in
@@ -59,7 +59,7 @@ class LoginPage(LoginSteps):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         form = self.form(req)
         try:
-            data = validated(schemas.Credentials, form)
+            data = validated(Credentials, form)
             result = self.app.log_in(origin_of(req), data["username"], data["password"])
         except FAILURES as error:
             failure = failure_of(error, {InvalidCredentials: "password"})
@@ -85,7 +85,7 @@ class UnlockPage(LoginSteps):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         form = self.form(req)
         try:
-            data = validated(schemas.UnlockCredentials, form)
+            data = validated(UnlockCredentials, form)
             result = self.app.log_in_with_unlock_link(origin_of(req), data["token"],
                                                       data["password"])
         except FAILURES as error:
@@ -110,7 +110,7 @@ class SecondStepPage(LoginSteps):
         form = self.form(req)
         methods = form.get("methods", "").split()
         try:
-            data = validated(schemas.TicketAndCode, form)
+            data = validated(TicketAndCode, form)
             new = self.log_in(req, data["ticket"], data["code"])
         except FAILURES as error:
             failure = failure_of(error, {SecondFactorFailed: "code"}, {"code": self.control_id})

@@ -6,7 +6,6 @@ The link's GET only shows the form (mail scanners open links); only its POST res
 import falcon
 
 from wharf.domain.errors import InvalidToken, WeakPassword
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import PUBLIC, Endpoint
 from wharf.http.pages import Page
@@ -14,6 +13,10 @@ from wharf.http.pages.failures import FAILURES, failure_of
 from wharf.http.pages.forms import validated
 from wharf.http.pages.messages import done, status_message
 from wharf.http.pages.render import no_store, see_other
+from wharf.http.schemas.password_reset import (
+    PasswordResetCompletion,
+    PasswordResetRequest,
+)
 
 
 class ForgottenPasswordPage(Page):
@@ -30,7 +33,7 @@ class ForgottenPasswordPage(Page):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         form = self.form(req)
         try:
-            data = validated(schemas.PasswordResetRequest, form)
+            data = validated(PasswordResetRequest, form)
             self.app.request_password_reset(origin_of(req), data["username_or_email"])
         except FAILURES as error:
             failure = failure_of(error)
@@ -55,7 +58,7 @@ class PasswordResetPage(Page):
         no_store(resp)
         form = self.form(req)
         try:
-            data = validated(schemas.PasswordResetCompletion, form)
+            data = validated(PasswordResetCompletion, form)
             self.app.complete_password_reset(origin_of(req), data["token"],
                                              data["new_password"],
                                              revoke_tokens=data["revoke_api_tokens"])

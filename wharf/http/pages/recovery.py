@@ -4,7 +4,6 @@ scanners open links), and the account page's cancel button."""
 import falcon
 
 from wharf.domain.errors import InvalidToken
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import PUBLIC, SESSION, Endpoint
 from wharf.http.pages import Page
@@ -12,6 +11,7 @@ from wharf.http.pages.account import AccountAction
 from wharf.http.pages.failures import FAILURES, failure_of
 from wharf.http.pages.forms import validated
 from wharf.http.pages.render import no_store
+from wharf.http.schemas.common import VerificationToken
 
 
 class RecoveryCancelPage(Page):
@@ -30,7 +30,7 @@ class RecoveryCancelPage(Page):
         no_store(resp)
         form = self.form(req)
         try:
-            token = validated(schemas.VerificationToken, form)["token"]
+            token = validated(VerificationToken, form)["token"]
             self.app.cancel_recovery_case_by_link(origin_of(req), token)
         except FAILURES as error:
             failure = failure_of(error)

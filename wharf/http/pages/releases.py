@@ -8,7 +8,6 @@ from marshmallow import Schema
 from wharf.domain.errors import Forbidden, NotFound
 from wharf.domain.project import OWNER
 from wharf.domain.takedowns import TAKE_DOWN
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import SESSION, Endpoint
 from wharf.http.pages import Page
@@ -17,18 +16,20 @@ from wharf.http.pages.forms import validated
 from wharf.http.pages.messages import done, status_message
 from wharf.http.pages.render import no_store, see_other
 from wharf.http.resources.projects import find_project
-from wharf.http.schemas import required_text
+from wharf.http.schemas.common import Reason, required_text
+from wharf.http.schemas.releases import Removal
+from wharf.http.schemas.sessions import PasswordOnly
 
 
-class ReleaseForm(schemas.Reason):
+class ReleaseForm(Reason):
     version = required_text(200)
 
 
-class ReleaseRemovalForm(schemas.Removal):
+class ReleaseRemovalForm(Removal):
     version = required_text(200)
 
 
-class FileRemovalForm(schemas.Removal):
+class FileRemovalForm(Removal):
     filename = required_text(300)
 
 
@@ -38,7 +39,7 @@ ACTIONS: dict[str, tuple[type[Schema], str]] = {
     "unyank": (ReleaseForm, "release-unyanked"),
     "remove": (ReleaseRemovalForm, "release-removed"),
     "remove-file": (FileRemovalForm, "file-removed"),
-    "reauthenticate": (schemas.PasswordOnly, "password-confirmed-here"),
+    "reauthenticate": (PasswordOnly, "password-confirmed-here"),
 }
 
 

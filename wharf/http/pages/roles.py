@@ -6,7 +6,6 @@ import falcon
 from marshmallow import Schema
 
 from wharf.domain.errors import NotFound
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import SESSION, Endpoint
 from wharf.http.pages import Page
@@ -15,7 +14,9 @@ from wharf.http.pages.forms import validated
 from wharf.http.pages.messages import done, status_message
 from wharf.http.pages.render import no_store, see_other
 from wharf.http.resources.invitations import owned_project
-from wharf.http.schemas import USERNAME, required_text
+from wharf.http.schemas.common import USERNAME, required_text
+from wharf.http.schemas.projects import NewRole
+from wharf.http.schemas.sessions import PasswordOnly
 
 
 class Invitee(Schema):
@@ -24,9 +25,9 @@ class Invitee(Schema):
 
 # action -> its form, and the message after it
 ACTIONS: dict[str, tuple[type[Schema], str]] = {
-    "invite": (schemas.NewRole, "invited"),
+    "invite": (NewRole, "invited"),
     "revoke": (Invitee, "invitation-revoked"),
-    "reauthenticate": (schemas.PasswordOnly, "password-confirmed-roles"),
+    "reauthenticate": (PasswordOnly, "password-confirmed-roles"),
 }
 
 

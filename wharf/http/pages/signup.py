@@ -3,7 +3,6 @@
 import falcon
 
 from wharf.domain.errors import EmailTaken, UsernameTaken, WeakPassword
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import PUBLIC, Endpoint
 from wharf.http.pages import Page
@@ -11,6 +10,8 @@ from wharf.http.pages.failures import FAILURES, failure_of
 from wharf.http.pages.forms import validated
 from wharf.http.pages.messages import done
 from wharf.http.pages.render import no_store, see_other
+from wharf.http.schemas.accounts import Registration
+from wharf.http.schemas.common import VerificationToken
 
 SIGNUP_FIELDS = {UsernameTaken: "username", EmailTaken: "email", WeakPassword: "password"}
 
@@ -30,7 +31,7 @@ class SignupPage(Page):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         form = self.form(req)
         try:
-            data = validated(schemas.Registration, form)
+            data = validated(Registration, form)
             self.app.register(origin_of(req), data["username"], data["password"], data["email"])
         except FAILURES as error:
             failure = failure_of(error, SIGNUP_FIELDS)
@@ -57,7 +58,7 @@ class EmailVerificationPage(Page):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         form = self.form(req)
         try:
-            token = validated(schemas.VerificationToken, form)["token"]
+            token = validated(VerificationToken, form)["token"]
             self.app.verify_email(origin_of(req), token)
         except FAILURES as error:
             failure = failure_of(error)

@@ -13,7 +13,7 @@ from wharf.http.pages.account import AccountAction, AccountPages
 from wharf.http.pages.failures import FAILURES, failure_of
 from wharf.http.pages.forms import validated
 from wharf.http.pages.render import no_store
-from wharf.http.schemas import required_text
+from wharf.http.schemas.common import required_text
 
 
 class TokenForm(Schema):

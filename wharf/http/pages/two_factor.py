@@ -7,7 +7,6 @@ and sent with Cache-Control: no-store; everything else redirects back to /accoun
 import falcon
 
 from wharf.domain.errors import InvalidInput
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import SESSION, Endpoint
 from wharf.http.pages.account import AccountAction, AccountPages
@@ -15,6 +14,7 @@ from wharf.http.pages.failures import FAILURES, failure_of
 from wharf.http.pages.forms import validated
 from wharf.http.pages.messages import done
 from wharf.http.pages.render import no_store, see_other
+from wharf.http.schemas.two_factor import TotpCode
 
 
 class TotpEnrolmentPage(AccountPages):
@@ -40,7 +40,7 @@ class TotpConfirmationPage(AccountPages):
         form = self.form(req)
         no_store(resp)
         try:
-            data = validated(schemas.TotpCode, form)
+            data = validated(TotpCode, form)
             codes = self.app.confirm_totp(origin_of(req), data["code"], data["label"])
         except FAILURES as error:
             failure = failure_of(error, {InvalidInput: "code"})

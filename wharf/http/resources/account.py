@@ -3,23 +3,30 @@
 
 import falcon
 
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import PUBLIC, SESSION, Endpoint
 from wharf.http.ids import id_of
 from wharf.http.resources import Resource
 from wharf.http.resources.session import PASSWORD_ERRORS
+from wharf.http.schemas.accounts import (
+    AccountView,
+    NewEmail,
+    PasswordChange,
+    Registration,
+)
+from wharf.http.schemas.common import Created, VerificationToken, dump
+from wharf.http.schemas.sessions import SessionList
 
 
 class AccountsResource(Resource):
     endpoints = {
         "POST": Endpoint(PUBLIC, "Register an account; a verification email is sent (an address"
                          " another account never verified is taken from it)", 201,
-                         schemas.Registration, schemas.Created, (400, 409, 429)),
+                         Registration, Created, (400, 409, 429)),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        data = self.load(req, schemas.Registration)
+        data = self.load(req, Registration)
         account_id = self.app.register(origin_of(req), data["username"], data["password"],
                                        data["email"])
         resp.status = falcon.HTTP_201
@@ -28,7 +35,7 @@ class AccountsResource(Resource):
 
 class AccountResource(Resource):
     endpoints = {
-        "GET": Endpoint(SESSION, "Who I am", 200, None, schemas.AccountView, (401,),
+        "GET": Endpoint(SESSION, "Who I am", 200, None, AccountView, (401,),
                         profile=True),
     }
 
@@ -40,11 +47,11 @@ class AccountResource(Resource):
 class PasswordResource(Resource):
     endpoints = {
         "POST": Endpoint(SESSION, "Change the password; every other session ends", 204,
-                         schemas.PasswordChange, None, PASSWORD_ERRORS),
+                         PasswordChange, None, PASSWORD_ERRORS),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        data = self.load(req, schemas.PasswordChange)
+        data = self.load(req, PasswordChange)
         self.app.change_password(origin_of(req), req.context.session.session_id,
                                  data["current_password"], data["new_password"])
         resp.status = falcon.HTTP_204
@@ -54,22 +61,22 @@ class EmailsResource(Resource):
     endpoints = {
         "POST": Endpoint(SESSION, "Add an email address (sudo window); it is sent a link (2 a"
                          " day per client address, 3 links per 6 hours per account and per"
-                         " address)", 201, schemas.NewEmail, None, (400, 401, 403, 409, 429, 503)),
+                         " address)", 201, NewEmail, None, (400, 401, 403, 409, 429, 503)),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        self.app.add_email(origin_of(req), self.load(req, schemas.NewEmail)["email"])
+        self.app.add_email(origin_of(req), self.load(req, NewEmail)["email"])
         resp.status = falcon.HTTP_201
 
 
 class EmailVerificationResource(Resource):
     endpoints = {
         "POST": Endpoint(PUBLIC, "Verify an email address with the emailed token", 204,
-                         schemas.VerificationToken, None, (400,)),
+                         VerificationToken, None, (400,)),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        self.app.verify_email(origin_of(req), self.load(req, schemas.VerificationToken)["token"])
+        self.app.verify_email(origin_of(req), self.load(req, VerificationToken)["token"])
         resp.status = falcon.HTTP_204
 
 
@@ -109,7 +116,7 @@ class EmailResource(Resource):
 
 class SessionsResource(Resource):
     endpoints = {
-        "GET": Endpoint(SESSION, "My active sessions", 200, None, schemas.SessionList, (401,)),
+        "GET": Endpoint(SESSION, "My active sessions", 200, None, SessionList, (401,)),
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -117,7 +124,7 @@ class SessionsResource(Resource):
         rows = self.wiring.sessions.active_for_account(req.context.session.account_id,
                                                        req.context.now)
         sessions = [{**row, "current": row["id"] == current} for row in rows]
-        resp.media = schemas.dump(schemas.SessionList, {"sessions": sessions})
+        resp.media = dump(SessionList, {"sessions": sessions})
 
 
 class SessionItemResource(Resource):

@@ -7,17 +7,17 @@ from marshmallow import Schema, fields
 from wharf.domain.errors import Forbidden, InvalidInput, NotFound
 from wharf.domain.names import username_key
 from wharf.domain.switches import REASON, SWITCHES
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import SESSION, Endpoint
 from wharf.http.resources import Resource
+from wharf.http.schemas.common import Reason, dump, required_text
 
 CHANGE_ERRORS = (400, 401, 403, 404, 409)
 
 
 class SwitchChange(Schema):
     on = fields.Boolean(required=True, truthy={True}, falsy={False})
-    reason = schemas.required_text(REASON)
+    reason = required_text(REASON)
 
 
 class Switch(Schema):
@@ -36,25 +36,25 @@ class SwitchList(Schema):
 class FreezeResource(Resource):
     endpoints = {"POST": Endpoint(SESSION, "Freeze an account (admins, sudo window): log-in,"
                                   " sessions and API tokens refused, tokens kept", 204,
-                                  schemas.Reason, errors=CHANGE_ERRORS)}
+                                  Reason, errors=CHANGE_ERRORS)}
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
         origin = origin_of(req)
         self.app.check_admin(origin)
-        reason = self.load(req, schemas.Reason)["reason"]
+        reason = self.load(req, Reason)["reason"]
         self.app.freeze_account(origin, path_username(username), reason)
         resp.status = falcon.HTTP_204
 
 
 class UnfreezeResource(Resource):
     endpoints = {"POST": Endpoint(SESSION, "Unfreeze an account (admins, sudo window): its"
-                                  " tokens work again", 204, schemas.Reason,
+                                  " tokens work again", 204, Reason,
                                   errors=CHANGE_ERRORS)}
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
         origin = origin_of(req)
         self.app.check_admin(origin)
-        reason = self.load(req, schemas.Reason)["reason"]
+        reason = self.load(req, Reason)["reason"]
         self.app.unfreeze_account(origin, path_username(username), reason)
         resp.status = falcon.HTTP_204
 
@@ -67,7 +67,7 @@ class SwitchesResource(Resource):
         if not req.context.session.is_admin:
             raise Forbidden("only admins can read the switches")
         resp.set_header("Cache-Control", "no-store")
-        resp.media = schemas.dump(SwitchList, {"switches": self.wiring.switches.all()})
+        resp.media = dump(SwitchList, {"switches": self.wiring.switches.all()})
 
 
 class SwitchResource(Resource):
@@ -83,7 +83,7 @@ class SwitchResource(Resource):
             raise NotFound(f"no such switch; the switches: {', '.join(SWITCHES)}")
         change = self.load(req, SwitchChange)
         self.app.turn_switch(origin, switch, change["on"], change["reason"])
-        resp.media = schemas.dump(SwitchList, {"switches": self.wiring.switches.all()})
+        resp.media = dump(SwitchList, {"switches": self.wiring.switches.all()})
 
 
 def path_username(username: str) -> str:

@@ -7,7 +7,6 @@ from marshmallow import Schema, fields, validate
 
 from wharf.domain.containment import REASON
 from wharf.domain.names import project_key
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import SESSION, Endpoint
 from wharf.http.resources import Resource
@@ -17,6 +16,7 @@ from wharf.http.resources.credentials import (
     own_credential,
 )
 from wharf.http.resources.uploaders import owned_or_admin
+from wharf.http.schemas.common import Moment, bounded, dump, required_text
 from wharf.projections.containment import ACTIONS
 from wharf.projections.database import stamp
 
@@ -24,15 +24,15 @@ DEFAULT_REASON = "a stolen credential's doings undone"
 
 
 class ContainmentRequest(Schema):
-    credential = schemas.required_text(36)
-    since = schemas.Moment(required=True, metadata={"description": "undo what it did from"
+    credential = required_text(36)
+    since = Moment(required=True, metadata={"description": "undo what it did from"
                                                                    " this time on"})
     actions = fields.List(fields.String(validate=validate.OneOf(ACTIONS)), required=True,
                           validate=validate.Length(1, len(ACTIONS)), metadata={
                               "description": "any of: " + ", ".join(ACTIONS)})
     confirm = fields.Boolean(load_default=False, metadata={
         "description": "apply the plan (sudo window); without it, a dry run"})
-    reason = fields.String(load_default=DEFAULT_REASON, validate=schemas.bounded(1, REASON),
+    reason = fields.String(load_default=DEFAULT_REASON, validate=bounded(1, REASON),
                            metadata={"description": "why: recorded, and a yank's reason"})
 
 
@@ -98,7 +98,7 @@ def answer(resource: Resource, req: falcon.Request, resp: falcon.Response, data:
            credential: dict, project: str | None) -> None:
     containment_id, steps = contained(resource.wiring, req, data, credential, project)
     resp.set_header("Cache-Control", "no-store")
-    resp.media = schemas.dump(ContainmentPlan, {
+    resp.media = dump(ContainmentPlan, {
         "dry_run": not data["confirm"], "credential": credential,
         "containment_id": containment_id,
         "since": stamp(data["since"]), "steps": steps})

@@ -6,11 +6,13 @@ import falcon
 from marshmallow import Schema, fields
 
 from wharf.domain.errors import NotFound
-from wharf.http import body, schemas
+from wharf.http import body
 from wharf.http.endpoint import SESSION, Endpoint
 from wharf.http.ids import id_of
 from wharf.http.resources.history import History
 from wharf.http.resources.uploaders import owned_or_admin
+from wharf.http.schemas.common import dump
+from wharf.http.schemas.history import HistoryPage, HistoryQuery
 from wharf.projections.database import stamp, unstamp
 
 ERRORS = (400, 401, 403, 404)
@@ -23,7 +25,7 @@ class CredentialView(Schema):
     created_at = fields.String()
 
 
-class ActivityPage(schemas.HistoryPage):
+class ActivityPage(HistoryPage):
     credential = fields.Nested(CredentialView)
 
 
@@ -33,13 +35,13 @@ class Activity(History):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, **path) -> None:
         credential, scope = self.scope(req, **path)
-        params = body.query(req, schemas.HistoryQuery)
+        params = body.query(req, HistoryQuery)
         params["since"] = params["since"] or unstamp(credential["created_at"])
         filters, viewer = self.filtered(req, {**scope, "credential_id": credential["id"]},
                                         params)
         page = self.wiring.audit_log.page(filters, viewer, params["limit"], params["cursor"])
         resp.set_header("Cache-Control", "no-store")
-        resp.media = schemas.dump(ActivityPage, {
+        resp.media = dump(ActivityPage, {
             "credential": credential, "events": page.entries, "next_cursor": page.next_cursor,
             "since": stamp(filters.since), "until": stamp(filters.until)})
 
@@ -62,7 +64,7 @@ def own_credential(wiring, req: falcon.Request, credential_id: str) -> dict:
 class AccountCredentialActivity(Activity):
     endpoints = {"GET": Endpoint(SESSION, "Everything one of your sessions or API tokens did"
                                  " (admins: anyone's), newest first", 200, None, ActivityPage,
-                                 ERRORS, query=schemas.HistoryQuery)}
+                                 ERRORS, query=HistoryQuery)}
 
     def scope(self, req: falcon.Request, credential_id: str) -> tuple[dict, dict]:
         return own_credential(self.wiring, req, credential_id), {}
@@ -71,7 +73,7 @@ class AccountCredentialActivity(Activity):
 class ProjectCredentialActivity(Activity):
     endpoints = {"GET": Endpoint(SESSION, "What one session or token did to the project (its"
                                  " Owners and admins), newest first", 200, None, ActivityPage,
-                                 ERRORS, query=schemas.HistoryQuery)}
+                                 ERRORS, query=HistoryQuery)}
 
     def scope(self, req: falcon.Request, name: str, credential_id: str) -> tuple[dict, dict]:
         project = owned_or_admin(self.wiring, req, name, "read what a credential did to it")

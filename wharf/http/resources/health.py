@@ -2,15 +2,15 @@
 
 import falcon
 
-from wharf.http import schemas
 from wharf.http.endpoint import PUBLIC, Endpoint
 from wharf.http.errors import RETRY_AFTER, Problem
 from wharf.http.resources import Resource
+from wharf.http.schemas.health import Health
 
 
 class Liveness(Resource):
     endpoints = {"GET": Endpoint(PUBLIC, "The process answers (the store is not asked)", 200,
-                                 None, schemas.Health)}
+                                 None, Health)}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.set_header("Cache-Control", "no-store")
@@ -20,7 +20,7 @@ class Liveness(Resource):
 class Readiness(Resource):
     endpoints = {"GET": Endpoint(PUBLIC, "Ready for traffic: the store answers and the views are"
                                  " caught up within WHARF_READY_MAX_LAG events", 200, None,
-                                 schemas.Health, (503,))}
+                                 Health, (503,))}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         lag = self.wiring.projector.lag()

@@ -12,10 +12,20 @@ import falcon
 
 from wharf.domain.errors import Forbidden, NotFound
 from wharf.domain.project import OWNER
-from wharf.http import body, schemas
+from wharf.http import body
 from wharf.http.endpoint import SESSION, Endpoint
 from wharf.http.resources import Resource
 from wharf.http.resources.projects import find_project
+from wharf.http.schemas.common import dump
+from wharf.http.schemas.history import (
+    AdminHistoryExportQuery,
+    AdminHistoryQuery,
+    HistoryExportQuery,
+    HistoryPage,
+    HistoryQuery,
+    ReplayQuery,
+    ReplayState,
+)
 from wharf.projections.audit_log import Filters, Viewer
 from wharf.projections.database import stamp
 
@@ -33,7 +43,7 @@ log = logging.getLogger("wharf.http")
 class History(Resource):
     """A history. `scope` refuses whoever may not read it, before anything else is looked at,
     and says which entries it holds; `narrowed` adds a caller's own filters."""
-    query_schema: type = schemas.HistoryQuery
+    query_schema: type = HistoryQuery
 
     def scope(self, req: falcon.Request, **path) -> dict:
         raise NotImplementedError
@@ -58,7 +68,7 @@ class History(Resource):
         params, filters, viewer = self.filters(req, **path)
         page = self.wiring.audit_log.page(filters, viewer, params["limit"], params["cursor"])
         resp.set_header("Cache-Control", "no-store")
-        resp.media = schemas.dump(schemas.HistoryPage, {
+        resp.media = dump(HistoryPage, {
             "events": page.entries, "next_cursor": page.next_cursor,
             "since": stamp(filters.since), "until": stamp(filters.until)})
 
@@ -118,23 +128,23 @@ def _cell(column: str, value) -> str:
 
 class AccountHistory(History):
     endpoints = {"GET": Endpoint(SESSION, "Your security history, newest first", 200, None,
-                                 schemas.HistoryPage, (400, 401), query=schemas.HistoryQuery)}
+                                 HistoryPage, (400, 401), query=HistoryQuery)}
 
     def scope(self, req, **path) -> dict:
         return {"account_id": str(req.context.session.account_id)}
 
 
 class AccountHistoryExport(Export, AccountHistory):
-    query_schema = schemas.HistoryExportQuery
+    query_schema = HistoryExportQuery
     endpoints = {"GET": Endpoint(SESSION, "Your security history as JSON Lines or CSV", 200,
-                                 errors=(400, 401), query=schemas.HistoryExportQuery,
+                                 errors=(400, 401), query=HistoryExportQuery,
                                  media=tuple(MEDIA.values()))}
 
 
 class ProjectHistory(History):
     endpoints = {"GET": Endpoint(SESSION, "Everything done to a project (its Owners and admins)",
-                                 200, None, schemas.HistoryPage, ERRORS,
-                                 query=schemas.HistoryQuery)}
+                                 200, None, HistoryPage, ERRORS,
+                                 query=HistoryQuery)}
 
     def scope(self, req, name: str) -> dict:
         project = find_project(self.wiring, name)
@@ -146,16 +156,16 @@ class ProjectHistory(History):
 
 
 class ProjectHistoryExport(Export, ProjectHistory):
-    query_schema = schemas.HistoryExportQuery
+    query_schema = HistoryExportQuery
     endpoints = {"GET": Endpoint(SESSION, "A project's history as JSON Lines or CSV (Owners)",
-                                 200, errors=ERRORS, query=schemas.HistoryExportQuery,
+                                 200, errors=ERRORS, query=HistoryExportQuery,
                                  media=tuple(MEDIA.values()))}
 
 
 class AdminHistory(History):
-    query_schema = schemas.AdminHistoryQuery
+    query_schema = AdminHistoryQuery
     endpoints = {"GET": Endpoint(SESSION, "The whole log (admins)", 200, None,
-                                 schemas.HistoryPage, ERRORS, query=schemas.AdminHistoryQuery)}
+                                 HistoryPage, ERRORS, query=AdminHistoryQuery)}
 
     def scope(self, req, **path) -> dict:
         if not req.context.session.is_admin:
@@ -174,21 +184,21 @@ class AdminHistory(History):
 
 
 class AdminHistoryExport(Export, AdminHistory):
-    query_schema = schemas.AdminHistoryExportQuery
+    query_schema = AdminHistoryExportQuery
     endpoints = {"GET": Endpoint(SESSION, "The whole log as JSON Lines or CSV (admins)", 200,
-                                 errors=ERRORS, query=schemas.AdminHistoryExportQuery,
+                                 errors=ERRORS, query=AdminHistoryExportQuery,
                                  media=tuple(MEDIA.values()))}
 
 
 class AdminReplay(Resource):
     endpoints = {"GET": Endpoint(SESSION, "The state at a past moment, from the log alone: roles,"
                                  " 2FA, sessions, tokens, who could upload (admins)", 200, None,
-                                 schemas.ReplayState, ERRORS, query=schemas.ReplayQuery)}
+                                 ReplayState, ERRORS, query=ReplayQuery)}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not req.context.session.is_admin:
             raise Forbidden("only admins can replay the log")
-        params = body.query(req, schemas.ReplayQuery)
+        params = body.query(req, ReplayQuery)
         resp.set_header("Cache-Control", "no-store")
-        resp.media = schemas.dump(schemas.ReplayState, self.wiring.replay.at(
+        resp.media = dump(ReplayState, self.wiring.replay.at(
             params["as_of"], params["account"], params["project"]))

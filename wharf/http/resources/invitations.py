@@ -8,11 +8,11 @@ from marshmallow import Schema, fields
 from wharf.application.invitations import ACCEPT, DECLINE
 from wharf.domain.errors import Forbidden
 from wharf.domain.project import OWNER
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import SESSION, Endpoint
 from wharf.http.resources import Resource
 from wharf.http.resources.projects import find_project, path_project_key
+from wharf.http.schemas.common import dump, required_text
 
 ANSWER_ERRORS = (400, 401, 403, 404, 409)
 
@@ -44,7 +44,7 @@ class MyInvitationList(Schema):
 
 
 class InvitationLink(Schema):
-    token = schemas.required_text(200)  # from the emailed link
+    token = required_text(200)  # from the emailed link
 
 
 def owned_project(wiring, req: falcon.Request, name: str) -> dict:
@@ -64,7 +64,7 @@ class ProjectInvitationsResource(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
         project = owned_project(self.wiring, req, name)
         invitations = self.wiring.invitations.for_project(project["id"], req.context.now)
-        resp.media = schemas.dump(InvitationList, {"project": project["name"],
+        resp.media = dump(InvitationList, {"project": project["name"],
                                                    "invitations": invitations})
 
 
@@ -89,7 +89,7 @@ class MyInvitationsResource(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         invitations = self.wiring.invitations.for_account(req.context.session.account_id,
                                                           req.context.now)
-        resp.media = schemas.dump(MyInvitationList, {"invitations": invitations})
+        resp.media = dump(MyInvitationList, {"invitations": invitations})
 
 
 def _answering(answer: str) -> str:

@@ -5,10 +5,19 @@ import base64
 
 import falcon
 
-from wharf.http import body, schemas
+from wharf.http import body
 from wharf.http.endpoint import PUBLIC, Endpoint
 from wharf.http.resources import Resource
-from wharf.projections.public_feed import PublicFeed
+from wharf.http.schemas.common import dump
+from wharf.http.schemas.log import (
+    ConsistencyProof,
+    ConsistencyQuery,
+    InclusionProof,
+    InclusionQuery,
+    PublicFeed,
+    PublicFeedQuery,
+)
+from wharf.projections import public_feed
 
 TEXT = "text/plain; charset=utf-8"
 
@@ -44,28 +53,28 @@ class KeyResource(Resource):
 
 class InclusionResource(Resource):
     endpoints = {"GET": Endpoint(PUBLIC, "Proof that an entry is in the tree of a size (RFC"
-                                 " 9162)", 200, None, schemas.InclusionProof, (400,),
-                                 query=schemas.InclusionQuery)}
+                                 " 9162)", 200, None, InclusionProof, (400,),
+                                 query=InclusionQuery)}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        params = body.query(req, schemas.InclusionQuery)
+        params = body.query(req, InclusionQuery)
         proof = self.wiring.log_tree.inclusion(params["index"], params["size"])
         resp.cache_control = _cached_if(params["size"] is not None)
-        resp.media = schemas.dump(schemas.InclusionProof, {
+        resp.media = dump(InclusionProof, {
             "index": proof.first, "size": proof.size, "leaf_hash": b64(proof.first_hash),
             "root_hash": b64(proof.root), "hashes": [b64(h) for h in proof.path]})
 
 
 class ConsistencyResource(Resource):
     endpoints = {"GET": Endpoint(PUBLIC, "Proof that the tree of one size extends the tree of"
-                                 " a smaller one (RFC 9162)", 200, None, schemas.ConsistencyProof,
-                                 (400,), query=schemas.ConsistencyQuery)}
+                                 " a smaller one (RFC 9162)", 200, None, ConsistencyProof,
+                                 (400,), query=ConsistencyQuery)}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        params = body.query(req, schemas.ConsistencyQuery)
+        params = body.query(req, ConsistencyQuery)
         proof = self.wiring.log_tree.consistency(params["first"], params["second"])
         resp.cache_control = _cached_if(params["second"] is not None)
-        resp.media = schemas.dump(schemas.ConsistencyProof, {
+        resp.media = dump(ConsistencyProof, {
             "first": proof.first, "second": proof.size, "first_root": b64(proof.first_hash),
             "second_root": b64(proof.root), "hashes": [b64(h) for h in proof.path]})
 
@@ -73,19 +82,20 @@ class ConsistencyResource(Resource):
 class PublicFeedResource(Resource):
     endpoints = {"GET": Endpoint(PUBLIC, "Projects created and roles given, changed or removed,"
                                  " oldest first, each with its inclusion proof in the"
-                                 " checkpoint given", 200, None, schemas.PublicFeed, (400,),
-                                 query=schemas.PublicFeedQuery)}
+                                 " checkpoint given", 200, None, PublicFeed, (400,),
+                                 query=PublicFeedQuery)}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        params = body.query(req, schemas.PublicFeedQuery)
+        params = body.query(req, PublicFeedQuery)
         tree = self.wiring.log_tree
         size = tree.size()
-        entries = PublicFeed(self.wiring.db).entries(params["since"], size, params["limit"])
+        feed = public_feed.PublicFeed(self.wiring.db)
+        entries = feed.entries(params["since"], size, params["limit"])
         paths = tree.inclusions([e["log_index"] for e in entries], size)
         full = len(entries) == params["limit"]
         checkpoint, signed = self.wiring.checkpoint(size)
         resp.cache_control = ["no-cache"]
-        resp.media = schemas.dump(schemas.PublicFeed, {
+        resp.media = dump(PublicFeed, {
             "checkpoint": signed, "size": size, "root_hash": b64(checkpoint.root),
             "entries": [{**e, "leaf_hash": b64(e["leaf_hash"]),
                          "inclusion": [b64(h) for h in paths[e["log_index"]]]} for e in entries],

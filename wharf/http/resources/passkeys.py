@@ -3,22 +3,24 @@
 import falcon
 from marshmallow import Schema, fields
 
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import PUBLIC, Endpoint
 from wharf.http.resources import Resource
 from wharf.http.resources.session import LOGIN_ERRORS, start_session
+from wharf.http.schemas.common import dump, required_text
+from wharf.http.schemas.security_keys import WebAuthnOptions
+from wharf.http.schemas.sessions import SessionCreated
 
 CEREMONY = {"description": "the signed request this answer belongs to, sent back as it came;"
                            " it expires after 5 minutes and works once"}
 
 
-class PasskeyOptions(schemas.WebAuthnOptions):
+class PasskeyOptions(WebAuthnOptions):
     ceremony = fields.String(metadata=CEREMONY)
 
 
 class PasskeyAssertion(Schema):
-    ceremony = schemas.required_text(200)
+    ceremony = required_text(200)
     credential = fields.Dict(required=True, metadata={
         "description": "the browser's PublicKeyCredential.toJSON(), from a passkey"})
 
@@ -34,14 +36,14 @@ class PasskeyLoginResource(Resource):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         options, ceremony = self.app.begin_passkey_login(origin_of(req))
         resp.set_header("Cache-Control", "no-store")
-        resp.media = schemas.dump(PasskeyOptions, {"public_key": options, "ceremony": ceremony})
+        resp.media = dump(PasskeyOptions, {"public_key": options, "ceremony": ceremony})
 
 
 class PasskeyLoginCompletionResource(Resource):
     endpoints = {
         "POST": Endpoint(PUBLIC, "Sign in with a passkey, part 2: the browser's answer, which"
                          " must report user verification; a session (both factors at once)",
-                         201, PasskeyAssertion, schemas.SessionCreated, LOGIN_ERRORS),
+                         201, PasskeyAssertion, SessionCreated, LOGIN_ERRORS),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:

@@ -2,10 +2,14 @@
 
 import falcon
 
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import PUBLIC, Endpoint
 from wharf.http.resources import Resource
+from wharf.http.schemas.password_reset import (
+    Accepted,
+    PasswordResetCompletion,
+    PasswordResetRequest,
+)
 
 # One answer whether or not the name or address exists: nothing to enumerate.
 REQUESTED = ("if an account has that username or address, a message is on its way to its"
@@ -17,11 +21,11 @@ class PasswordResetResource(Resource):
     endpoints = {
         "POST": Endpoint(PUBLIC, "Ask for a password reset link by username or email address;"
                          " the answer is the same whether or not it exists", 202,
-                         schemas.PasswordResetRequest, schemas.Accepted, (400, 429, 503)),
+                         PasswordResetRequest, Accepted, (400, 429, 503)),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        data = self.load(req, schemas.PasswordResetRequest)
+        data = self.load(req, PasswordResetRequest)
         self.app.request_password_reset(origin_of(req), data["username_or_email"])
         resp.status = falcon.HTTP_202
         resp.media = {"detail": REQUESTED}
@@ -31,11 +35,11 @@ class PasswordResetCompletionResource(Resource):
     endpoints = {
         "POST": Endpoint(PUBLIC, "Set a new password with the emailed token (once, within 6"
                          " hours); every session ends, optionally every API token too", 200,
-                         schemas.PasswordResetCompletion, schemas.Accepted, (400,)),
+                         PasswordResetCompletion, Accepted, (400,)),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        data = self.load(req, schemas.PasswordResetCompletion)
+        data = self.load(req, PasswordResetCompletion)
         self.app.complete_password_reset(origin_of(req), data["token"], data["new_password"],
                                          revoke_tokens=data["revoke_api_tokens"])
         resp.media = {"detail": RESET}

@@ -6,7 +6,6 @@ from marshmallow import Schema, fields
 
 from wharf.domain.names import MAX_PROJECT_NAME
 from wharf.domain.publishers import GitHubPublisher, GitLabPublisher
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import SESSION, Endpoint
 from wharf.http.resources import Resource
@@ -15,16 +14,17 @@ from wharf.http.resources.trusted_publishing import (
     NewPublisher,
     PublisherView,
 )
+from wharf.http.schemas.common import Created, dump, required_text
 
 CHANGE_ERRORS = (400, 401, 403, 409, 429, 503)
 
 
 class NewPendingPublisher(NewPublisher):
-    project_name = schemas.required_text(MAX_PROJECT_NAME)
+    project_name = required_text(MAX_PROJECT_NAME)
 
 
 class NewPendingGitLabPublisher(NewGitLabPublisher):
-    project_name = schemas.required_text(MAX_PROJECT_NAME)
+    project_name = required_text(MAX_PROJECT_NAME)
 
 
 class PendingPublisherView(PublisherView):
@@ -43,12 +43,12 @@ class PendingPublishersResource(Resource):
         "POST": Endpoint(SESSION, "Register a GitHub Actions publisher for a project name nobody"
                          " holds yet (sudo window, 100 a day): its first run creates the"
                          " project with you as Owner, within 30 days; you are emailed", 201,
-                         NewPendingPublisher, schemas.Created, CHANGE_ERRORS),
+                         NewPendingPublisher, Created, CHANGE_ERRORS),
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         pending = self.wiring.trusted_publishing.pending_of(req.context.session.account_id)
-        resp.media = schemas.dump(PendingPublisherList, {"pending_publishers": pending})
+        resp.media = dump(PendingPublisherList, {"pending_publishers": pending})
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         given = self.load(req, NewPendingPublisher)
@@ -63,7 +63,7 @@ class PendingGitLabPublishersResource(Resource):
     endpoints = {
         "POST": Endpoint(SESSION, "Register a GitLab CI/CD publisher for a project name nobody"
                          " holds yet, as for GitHub's", 201, NewPendingGitLabPublisher,
-                         schemas.Created, CHANGE_ERRORS),
+                         Created, CHANGE_ERRORS),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:

@@ -5,16 +5,16 @@ import falcon
 from marshmallow import Schema, fields
 
 from wharf.domain.recovery import REASON, TICKET
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import PUBLIC, SESSION, Endpoint
 from wharf.http.resources import Resource
 from wharf.http.resources.admin import CHANGE_ERRORS, path_username
+from wharf.http.schemas.common import VerificationToken, dump, required_text
 
 
 class NewRecoveryCase(Schema):
-    reason = schemas.required_text(REASON)
-    ticket = schemas.required_text(TICKET)
+    reason = required_text(REASON)
+    ticket = required_text(TICKET)
 
 
 class RecoveryCase(Schema):
@@ -38,7 +38,7 @@ class OpenRecoveryCaseResource(Resource):
                                               data["ticket"])
         resp.status = falcon.HTTP_201
         case = account.open_recovery_case
-        resp.media = schemas.dump(RecoveryCase, {"open": True, "opened_at": case["opened_at"],
+        resp.media = dump(RecoveryCase, {"open": True, "opened_at": case["opened_at"],
                                                  "completes_at": case["completes_at"]})
 
 
@@ -53,7 +53,7 @@ class OwnRecoveryCaseResource(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         case = self.wiring.recovery_cases.of(req.context.session.account_id)
         resp.set_header("Cache-Control", "no-store")
-        resp.media = schemas.dump(RecoveryCase, {"open": True, **case} if case else {
+        resp.media = dump(RecoveryCase, {"open": True, **case} if case else {
             "open": False, "opened_at": None, "completes_at": None})
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -63,10 +63,10 @@ class OwnRecoveryCaseResource(Resource):
 
 class RecoveryCancelResource(Resource):
     endpoints = {"POST": Endpoint(PUBLIC, "Cancel a recovery case with the token emailed when it"
-                                  " was opened", 204, schemas.VerificationToken,
+                                  " was opened", 204, VerificationToken,
                                   errors=(400, 422))}
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        token = self.load(req, schemas.VerificationToken)["token"]
+        token = self.load(req, VerificationToken)["token"]
         self.app.cancel_recovery_case_by_link(origin_of(req), token)
         resp.status = falcon.HTTP_204

@@ -3,11 +3,12 @@
 
 import falcon
 
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.endpoint import API_TOKEN, SESSION, Endpoint
 from wharf.http.ids import id_of
 from wharf.http.resources import Resource
+from wharf.http.schemas.common import dump
+from wharf.http.schemas.tokens import NewToken, TokenCreated, TokenList
 
 CHANGE_ERRORS = (400, 401, 403, 404, 409)
 
@@ -15,22 +16,22 @@ CHANGE_ERRORS = (400, 401, 403, 404, 409)
 class TokensResource(Resource):
     endpoints = {
         "GET": Endpoint(SESSION, "My live API tokens (never their secrets)", 200, None,
-                        schemas.TokenList, (401,)),
+                        TokenList, (401,)),
         "POST": Endpoint(SESSION, "Mint an API token (sudo window, verified primary email),"
                          " for the whole account or some of my projects; shown once", 201,
-                         schemas.NewToken, schemas.TokenCreated, CHANGE_ERRORS),
+                         NewToken, TokenCreated, CHANGE_ERRORS),
     }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         tokens = self.wiring.api_tokens.active_for_account(req.context.session.account_id)
-        resp.media = schemas.dump(schemas.TokenList, {"tokens": tokens})
+        resp.media = dump(TokenList, {"tokens": tokens})
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        data = self.load(req, schemas.NewToken)
+        data = self.load(req, NewToken)
         minted = self.app.mint_token(origin_of(req), data["description"], data["projects"],
                                      data["not_before"], data["expires_at"])
         resp.status = falcon.HTTP_201
-        resp.media = schemas.dump(schemas.TokenCreated, {"id": str(minted.token_id),
+        resp.media = dump(TokenCreated, {"id": str(minted.token_id),
                                                          "token": minted.token})
 
 

@@ -8,12 +8,12 @@ from marshmallow import Schema, fields
 
 from wharf.domain.errors import Forbidden
 from wharf.domain.publishers import GITHUB, GITLAB, GitHubPublisher, GitLabPublisher
-from wharf.http import schemas
 from wharf.http.auth import origin_of
 from wharf.http.body import read_bounded
 from wharf.http.endpoint import PUBLIC, SESSION, Endpoint
 from wharf.http.resources import Resource
 from wharf.http.resources.projects import find_project, path_project_key
+from wharf.http.schemas.common import Created, bounded, dump, required_text
 from wharf.security.api_tokens import TokenRefused
 from wharf.security.oidc import OidcRefused
 
@@ -26,7 +26,7 @@ class InvalidPayload(OidcRefused):
 
 
 class TokenPayload(Schema):
-    token = schemas.required_text(16 * 1024)
+    token = required_text(16 * 1024)
 
 
 class AudienceView(Schema):
@@ -55,22 +55,22 @@ class Burned(Schema):
 
 
 class NewPublisher(Schema):
-    repository_owner = schemas.required_text(39)
-    repository_owner_id = schemas.required_text(20)
-    repository = schemas.required_text(100)
-    workflow = schemas.required_text(255)
+    repository_owner = required_text(39)
+    repository_owner_id = required_text(20)
+    repository = required_text(100)
+    workflow = required_text(255)
     environment = fields.String(load_default=None, allow_none=True,
-                                validate=schemas.bounded(1, 255))
-    issuer = fields.String(load_default=GITHUB, validate=schemas.bounded(1, 500))
+                                validate=bounded(1, 255))
+    issuer = fields.String(load_default=GITHUB, validate=bounded(1, 500))
 
 
 class NewGitLabPublisher(Schema):
-    namespace = schemas.required_text(255 * 4)  # a group and its subgroups
-    project = schemas.required_text(255)
-    workflow_filepath = schemas.required_text(255)
+    namespace = required_text(255 * 4)  # a group and its subgroups
+    project = required_text(255)
+    workflow_filepath = required_text(255)
     environment = fields.String(load_default=None, allow_none=True,
-                                validate=schemas.bounded(1, 255))
-    issuer = fields.String(load_default=GITLAB, validate=schemas.bounded(1, 500))
+                                validate=bounded(1, 255))
+    issuer = fields.String(load_default=GITLAB, validate=bounded(1, 500))
 
 
 class PublisherView(NewPublisher):
@@ -151,7 +151,7 @@ class PublishersResource(Resource):
         "GET": Endpoint(SESSION, "A project's trusted publishers (Owners only)", 200, None,
                         PublisherList, (401, 403, 404)),
         "POST": Endpoint(SESSION, "Add a GitHub Actions trusted publisher (Owners only, sudo"
-                         " window); every Owner is emailed", 201, NewPublisher, schemas.Created,
+                         " window); every Owner is emailed", 201, NewPublisher, Created,
                          CHANGE_ERRORS),
     }
 
@@ -161,7 +161,7 @@ class PublishersResource(Resource):
         if str(session.account_id) not in owners:
             raise Forbidden("only an Owner of this project can see its trusted publishers")
         view = self.wiring.trusted_publishing
-        resp.media = schemas.dump(PublisherList, {
+        resp.media = dump(PublisherList, {
             "project": project["name"], "publishers": view.of_project(project["id"]),
             "trusted_publishing_only_since": view.only_since(project["id"])})
 
@@ -176,7 +176,7 @@ class GitLabPublishersResource(Resource):
     endpoints = {
         "POST": Endpoint(SESSION, "Add a GitLab CI/CD trusted publisher (Owners only, sudo"
                          " window); every Owner is emailed", 201, NewGitLabPublisher,
-                         schemas.Created, CHANGE_ERRORS),
+                         Created, CHANGE_ERRORS),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:

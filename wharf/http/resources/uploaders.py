@@ -9,11 +9,11 @@ from marshmallow import Schema, fields
 
 from wharf.domain.errors import Forbidden
 from wharf.domain.project import OWNER
-from wharf.http import schemas
 from wharf.http.endpoint import SESSION, Endpoint
 from wharf.http.resources import Resource
 from wharf.http.resources.projects import find_project
 from wharf.http.resources.trusted_publishing import PublisherView
+from wharf.http.schemas.common import dump
 
 
 class ReachingToken(Schema):
@@ -75,4 +75,4 @@ class UploadersResource(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
         resp.set_header("Cache-Control", "no-store")
-        resp.media = schemas.dump(UploaderList, uploaders_of(self.wiring, req, name))
+        resp.media = dump(UploaderList, uploaders_of(self.wiring, req, name))
