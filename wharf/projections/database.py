@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 import psycopg
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 from psycopg.pq import ExecStatus
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
@@ -27,8 +27,10 @@ from psycopg_pool import ConnectionPool
 STORE_TIMEOUT = 5  # seconds
 TUPLES_OK = ExecStatus.TUPLES_OK
 
-# The store failed, not the data: nothing was decided, and the caller may retry.
-STORE_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError)
+# The store failed, not the data: nothing was decided, and the caller may retry. The drivers'
+# errors, and eventsourcing's own for the same, raised by its recorders.
+STORE_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError,
+                OperationalError, InterfaceError)
 
 
 class Database:

@@ -16,13 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from eventsourcing.application import Recording
-from eventsourcing.persistence import (
-    ApplicationRecorder,
-    InterfaceError,
-    Mapper,
-    Notification,
-    OperationalError,
-)
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
 from wharf.domain.errors import Unrecordable, ViewsStuck
 from wharf.projections import quarantine
@@ -132,7 +126,7 @@ def _refusals(first: int):
     any later statement or at the sync (its view unknown), and is still the views' refusal."""
     try:
         yield
-    except (ApplyFailed, *STORE_ERRORS, OperationalError, InterfaceError):  # outages pass
+    except (ApplyFailed, *STORE_ERRORS):  # outages pass
         raise
     except Exception as error:
         raise ApplyFailed(first, "a view's statement", error) from error
