@@ -187,7 +187,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, *,
                   credentials=credentials.Credentials(db),
                   containment=containment.Containment(
                       api_tokens=app.api_tokens, invitations=invitations.Invitations(db),
-                      **readers))
+                      trusted_publishing=app.trusted_publishing, **readers))
 
 
 def log_keys(settings: Settings) -> list[checkpoints.SigningKey]:

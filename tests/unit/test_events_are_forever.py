@@ -24,7 +24,8 @@ token that acted (`acting_credential_id`), and a token's expiry reminder; ...-12
 a security key registered as a passkey, then a log-in with it alone; ...-12-containment.json:
 a stolen session and its token contained (session ended, token revoked, a removed role
 restored, a granted one removed, an invitation revoked, releases yanked), each step naming its
-containment.
+containment; ...-12-containment_publisher.json: a trusted publisher's token contained by its
+project's Owner (thrown away and its release yanked: no account, the project named).
 NOTE: never regenerate one; add a new fixture when new events land.
 """
 

@@ -13,6 +13,7 @@ from wharf.domain.errors import NotFound
 from wharf.domain.names import project_key
 from wharf.domain.origin import Origin
 from wharf.domain.project import OWNER, ROLES, Project
+from wharf.domain.publisher_token import PublisherToken
 
 
 class ContainmentCommands(ProjectCommands):
@@ -24,13 +25,16 @@ class ContainmentCommands(ProjectCommands):
         keep to, when its Owners apply it."""
         applier = self._account(origin.actor_id)
         applier.check_sudo(origin)
-        step = _Step(self, origin, uuid4(), check_reason(reason), UUID(credential["account_id"]),
-                     applier.is_admin)
+        account_id = credential["account_id"]  # None: a trusted publisher's token
+        step = _Step(self, origin, uuid4(), check_reason(reason),
+                     account_id and UUID(account_id), applier.is_admin)
         applied = [s for s in steps if getattr(step, s["action"])(s)]
         if not applied:
             return None, []
+        project_id = (self._holder("project", project) if project is not None
+                      else credential.get("project_id") and UUID(credential["project_id"]))
         containment = Containment.apply_plan(origin, step.containment_id, credential, since,
-                                             reason, applied, project)
+                                             reason, applied, project, project_id)
         self._save(containment, *step.changed.values())
         return containment.id, applied
 
@@ -43,7 +47,7 @@ class _Step:
     left out (the project's Owners have their own route)."""
 
     def __init__(self, app: ContainmentCommands, origin: Origin, containment_id: UUID,
-                 reason: str, account_id: UUID, by_admin: bool):
+                 reason: str, account_id: UUID | None, by_admin: bool):
         self.app, self.origin, self.containment_id = app, origin, containment_id
         self.reason, self.account_id, self.by_admin = reason, account_id, by_admin
         self.changed: dict[UUID, object] = {}
@@ -63,6 +67,17 @@ class _Step:
             return False
         token.revoke(self.origin, CONTAINED, containment_id=self.containment_id)
         self._keep(*self.app._release_description(self.origin, token))
+        return True
+
+    def burn_token(self, step: dict) -> bool:
+        """A trusted publisher's token, thrown away by its project's Owners (or an admin)."""
+        project, token = self._project(step), self._get(UUID(step["token_id"]))
+        if (not isinstance(token, PublisherToken) or token.project_id != project.id
+                or token.burned or token.expires_at <= self.origin.at):
+            return False
+        if not self._may(project, (OWNER,)):
+            return False
+        token.burn(self.origin, self.containment_id)
         return True
 
     def yank_release(self, step: dict) -> bool:

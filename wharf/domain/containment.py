@@ -24,13 +24,15 @@ class Containment(WharfAggregate):
 
     class Applied(Created):
         TOPIC = "wharf:containment:applied"
-        account_id: UUID  # whose credential it was
+        account_id: UUID | None  # whose credential it was (None: a trusted publisher's token)
         credential_id: UUID
         credential_kind: str  # session | api_token | publisher_token
         since: datetime
         reason: str
         steps: list[dict]  # as planned (projections/containment.py), each applied in this save
         project: str | None = None  # the one project it kept to (applied by its Owners)
+        # That project's id, or a trusted publisher's token's (recorded since 2026-12-07)
+        project_id: UUID | None = None
 
         def apply(self, containment: "Containment") -> None:
             containment.account_id = self.account_id
@@ -38,13 +40,18 @@ class Containment(WharfAggregate):
 
     @classmethod
     def apply_plan(cls, origin: Origin, containment_id: UUID, credential: dict,
-                   since: datetime, reason: str, steps: list[dict],
-                   project: str | None = None) -> "Containment":
+                   since: datetime, reason: str, steps: list[dict], project: str | None = None,
+                   project_id: UUID | None = None) -> "Containment":
         return cls._open(cls.Applied, origin, containment_id,
-                         account_id=UUID(credential["account_id"]),
+                         account_id=_uuid(credential["account_id"]),
                          credential_id=UUID(credential["id"]),
                          credential_kind=credential["kind"], since=since,
-                         reason=check_reason(reason), steps=steps, project=project)
+                         reason=check_reason(reason), steps=steps, project=project,
+                         project_id=project_id)
+
+
+def _uuid(text: str | None) -> UUID | None:
+    return None if text is None else UUID(text)
 
 
 def check_reason(reason: str) -> str:

@@ -38,6 +38,8 @@ class PublisherToken(WharfAggregate):
 
     class Burned(WharfAggregate.Event):
         TOPIC = "wharf:publisher-token:burned"
+        # Thrown away by a containment (its project's Owners, or an admin), not by its run.
+        containment_id: UUID | None = None
 
         def apply(self, token: "PublisherToken") -> None:
             token.burned = True
@@ -50,7 +52,7 @@ class PublisherToken(WharfAggregate):
                          publisher_id=publisher_id, expires_at=origin.at + LIFETIME,
                          key_id=key_id, run=run)
 
-    def burn(self, origin: Origin) -> None:
+    def burn(self, origin: Origin, containment_id: UUID | None = None) -> None:
         if self.burned:
             raise NotFound("this token is already burned")
-        self._record(self.Burned, origin)
+        self._record(self.Burned, origin, containment_id=containment_id)

@@ -264,7 +264,7 @@ def _(event: ApiToken.ExpiryReminded, cur) -> list[Entry]:
 
 @entries.register
 def _(event: Containment.Applied, cur) -> list[Entry]:
-    return [Entry("account:containment:apply", event.account_id, details={
+    return [Entry("account:containment:apply", event.account_id, event.project_id, details={
         "credential_id": str(event.credential_id), "credential_kind": event.credential_kind,
         "since": stamp(event.since), "reason": event.reason, "steps": event.steps,
         **({"project": event.project} if event.project else {})})]

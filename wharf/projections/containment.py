@@ -11,12 +11,13 @@ from wharf.domain.names import project_key
 from wharf.domain.project import MAINTAINER, OWNER
 from wharf.projections.api_tokens import ApiTokens
 from wharf.projections.audit_log import AuditLog, Filters, Viewer
-from wharf.projections.credentials import API_TOKEN, SESSION
-from wharf.projections.database import unstamp
+from wharf.projections.credentials import API_TOKEN, PUBLISHER_TOKEN, SESSION
+from wharf.projections.database import stamp, unstamp
 from wharf.projections.files import Files
 from wharf.projections.invitations import Invitations
 from wharf.projections.projects import Projects
 from wharf.projections.sessions import Sessions
+from wharf.projections.trusted_publishing import TrustedPublishing
 
 # In the order a plan takes them: stop the credential first, then what it left behind.
 ACTIONS = ("revoke", "revoke_minted", "yank_uploads", "restore_roles", "remove_granted_roles")
@@ -28,8 +29,10 @@ ROLE_GIVEN = ("project:create", "project:role:add", "project:role:change",
 
 class Containment:
     def __init__(self, audit_log: AuditLog, api_tokens: ApiTokens, sessions: Sessions,
-                 projects: Projects, files: Files, invitations: Invitations):
+                 projects: Projects, files: Files, invitations: Invitations,
+                 trusted_publishing: TrustedPublishing):
         self._audit_log = audit_log
+        self._trusted_publishing = trusted_publishing
         self._invitations = invitations
         self._api_tokens = api_tokens
         self._sessions = sessions
@@ -55,8 +58,14 @@ class Containment:
                                            READER))[::-1]  # oldest first
 
     def _revoke(self, credential: dict, trail: list[dict], now: datetime) -> list[dict]:
-        """The credential itself, while it still works (a publisher's token lives 15 minutes
-        and is not revoked here)."""
+        """The credential itself, while it still works. A trusted publisher's token is thrown
+        away (burned) as its run would: a step on its project, for that project's Owners."""
+        if credential["kind"] == PUBLISHER_TOKEN:
+            token = self._trusted_publishing.token(credential["id"])
+            if token is None or token["burned_at"] or token["expires_at"] <= stamp(now):
+                return []
+            return [{"action": "burn_token", "token_id": credential["id"],
+                     "project": token["normalized_name"]}]
         if credential["kind"] == API_TOKEN:
             return self._live_tokens(credential["account_id"], [credential["id"]])
         if credential["kind"] == SESSION and any(

@@ -70,8 +70,8 @@ def acting(event) -> set:
         found.add(event.token_id)
     elif isinstance(event, ApiToken.Revoked) and event.reason == BY_ITSELF:
         found.add(event.originator_id)
-    elif isinstance(event, PublisherToken.Burned):
-        found.add(event.originator_id)
+    elif isinstance(event, PublisherToken.Burned) and event.containment_id is None:
+        found.add(event.originator_id)  # its run threw it away (a containment is another's)
     return found
 
 

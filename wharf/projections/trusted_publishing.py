@@ -151,7 +151,7 @@ class TrustedPublishing:
         """A minted token, with its project's name now and whether its publisher is still the
         project's (None: no such token)."""
         row = self._db.query_one(
-            "SELECT t.project_id, t.publisher_id, t.key_id, t.run, t.burned_at,"
+            "SELECT t.project_id, t.publisher_id, t.key_id, t.run, t.expires_at, t.burned_at,"
             " p.normalized_name, EXISTS (SELECT 1 FROM trusted_publishers s"
             "  WHERE s.id = t.publisher_id) AS publisher_present"
             " FROM publisher_tokens t JOIN projects p ON p.id = t.project_id"

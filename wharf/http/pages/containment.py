@@ -15,8 +15,10 @@ from wharf.http.resources.containment import ContainmentRequest, contained
 from wharf.http.resources.credentials import find_credential
 from wharf.http.resources.uploaders import owned_or_admin
 
-# What a project's Owners can undo (stopping the credential itself is its account's).
-PROJECT_ACTIONS = {"yank_uploads": "Yank every release file it uploaded",
+# What a project's Owners can undo. Stopping the credential itself is its account's, unless it
+# is a trusted publisher's token: that one is the project's.
+PROJECT_ACTIONS = {"revoke": "Throw it away if it is a trusted publisher's token still live",
+                   "yank_uploads": "Yank every release file it uploaded",
                    "restore_roles": "Give back the roles it removed",
                    "remove_granted_roles": "Remove the roles it gave, and its invitations"}
 

@@ -44,7 +44,8 @@ class ContainmentPlan(Schema):
     credential = fields.Nested(CredentialView)
     since = fields.String()
     steps = fields.List(fields.Dict(), metadata={
-        "description": "in order: end_session / revoke_token, yank_release (project, version,"
+        "description": "in order: end_session / revoke_token / burn_token (a trusted"
+                       " publisher's token, with its project), yank_release (project, version,"
                        " files), restore_role, remove_role and revoke_invitation (project,"
                        " username, role); applied: those that were still needed"})
 
@@ -68,8 +69,9 @@ class ProjectContainmentResource(Resource):
     endpoints = {
         "POST": Endpoint(SESSION, "Contain anyone's session or API token as far as the project"
                          " goes (its Owners and admins): the same plan and confirm, kept to"
-                         " the project's steps (yanks, roles, invitations); stopping the"
-                         " credential itself is its account's", 200, ContainmentRequest,
+                         " the project's steps (a trusted publisher's token thrown away,"
+                         " yanks, roles, invitations); stopping a person's credential itself"
+                         " is its account's", 200, ContainmentRequest,
                          ContainmentPlan, (400, 401, 403, 404, 409)),
     }
 
