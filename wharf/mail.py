@@ -71,6 +71,7 @@ SUBJECTS = {
     "recovery-case-opened": "A recovery case was opened for your account",
     "recovery-case-cancelled": "The recovery case of your account was cancelled",
     "recovery-case-completed": "The recovery case of your account completed",
+    "containment-applied": "A stolen credential was contained: what it did was undone",
 }
 TEMPLATES = {
     "email-added": "The address {email} was added to your account.\n",
@@ -175,6 +176,20 @@ RECOVERY_OPENED = (
     " cancel the case now by opening\n\n  {origin}/account/recovery/cancel?token={token}\n\n"
     "or by sending the token to POST /api/account/recovery/cancel:\n\n  {token}\n\n"
     "and tell the administrators. You can also cancel it from your account page.\n")
+# A containment (wharf/domain/containment.py): the credential, who applied it, each step.
+CONTAINED_KINDS = {"session": "A log-in session", "api_token": "An API token",
+                   "publisher_token": "A trusted publisher's upload token"}
+CONTAINED_BY = {"account": "by the account it belongs to", "admin": "by the administrators",
+                "owner": "by an Owner of {project}"}
+CONTAINED_STEPS = {
+    "end_session": "the session was ended",
+    "revoke_token": "API token {token_id} was revoked",
+    "burn_token": "the trusted publisher's token was thrown away",
+    "yank_release": "release {version} of {project} was yanked",
+    "restore_role": "{username} was given back the role {role} on {project}",
+    "remove_role": "{username} no longer has the role {role} on {project}",
+    "revoke_invitation": "the invitation of {username} to be {role} of {project} was revoked",
+}
 METHOD_NAMES = {"totp": "a code from your authenticator app", "recovery-code": "a recovery code"}
 PROJECT_UNEXPECTED = "If no Owner of {project} meant this, tell the administrators now.\n"
 UNEXPECTED = "If this was not you, change your password now and contact the administrators.\n"
@@ -258,6 +273,8 @@ class Renderer:
             token = self._recovery_tokens.issue(UUID(message["account_id"]), params["nonce"])
             return RECOVERY_OPENED.format(origin=self._settings.origin, token=token, **{
                 key: params[key] for key in ("reason", "ticket", "completes_at")})
+        if template == "containment-applied":
+            return _containment(params, message["account_id"])
         if template in FROM_ADMINS:
             return FROM_ADMINS[template].format(**params)
         if template in REMINDERS:
@@ -301,6 +318,23 @@ class Renderer:
                 f" from the address that logged in.\n\nIf this was not you, do not open the"
                 f" link: someone knows your password and got a second factor code from you."
                 f" Change your password now.\n")
+
+
+def _containment(params: dict, recipient_id: str) -> str:
+    """To the credential's account, whoever applied it; to a project's Owners when it kept to
+    their project or the credential was its trusted publisher's token."""
+    by = CONTAINED_BY[params["by"]].format(project=params["project"])
+    steps = "".join(f"  - {CONTAINED_STEPS[step['action']].format(**step)}\n"
+                    for step in params["steps"])
+    if params["by"] == "admin":
+        after = "Contact the administrators about it.\n"
+    elif params["by"] == "owner" or recipient_id != params["account_id"]:
+        after = PROJECT_UNEXPECTED.format(project=params["project"] or "the project")
+    else:
+        after = UNEXPECTED
+    return (f"{CONTAINED_KINDS[params['kind']]} ({params['credential_id']}) was contained {by}"
+            f" (from {params['ip']}): what it did since {params['since']} was undone.\n\n"
+            f"{steps}\nThe reason given: {params['reason']}\n\n{after}")
 
 
 class EmlDirectory:

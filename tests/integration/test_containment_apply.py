@@ -170,3 +170,48 @@ def test_a_role_on_a_project_its_applier_no_longer_owns_is_left_alone(api, worm,
     applied = project_contain(api, admin, "otherproject", worm["session_id"], worm["since"],
                               confirm=True, actions=["yank_uploads"])
     assert [s["action"] for s in applied.json["steps"]] == ["yank_release"]
+
+
+CONTAINED = "A stolen credential was contained: what it did was undone"
+
+
+def told(api) -> dict[str, str]:
+    """Each containment message's recipient and text (one each here)."""
+    return {m["To"]: m.get_content() for m in api.mail()
+            if m["Subject"].removeprefix("[Wharf] ") == CONTAINED}
+
+
+def test_the_credentials_account_is_told_what_was_undone(api, worm):
+    answer = contain(api, worm["alice"], worm["token"]["id"], worm["since"],
+                     reason="worm on 2026-06-01")
+
+    assert answer.status_code == 200, answer.json
+    [(to, text)] = told(api).items()
+    token_id = worm["token"]["id"]
+    assert to == "alice@example.com"
+    assert (f"An API token ({token_id}) was contained by the account it belongs to"
+            f" (from 192.0.2.10): what it did since") in text
+    assert f"  - API token {token_id} was revoked\n" in text
+    assert "  - release 1.0 of otherproject was yanked\n" in text
+    assert "The reason given: worm on 2026-06-01" in text
+    assert "If this was not you, change your password now" in text
+
+
+def test_a_containment_by_an_admin_says_so(api, worm, admin):
+    assert contain(api, admin, worm["session_id"], worm["since"],
+                   ["revoke"]).status_code == 200
+
+    [(to, text)] = told(api).items()
+
+    assert to == "alice@example.com"
+    assert f"A log-in session ({worm['session_id']}) was contained by the administrators" in text
+    assert "  - the session was ended\n" in text
+    assert "Contact the administrators about it." in text
+
+
+def test_nothing_left_to_do_tells_no_one(api, worm):
+    contain(api, worm["alice"], worm["token"]["id"], worm["since"])
+    contain(api, worm["alice"], worm["token"]["id"], worm["since"])
+
+    assert len([m for m in api.mail()
+                if m["Subject"].removeprefix("[Wharf] ") == CONTAINED]) == 1

@@ -134,3 +134,20 @@ def test_another_projects_owner_gets_nothing_to_do_with_it(api, clock, poisoned)
     assert applied.status_code == 200, applied.json
     assert applied.json["steps"] == [] and applied.json["containment_id"] is None
     assert upload(api, poisoned["token"], *wheel(version="1.1"), version="1.1").status_code == 200
+
+
+def test_every_owner_of_the_project_is_told(api, clock, poisoned):
+    bob, _, _ = enrolled(api, clock, "bob")
+    api.grant(poisoned["owner"], "sampleproject", bob, "Owner")
+
+    project_contain(api, poisoned["owner"], poisoned, confirm=True, reason="poisoned cache")
+
+    told = {m["To"]: m.get_content() for m in api.mail() if m["Subject"].endswith(
+        "A stolen credential was contained: what it did was undone")}
+    assert sorted(told) == ["alice@example.com", "bob@example.com"]
+    text = told["bob@example.com"]
+    assert (f"A trusted publisher's upload token ({poisoned['token_id']}) was contained by an"
+            f" Owner of sampleproject") in text
+    assert "  - the trusted publisher's token was thrown away\n" in text
+    assert "  - release 1.0 of sampleproject was yanked\n" in text
+    assert "If no Owner of sampleproject meant this, tell the administrators now." in text

@@ -10,9 +10,9 @@ from tests.integration.test_audit_names import load_fixtures
 from tests.unit.test_events_are_forever import FIXTURES, RECORDS
 from tests.integration.test_two_factor import verified_user
 
-# Whatever events-2026-12-containment.json names (written with this release's messages).
+# Whatever the containment fixtures name (written with their release's messages).
 CONTAINMENT_ACCOUNTS = {r["originator_id"] for fixture in FIXTURES
-                        if fixture.name == "events-2026-12-containment.json"
+                        if fixture.name.startswith("events-2026-12-containment")
                         for r in json.loads(fixture.read_text())}
 # The Owner and the invitee who accepted, in events-2026-12-invitations.json.
 INVITED_OWNER, INVITED_MEMBER = ("cd88fa9e-9b88-4d8e-8faf-f651fd62133f",
@@ -99,3 +99,15 @@ def test_events_an_older_release_wrote_ask_for_no_new_message(wiring):
     assert {row["account_id"] for row in rows if row["template"] == "role-granted"} == {
         INVITED_OWNER, INVITED_MEMBER}
     assert wiring.db.query("SELECT 1 AS found FROM audit_log WHERE name = 'project:role:add'")
+
+
+def test_only_containments_recorded_with_their_message_send_one(wiring):
+    """events-2026-12-containment.json's two containments were applied before they were
+    emailed; events-2026-12-containment_publisher.json's names the Owner it told."""
+    load_fixtures(wiring)
+    told = {r["state"]["told"][0] for r in RECORDS if r["topic"] == "wharf:containment:applied"
+            and r["state"].get("told")}
+
+    rows = wiring.db.query("SELECT account_id FROM outbox WHERE template = 'containment-applied'")
+
+    assert len(told) == 1 and [row["account_id"] for row in rows] == list(told)

@@ -33,8 +33,11 @@ class ContainmentCommands(ProjectCommands):
             return None, []
         project_id = (self._holder("project", project) if project is not None
                       else credential.get("project_id") and UUID(credential["project_id"]))
+        by = ("account" if applier.id == step.account_id
+              else "admin" if applier.is_admin else "owner")
+        owners = project_id and step.owners_of(project_id) or ()
         containment = Containment.apply_plan(origin, step.containment_id, credential, since,
-                                             reason, applied, project, project_id)
+                                             reason, applied, by, owners, project, project_id)
         self._save(containment, *step.changed.values())
         return containment.id, applied
 
@@ -103,6 +106,11 @@ class _Step:
         project, member = self._project(step), self.app._member(step["username"])
         return self._may(project, (OWNER,)) and project.revoke_contained_invitation(
             self.origin, member.id, self.containment_id)
+
+    def owners_of(self, project_id: UUID) -> tuple[str, ...]:
+        """The project's Owners once its steps are taken (a role given back counts)."""
+        project = self._get(project_id)
+        return tuple(account for account, role in project.roles.items() if role == OWNER)
 
     def _may(self, project: Project, roles: tuple[str, ...]) -> bool:
         return self.by_admin or project.roles.get(str(self.origin.actor_id)) in roles

@@ -31,8 +31,10 @@ class Containment(WharfAggregate):
         reason: str
         steps: list[dict]  # as planned (projections/containment.py), each applied in this save
         project: str | None = None  # the one project it kept to (applied by its Owners)
-        # That project's id, or a trusted publisher's token's (recorded since 2026-12-07)
-        project_id: UUID | None = None
+        # Recorded since 2026-12-07 (older containments: none of these, and no message):
+        project_id: UUID | None = None  # that project's id, or a trusted publisher's token's
+        by: str = ""  # who applied it: "account" (the credential's own), "admin" or "owner"
+        told: tuple[str, ...] = ()  # the accounts emailed: the credential's, the project's Owners
 
         def apply(self, containment: "Containment") -> None:
             containment.account_id = self.account_id
@@ -40,14 +42,17 @@ class Containment(WharfAggregate):
 
     @classmethod
     def apply_plan(cls, origin: Origin, containment_id: UUID, credential: dict,
-                   since: datetime, reason: str, steps: list[dict], project: str | None = None,
+                   since: datetime, reason: str, steps: list[dict], by: str,
+                   owners: tuple[str, ...] = (), project: str | None = None,
                    project_id: UUID | None = None) -> "Containment":
-        return cls._open(cls.Applied, origin, containment_id,
-                         account_id=_uuid(credential["account_id"]),
+        """`owners`: the Owners of `project_id`, told with the credential's account."""
+        account_id = _uuid(credential["account_id"])
+        told = tuple(dict.fromkeys([*([str(account_id)] if account_id else []), *owners]))
+        return cls._open(cls.Applied, origin, containment_id, account_id=account_id,
                          credential_id=UUID(credential["id"]),
                          credential_kind=credential["kind"], since=since,
                          reason=check_reason(reason), steps=steps, project=project,
-                         project_id=project_id)
+                         project_id=project_id, by=by, told=told)
 
 
 def _uuid(text: str | None) -> UUID | None:

@@ -13,6 +13,7 @@ from uuid import NAMESPACE_OID, uuid5
 
 from wharf.domain.account import Account
 from wharf.domain.api_token import LEAKED, ApiToken
+from wharf.domain.containment import Containment
 from wharf.domain.project import Project
 from wharf.domain.publishers import describe_publisher
 from wharf.domain.security_keys import WEBAUTHN
@@ -288,6 +289,17 @@ def _to_project_people(cur, event, template: str, account_ids, **params) -> None
 
 process.register(Project.PublisherAdded, _to_owners("publisher-added"))
 process.register(Project.PublisherRemoved, _to_owners("publisher-removed"))
+
+
+@process.register
+def _(event: Containment.Applied, cur) -> None:
+    params = {"kind": event.credential_kind, "credential_id": str(event.credential_id),
+              "since": stamp(event.since), "reason": event.reason, "steps": event.steps,
+              "by": event.by, "project": event.project, "ip": event.ip,
+              "account_id": event.account_id and str(event.account_id)}
+    for account_id in event.told:  # older containments: none
+        _queue(cur, event, "containment-applied", params=params, account_id=account_id,
+               recipient_key=account_id)
 
 
 @process.register
