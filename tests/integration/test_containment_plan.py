@@ -109,6 +109,7 @@ def test_tokens_and_anonymous_callers_are_refused(api, worm):
     {"confirm": True, "reason": "r" * 501}, {"confirm": True, "reason": "a\x00b"},
     {"confirm": True, "since": "9999999999-01-01T00:00:00Z"}, {"credential": "x\x00"},
     {"credential": "1" * 37},
+    {"since": "2026-06-01T12:00:00+00:00\x00"},  # CPython's parser would stop at the NUL
 ])
 def test_bad_plans_are_400(api, worm, body):
     request = {"credential": worm["token"]["id"], "since": worm["since"], "actions": ["revoke"],

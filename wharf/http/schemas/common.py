@@ -24,6 +24,8 @@ class Moment(fields.AwareDateTime):
     """An ISO 8601 time with a time zone, within the years every view can hold."""
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and "\x00" in value:  # CPython's parser stops at a NUL
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
         moment = super()._deserialize(value, attr, data, **kwargs)
         try:
             return check_moment(moment, attr or "the time")
