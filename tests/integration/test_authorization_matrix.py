@@ -234,6 +234,8 @@ EXPECTED = {
     ("POST", "/account/tokens"): SIGNED_IN_SUDO_PAGE,
     ("POST", "/account/tokens/revoke"): ALICES_SUDO_PAGE,
     ("GET", "/account/history"): SIGNED_IN_PAGE,
+    ("GET", "/account/containment"): SIGNED_IN_PAGE,  # the form
+    ("POST", "/account/containment"): page(("owner", "admin"), refused=404),  # a dry run
     ("GET", "/projects/{name}/history"): page(("owner", "admin")),
     ("GET", "/projects/{name}/releases"): page(("owner",)),
     ("GET", "/projects/{name}/uploaders"): page(("owner", "admin")),
@@ -300,6 +302,8 @@ BODIES = {
     ("POST", "/api/admin/accounts/{username}/unfreeze"): {"reason": ""},
     ("POST", "/api/admin/switches/{switch}"): {"on": True, "reason": ""},
     ("POST", "/api/admin/accounts/{username}/recovery-case"): {"reason": "", "ticket": ""},
+    ("POST", "/account/containment"): {"credential": "{token_id}",  # a dry run
+                                       "since": "2026-01-01T00:00:00+00:00", "revoke": "yes"},
     ("POST", "/projects/{name}/containment"): {"credential": "{token_id}",  # a dry run
                                                "since": "2026-01-01T00:00:00+00:00",
                                                "yank_uploads": "yes"},

@@ -1,5 +1,6 @@
-"""The containment page of a project's Owners: the plan first, then one button applies it;
-refusals in the page's own words; only Owners (and admins) reach it."""
+"""The containment pages, of a project's Owners and of the credential's own account: the plan
+first, then one button applies it; refusals in the page's own words; only Owners (and admins)
+reach the project's, and an account reaches its own credentials only."""
 
 import pytest
 
@@ -89,3 +90,57 @@ def test_maintainers_and_strangers_are_refused(api, stolen, clock):
     for session in (bob, carol):
         assert as_alice(api, session).get(PAGE).status_code == 403
     assert Browser(api).get(PAGE).headers["Location"].startswith("/login")
+
+
+ACCOUNT_PAGE = "/account/containment"
+
+
+def test_an_account_contains_its_own_token_from_its_account_page(api, stolen):
+    browser = as_alice(api, stolen["alice"])
+    token_id = stolen["token"]["id"]
+    assert f'href="{ACCOUNT_PAGE}?credential={token_id}"' in browser.get("/account").text
+    form = browser.get(f"{ACCOUNT_PAGE}?credential={token_id}")
+    assert form.status_code == 200 and "Revoke the API tokens it made" in form.text
+    choices = {"credential": token_id, "since": stolen["since"], "revoke": "yes",
+               "yank_uploads": "yes", "reason": "leaked in a CI log"}
+
+    planned = browser.post(ACCOUNT_PAGE, choices)
+    applied = browser.post(ACCOUNT_PAGE, {**choices, "confirm": "yes"})
+
+    assert planned.status_code == 200, planned.text
+    assert f'Revoke API token <code class="identifier">{token_id}</code>' in planned.text
+    assert "Yank release 2.0 of sampleproject (1 file)" in planned.text
+    assert "The containment was applied: 2 steps" in applied.text, applied.text
+    assert upload(api, stolen["token"]["token"], *wheel(version="3.0"),
+                  version="3.0").status_code == 403
+    history = browser.get("/account/history").text
+    assert "containment" in history
+
+
+def test_another_accounts_credential_is_not_found_on_the_account_page(api, stolen, clock):
+    carol, _, _ = enrolled(api, clock, "carol")
+
+    refused = as_alice(api, carol).post(ACCOUNT_PAGE, {
+        "credential": stolen["token"]["id"], "since": stolen["since"], "revoke": "yes",
+        "confirm": "yes"})
+
+    assert refused.status_code == 404 and "No such credential" in alert(refused.text)
+    assert upload(api, stolen["token"]["token"], *wheel(version="3.0"),
+                  version="3.0").status_code == 200
+    assert Browser(api).get(ACCOUNT_PAGE).headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("field,value", [("since", "0001-01-01T00:00:00-23:59"),
+                                         ("credential", "ÿ" * 5000), ("reason", "x" * 501),
+                                         ("since", "2026-06-01T12:00:00+00:00\x00")])
+def test_bad_input_on_the_account_page_is_shown_and_the_next_request_works(api, stolen, field,
+                                                                          value):
+    browser = as_alice(api, stolen["alice"])
+
+    refused = browser.post(ACCOUNT_PAGE, {"credential": stolen["token"]["id"],
+                                          "since": stolen["since"], "revoke": "yes",
+                                          field: value})
+
+    assert refused.status_code in (400, 404), refused.text
+    assert alert(refused.text)
+    assert browser.get("/account").status_code == 200

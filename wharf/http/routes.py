@@ -8,7 +8,7 @@ from wharf.http.pages.account import (
     PasswordPage,
     ReauthenticationPage,
 )
-from wharf.http.pages.containment import ContainmentPage
+from wharf.http.pages.containment import AccountContainmentPage, ContainmentPage
 from wharf.http.pages.devices_held import ConfirmDevicePage
 from wharf.http.pages.emails import (
     AddEmailPage,
@@ -194,6 +194,7 @@ PAGES = [
     ("/account/tokens", TokenMintPage),
     ("/account/tokens/revoke", TokenRevokePage),
     ("/account/history", AccountHistoryPage),
+    ("/account/containment", AccountContainmentPage),
     ("/account/invitation", InvitationLinkPage),
     ("/account/invitations/{answer}", InvitationAnswerPage),
     ("/projects/{name}/history", ProjectHistoryPage),
