@@ -84,13 +84,15 @@ class _Containment(Page):
                     steps=steps, applied=applied, containment_id=containment_id)
 
 
+def _endpoints(form: str) -> dict[str, Endpoint]:
+    return {"GET": Endpoint(SESSION, form),
+            "POST": Endpoint(SESSION, "The plan (a dry run), or with confirm=yes the plan"
+                             " applied (sudo window)")}
+
+
 class AccountContainmentPage(_Containment):
-    endpoints = {
-        "GET": Endpoint(SESSION, "Contain one of your sessions or API tokens (admins:"
-                        " anyone's): the form"),
-        "POST": Endpoint(SESSION, "The plan (a dry run), or with confirm=yes the plan applied"
-                         " (sudo window)"),
-    }
+    endpoints = _endpoints("Contain one of your sessions or API tokens (admins: anyone's): the"
+                           " form")
     choices = ACCOUNT_ACTIONS
 
     def scope(self, req: falcon.Request, name: None) -> None:
@@ -101,12 +103,8 @@ class AccountContainmentPage(_Containment):
 
 
 class ContainmentPage(_Containment):
-    endpoints = {
-        "GET": Endpoint(SESSION, "Contain what a credential did to a project: the form (its"
-                        " Owners and admins)"),
-        "POST": Endpoint(SESSION, "The plan (a dry run), or with confirm=yes the plan applied"
-                         " (sudo window)"),
-    }
+    endpoints = _endpoints("Contain what a credential did to a project: the form (its Owners"
+                           " and admins)")
     choices = PROJECT_ACTIONS
 
     def scope(self, req: falcon.Request, name: str) -> dict:
