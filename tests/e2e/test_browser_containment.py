@@ -1,7 +1,8 @@
 """Who can publish and the containment pages in headless Chromium, as an Owner meets them when a
 token leaked: from the token's row (on who can publish, or on the account page) to the plan to
 the yank in one go, at a phone's and a laptop's width (screenshots pages-uploaders-*,
-pages-containment-*, pages-account-tokens-*, pages-account-containment-*)."""
+pages-containment-*, pages-project-history-*, pages-account-tokens-*,
+pages-account-containment-*)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -57,6 +58,9 @@ def test_an_owner_contains_a_leaked_token_from_who_can_publish(localhost_web, ma
 
     apply_the_plan(page, "1 step", "containment-applied")
     assert 'data-yanked="leaked in a CI log"' in localhost_web.call("GET", f"/simple/{NAME}/").text
+    page.goto(f"{localhost_web.url}/projects/{NAME}/history")
+    expect(page.get_by_role("link", name="Contain what it did").first).to_be_visible()
+    fits(page, "project-history")
 
 
 def test_an_account_contains_its_own_leaked_token_from_its_account_page(localhost_web, mail,

@@ -144,3 +144,15 @@ def test_bad_input_on_the_account_page_is_shown_and_the_next_request_works(api, 
     assert refused.status_code in (400, 404), refused.text
     assert alert(refused.text)
     assert browser.get("/account").status_code == 200
+
+
+def test_token_entries_link_to_containment_on_the_projects_history_not_the_accounts(api,
+                                                                                    stolen):
+    browser = as_alice(api, stolen["alice"])
+    link = f'/containment?credential={stolen["token"]["id"]}"'
+
+    own = browser.get("/account/history")
+    project = browser.get("/projects/sampleproject/history")
+
+    assert own.status_code == 200 and "API token" in own.text and link not in own.text
+    assert project.status_code == 200 and f'"/projects/sampleproject{link}' in project.text

@@ -151,3 +151,16 @@ def test_every_owner_of_the_project_is_told(api, clock, poisoned):
     assert "  - the trusted publisher's token was thrown away\n" in text
     assert "  - release 1.0 of sampleproject was yanked\n" in text
     assert "If no Owner of sampleproject meant this, tell the administrators now." in text
+
+
+def test_the_projects_history_page_links_each_tokens_entries_to_its_containment(api, poisoned):
+    browser = Browser(api)
+    browser.cookie = poisoned["owner"]
+
+    history = browser.get("/projects/sampleproject/history")
+
+    assert history.status_code == 200
+    link = f'href="/projects/sampleproject/containment?credential={poisoned["token_id"]}"'
+    assert history.text.count(link) >= 2  # the token minted, the file and release it added
+    own = browser.get("/account/history")
+    assert own.status_code == 200 and "containment?credential=" not in own.text
