@@ -6,7 +6,7 @@ The document is built by `build_spec`, as the app serves it (checked below), bec
 collects one test per operation before any app exists: schemathesis's `from_fixture` would load
 it from the app, but it does not run under pytest 9. Every run is derandomized (the same examples
 each time, and a failure prints the request that reproduces it), unless WHARF_FUZZ_SEED=N asks
-for the examples of seed N: CI runs this module once more with a fresh seed, and prints it.
+for the examples of seed N: CI's run draws a fresh seed, and prints it first.
 """
 
 import json
