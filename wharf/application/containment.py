@@ -36,8 +36,9 @@ class ContainmentCommands(ProjectCommands):
         by = ("account" if applier.id == step.account_id
               else "admin" if applier.is_admin else "owner")
         owners = project_id and step.owners_of(project_id) or ()
-        containment = Containment.apply_plan(origin, step.containment_id, credential, since,
-                                             reason, applied, by, owners, project, project_id)
+        containment = Containment.apply_plan(origin, step.containment_id, credential,
+                                             step.account_id, since, reason, applied, by,
+                                             owners, project, project_id)
         self._save(containment, *step.changed.values())
         return containment.id, applied
 

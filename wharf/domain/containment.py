@@ -42,21 +42,17 @@ class Containment(WharfAggregate):
 
     @classmethod
     def apply_plan(cls, origin: Origin, containment_id: UUID, credential: dict,
-                   since: datetime, reason: str, steps: list[dict], by: str,
-                   owners: tuple[str, ...] = (), project: str | None = None,
+                   account_id: UUID | None, since: datetime, reason: str, steps: list[dict],
+                   by: str, owners: tuple[str, ...] = (), project: str | None = None,
                    project_id: UUID | None = None) -> "Containment":
-        """`owners`: the Owners of `project_id`, told with the credential's account."""
-        account_id = _uuid(credential["account_id"])
+        """`account_id`: the credential's (None: a trusted publisher's token); `owners`: the
+        Owners of `project_id`, told with that account."""
         told = tuple(dict.fromkeys([*([str(account_id)] if account_id else []), *owners]))
         return cls._open(cls.Applied, origin, containment_id, account_id=account_id,
                          credential_id=UUID(credential["id"]),
                          credential_kind=credential["kind"], since=since,
                          reason=check_reason(reason), steps=steps, project=project,
                          project_id=project_id, by=by, told=told)
-
-
-def _uuid(text: str | None) -> UUID | None:
-    return None if text is None else UUID(text)
 
 
 def check_reason(reason: str) -> str:

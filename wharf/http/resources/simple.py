@@ -54,7 +54,6 @@ def _answer(req: falcon.Request, resp: falcon.Response, page: str, tag: str) -> 
         resp.text = page
 
 
-
 def _negotiated(req: falcon.Request, resp: falcon.Response) -> str:
     media_type = choose_media_type(req.get_header("Accept"))
     if media_type is None:
